@@ -1,0 +1,7 @@
+// The migrations, in order. A new migration file must be added here too (explicit list: no
+// glob or dynamic import at runtime, so Node, Jest and bundles load the same set).
+import { Migration20261123192208_initial } from './Migration20261123192208_initial.ts';
+
+export const migrationsList = [
+  { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
+];

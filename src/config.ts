@@ -1,0 +1,50 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const DEV_SECRET = 'vtime-development-secret-change-me-0123456789';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+/** Every setting the service reads, from environment variables, validated once at start-up. */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(8000, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_SECRET),
+  JWT_ISSUER: z.string().min(1).default('vtime'),
+  JWT_AUDIENCE: z.string().min(1).default('vtime-api'),
+  ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 86400),
+  REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),
+  DB_POOL_MIN: int(2, 0, 100),
+  DB_POOL_MAX: int(10, 1, 200),
+  WORKER_THREADS: int(os.availableParallelism(), 1, 64),
+  WORKER_MAX_QUEUE: int(1000, 1, 100000),
+  CLUSTER_WORKERS: int(os.availableParallelism(), 1, 64),
+  BCRYPT_COST: int(12, 4, 15),
+  CONFIG_CACHE_TTL_SECONDS: int(60, 1, 3600),
+  CONFIG_CACHE_MAX_ENTRIES: int(10000, 1, 1000000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO_DATA: bool.default(true),
+}).superRefine((c, ctx) => {
+  if (c.NODE_ENV === 'production' && c.JWT_SECRET === DEV_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'the development default is refused in production; set a secret' });
+  }
+  if (c.DB_POOL_MIN > c.DB_POOL_MAX) {
+    ctx.addIssue({ code: 'custom', path: ['DB_POOL_MIN'], message: 'must not exceed DB_POOL_MAX' });
+  }
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; the message names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,11 @@
+import { User } from '../domain/accounts/user.entity.ts';
+import { RefreshToken } from '../domain/accounts/refresh-token.entity.ts';
+import { Profile } from '../domain/accounts/profile.entity.ts';
+import { Title } from '../domain/catalog/title.entity.ts';
+import { ViewingTimeConfig } from '../domain/viewing-time/config.entity.ts';
+import { ViewingTimeBalance } from '../domain/viewing-time/balance.entity.ts';
+import { ViewingSession } from '../domain/viewing-time/session.entity.ts';
+import { TimeGrant } from '../domain/parental-controls/time-grant.entity.ts';
+
+/** Every entity of SPEC section 2, in one list for the ORM and the migration check. */
+export const entities = [User, RefreshToken, Profile, Title, ViewingTimeConfig, ViewingTimeBalance, ViewingSession, TimeGrant];

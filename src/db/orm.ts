@@ -1,0 +1,42 @@
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Pool } from 'pg';
+import { entities } from './entities.ts';
+import { instrumentPool } from './query-counter.ts';
+import { migrationsList } from '../../migrations/index.ts';
+
+export interface OrmSettings {
+  url: string;
+  poolMin: number;
+  poolMax: number;
+}
+
+/** MikroORM options; the migration CLI and the service share them. */
+export function ormOptions(s: OrmSettings): Options {
+  return {
+    clientUrl: s.url,
+    entities,
+    extensions: [Migrator],
+    pool: { min: s.poolMin, max: s.poolMax, idleTimeoutMillis: 30_000 },
+    driverOptions: { onPoolCreated: (pool: Pool) => instrumentPool(pool), connectionTimeoutMillis: 5_000 },
+    migrations: { migrationsList, silent: true, transactional: true, allOrNothing: true, snapshot: false, path: 'migrations', emit: 'ts' },
+    // a unit of work per request or job: the global EM is never used
+    allowGlobalContext: false,
+    loadStrategy: 'joined',
+    debug: false,
+  };
+}
+
+export async function createOrm(s: OrmSettings): Promise<MikroORM> {
+  return MikroORM.init(ormOptions(s));
+}
+
+/** Opens poolMin connections now so the first requests do not pay for them (M-06). */
+export async function warmPool(orm: MikroORM, size: number): Promise<void> {
+  const pool = (await orm.em.getConnection().getNativeClient()) as Pool;
+  const clients = await Promise.all(Array.from({ length: Math.max(1, size) }, () => pool.connect()));
+  await Promise.all(clients.map((c) => c.query('select 1')));
+  clients.forEach((c) => c.release());
+}
+
+export type { MikroORM };

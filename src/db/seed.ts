@@ -1,0 +1,97 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { EntityManager } from '@mikro-orm/core';
+import { Profile } from '../domain/accounts/profile.entity.ts';
+import { User } from '../domain/accounts/user.entity.ts';
+import { Title } from '../domain/catalog/title.entity.ts';
+import type { CpuWork } from '../domain/shared/cpu-work.ts';
+import { ViewingTimeBalance } from '../domain/viewing-time/balance.entity.ts';
+import { CONFIG_DEFAULTS, ViewingTimeConfig } from '../domain/viewing-time/config.entity.ts';
+import { ViewingSession } from '../domain/viewing-time/session.entity.ts';
+import { viewingDayAt, type DaySettings } from '../domain/viewing-time/viewing-day.ts';
+
+export interface DemoLogins {
+  parent: { email: string; password: string; pin: string };
+  admin: { email: string; password: string };
+}
+
+const PARENT_EMAIL = 'parent@demo.vtime.example';
+const ADMIN_EMAIL = 'admin@demo.vtime.example';
+const TIMEZONE = 'Europe/Berlin';
+const WORDS = ['Ocean', 'Space', 'Dino', 'Robot', 'Castle', 'Forest', 'Pirate', 'Galaxy', 'Jungle', 'Dragon', 'Number', 'Science'];
+const KINDS = ['Adventures', 'Quest', 'Friends', 'Academy', 'Explorers', 'Club', 'Lab', 'Stories', 'Mysteries', 'Heroes'];
+
+/** Demo logins are random per installation and kept beside the data, so every start can print them. */
+function demoLogins(dataDir: string): DemoLogins {
+  const file = path.join(dataDir, 'demo-logins.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoLogins;
+  const logins: DemoLogins = {
+    parent: { email: PARENT_EMAIL, password: `demo-${randomBytes(6).toString('base64url')}`, pin: String(randomInt(0, 10_000)).padStart(4, '0') },
+    admin: { email: ADMIN_EMAIL, password: `admin-${randomBytes(6).toString('base64url')}` },
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(logins, null, 2), { mode: 0o600 });
+  return logins;
+}
+
+function catalogue(): { title: string; isEducational: boolean; durationMinutes: number; ageRating: string }[] {
+  const rows = [];
+  for (let i = 0; i < 220; i++) {
+    const name = `${WORDS[i % WORDS.length]} ${KINDS[Math.floor(i / WORDS.length) % KINDS.length]}${i >= 120 ? ` ${Math.floor(i / 120) + 1}` : ''}`;
+    rows.push({ title: name, isEducational: i % 5 === 0, durationMinutes: 11 + (i % 7) * 7, ageRating: ['G', 'PG', 'PG-13'][i % 3] });
+  }
+  return rows;
+}
+
+/** A week of ended sessions and their balances for one kids profile. */
+function history(profileId: string, titles: { id: string; isEducational: boolean }[], settings: DaySettings, now: Date) {
+  const sessions = [];
+  const balances = [];
+  for (let d = 7; d >= 1; d--) {
+    const day = viewingDayAt(new Date(now.getTime() - d * 86_400_000), settings);
+    let used = 0;
+    let educational = 0;
+    for (let s = 0; s < 3; s++) {
+      const title = titles[(d * 7 + s * 13 + profileId.charCodeAt(0)) % titles.length];
+      const startedAt = new Date(day.start.getTime() + (8 + s * 3) * 3_600_000);
+      const seconds = (15 + ((d * 11 + s * 17) % 40)) * 60;
+      const endedAt = new Date(startedAt.getTime() + seconds * 1000);
+      if (title.isEducational) educational += seconds; else used += seconds;
+      sessions.push({ profile: profileId, title: title.id, deviceId: 'demo-tablet', deviceType: 'tablet', isEducational: title.isEducational,
+        startedAt, lastHeartbeatAt: endedAt, endedAt, endReason: 'ended', totalSeconds: seconds, lastSeq: seconds / 30 });
+    }
+    balances.push({ profile: profileId, resetDate: day.date, usedSeconds: used, educationalSeconds: educational, bonusSeconds: 0,
+      isUnlimitedOverride: false, dayStart: day.start, dayEnd: day.end, limitMinutes: day.limitMinutes, updatedAt: day.end });
+  }
+  return { sessions, balances };
+}
+
+/**
+ * Demo data: a household (one parent login, two kids, one adult), an admin, 220 titles (one in
+ * five educational) and a week of viewing. Idempotent: does nothing when the parent exists.
+ */
+export async function seedDemo(em: EntityManager, cpu: CpuWork, opts: { dataDir: string; bcryptCost: number; now?: Date }): Promise<{ created: boolean; logins: DemoLogins }> {
+  const logins = demoLogins(opts.dataDir);
+  if (await em.count(User, { email: PARENT_EMAIL })) return { created: false, logins };
+  const [parentHash, adminHash, pinHash] = await Promise.all([
+    cpu.hash(logins.parent.password, opts.bcryptCost), cpu.hash(logins.admin.password, opts.bcryptCost), cpu.hash(logins.parent.pin, 12),
+  ]);
+  await em.transactional(async (tx) => {
+    const parent = tx.create(User, { email: PARENT_EMAIL, passwordHash: parentHash, timezone: TIMEZONE, pinHash });
+    tx.create(User, { email: ADMIN_EMAIL, passwordHash: adminHash, isAdmin: true });
+    const titles = catalogue().map((t) => tx.create(Title, t));
+    const kids = ['Mia', 'Leo'].map((name) => tx.create(Profile, { user: parent, name, isKids: true, parentalRating: 'PG' }));
+    tx.create(Profile, { user: parent, name: 'Parent', isKids: false, parentalRating: 'R' });
+    for (const kid of kids) tx.create(ViewingTimeConfig, { profile: kid, timezone: TIMEZONE, ...CONFIG_DEFAULTS });
+    await tx.flush();
+    const settings: DaySettings = { timezone: TIMEZONE, resetHour: CONFIG_DEFAULTS.resetHour, weekdayLimitMinutes: CONFIG_DEFAULTS.weekdayLimitMinutes,
+      weekendLimitMinutes: CONFIG_DEFAULTS.weekendLimitMinutes, previous: null, effectiveFrom: null };
+    for (const kid of kids) {
+      const { sessions, balances } = history(kid.id, titles, settings, opts.now ?? new Date());
+      sessions.forEach((s) => tx.create(ViewingSession, s));
+      balances.forEach((b) => tx.create(ViewingTimeBalance, b));
+    }
+  });
+  return { created: true, logins };
+}

@@ -1,0 +1,75 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+import { unauthorized } from '../shared/errors.ts';
+
+export interface TokenSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+  accessTtlSeconds: number;
+}
+
+/** household: the parent's login; profile: a kids device limited to one profile. */
+export type Principal =
+  | { userId: string; scope: 'household' }
+  | { userId: string; scope: 'profile'; profileId: string };
+
+const ALGORITHMS = ['HS256'];
+
+/** Signs and checks JWTs: HS256 only, exp/iss/aud required; each token kind has its own audience. */
+export class TokenService {
+  readonly #key: Uint8Array;
+  readonly #s: TokenSettings;
+
+  constructor(s: TokenSettings) {
+    this.#key = new TextEncoder().encode(s.secret);
+    this.#s = s;
+  }
+
+  async sign(subject: string, audienceSuffix: string, ttlSeconds: number, claims: Record<string, unknown> = {}): Promise<string> {
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(subject)
+      .setIssuer(this.#s.issuer)
+      .setAudience(this.#s.audience + audienceSuffix)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .sign(this.#key);
+  }
+
+  async verify(token: string, audienceSuffix: string): Promise<Record<string, unknown> & { sub: string }> {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, {
+        algorithms: ALGORITHMS, issuer: this.#s.issuer, audience: this.#s.audience + audienceSuffix,
+        requiredClaims: ['exp', 'sub', 'iat'],
+      });
+      return payload as Record<string, unknown> & { sub: string };
+    } catch {
+      throw unauthorized('invalid or expired token', 'invalid_token');
+    }
+  }
+
+  accessToken(p: Principal): Promise<string> {
+    const claims = p.scope === 'profile' ? { scope: 'profile', profile_id: p.profileId } : { scope: 'household' };
+    return this.sign(p.userId, '', this.#s.accessTtlSeconds, claims);
+  }
+
+  async principal(token: string): Promise<Principal> {
+    const claims = await this.verify(token, '');
+    if (claims.scope === 'profile' && typeof claims.profile_id === 'string') {
+      return { userId: claims.sub, scope: 'profile', profileId: claims.profile_id };
+    }
+    if (claims.scope === 'household') return { userId: claims.sub, scope: 'household' };
+    throw unauthorized('invalid or expired token', 'invalid_token');
+  }
+}
+
+/** Refresh tokens are opaque random strings; only their SHA-256 is stored. */
+export function newRefreshToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashRefreshToken(token) };
+}
+
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

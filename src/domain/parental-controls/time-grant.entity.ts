@@ -1,0 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { Profile } from '../accounts/profile.entity.ts';
+import { User } from '../accounts/user.entity.ts';
+
+/** Append-only ledger of extra time; minutes null = unlimited for that viewing day. */
+export const TimeGrant = defineEntity({
+  name: 'TimeGrant',
+  tableName: 'time_grants',
+  indexes: [{ name: 'time_grants_profile_date_idx', properties: ['profile', 'resetDate'] }],
+  checks: [{ name: 'time_grants_minutes_check', expression: 'minutes is null or minutes >= 15 and minutes <= 120' }],
+  properties: {
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    profile: () => p.manyToOne(Profile).deleteRule('cascade'),
+    grantedBy: () => p.manyToOne(User).deleteRule('cascade').index(),
+    minutes: p.integer().nullable(),
+    resetDate: p.date(),
+    deviceId: p.string().length(128).nullable(),
+    grantedAt: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type ITimeGrant = InferEntity<typeof TimeGrant>;

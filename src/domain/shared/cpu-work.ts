@@ -1,0 +1,5 @@
+/** CPU-bound work the domain needs; main.ts fills it with the worker-thread pool. */
+export interface CpuWork {
+  hash(secret: string, cost: number): Promise<string>;
+  verify(secret: string, hash: string): Promise<boolean>;
+}

@@ -1,0 +1,37 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import type { Principal } from '../domain/accounts/tokens.ts';
+
+/** Who may call: nobody signed in, the household's login, an admin, or a kids device too. */
+export type Access = 'public' | 'household' | 'admin' | 'device';
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal;
+  ctx: Context;
+}
+
+/** One endpoint: its schemas serve both validation and the OpenAPI document. */
+export interface Route<P extends Schema | undefined = Schema | undefined, Q extends Schema | undefined = Schema | undefined, B extends Schema | undefined = Schema | undefined> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  status?: number;
+  response?: Schema;
+  errors?: number[];
+  handler: (input: RouteInput<Out<P>, Out<Q>, Out<B>>) => Promise<unknown>;
+}
+
+export function route<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined>(r: Route<P, Q, B>): Route {
+  return r as unknown as Route;
+}

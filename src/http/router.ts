@@ -1,0 +1,45 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { IdentityService } from '../domain/accounts/identity.ts';
+import type { Principal, TokenService } from '../domain/accounts/tokens.ts';
+import { AppError, unauthorized } from '../domain/shared/errors.ts';
+import type { Route } from './route.ts';
+import { parseOrThrow } from './validation.ts';
+
+export interface RouterDeps {
+  tokens: TokenService;
+  identity: IdentityService;
+}
+
+const koaPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
+
+async function authenticate(ctx: Context, route: Route, deps: RouterDeps): Promise<Principal | null> {
+  if (route.access === 'public') return null;
+  const header = ctx.get('authorization');
+  const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
+  if (!match) throw unauthorized('missing bearer token');
+  const principal = await deps.tokens.principal(match[1]);
+  const user = await deps.identity.activeUser(principal);
+  if (route.access !== 'device' && principal.scope !== 'household') {
+    throw new AppError('forbidden', 'profile_scoped_token', 'a kids device token cannot use this endpoint');
+  }
+  if (route.access === 'admin' && !user.isAdmin) throw new AppError('forbidden', 'admin_required', 'administrator rights required');
+  return principal;
+}
+
+/** Mounts routes: authenticate, validate path/query/body with their zod schemas, call, reply. */
+export function buildRouter(prefix: string, routes: Route[], deps: RouterDeps): Router {
+  const router = new Router({ prefix });
+  for (const r of routes) {
+    router[r.method](koaPath(r.path), async (ctx: Context) => {
+      const principal = await authenticate(ctx, r, deps);
+      const params = r.params ? parseOrThrow(r.params, ctx.params, 'path') : undefined;
+      const query = r.query ? parseOrThrow(r.query, ctx.query, 'query') : undefined;
+      const body = r.body ? parseOrThrow(r.body, (ctx.request as { body?: unknown }).body ?? {}, 'body') : undefined;
+      const result = await r.handler({ params, query, body, principal: principal as Principal, ctx });
+      ctx.status = r.status ?? (result === undefined ? 204 : 200);
+      if (result !== undefined) ctx.body = result;
+    });
+  }
+  return router;
+}

@@ -1,0 +1,51 @@
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { CpuWork } from '../domain/shared/cpu-work.ts';
+
+export interface WorkerPoolOptions {
+  threads: number;
+  maxQueue: number;
+  taskTimeoutMs?: number;
+}
+
+/** The only user of piscina: CPU-bound work (bcrypt, report aggregation) off the event loop. */
+export class WorkerPool implements CpuWork {
+  readonly #pool: Piscina;
+  readonly #timeoutMs: number;
+
+  constructor(opts: WorkerPoolOptions) {
+    const threads = Math.max(1, Math.min(opts.threads, availableParallelism() * 2));
+    this.#pool = new Piscina({
+      filename: new URL('./tasks.ts', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue: opts.maxQueue,
+      idleTimeout: 60_000,
+    });
+    this.#timeoutMs = opts.taskTimeoutMs ?? 10_000;
+  }
+
+  #run<T>(name: string, data: unknown): Promise<T> {
+    return this.#pool.run(data, { name, signal: AbortSignal.timeout(this.#timeoutMs) }) as Promise<T>;
+  }
+
+  hash(secret: string, cost: number): Promise<string> {
+    return this.#run('hashSecret', { secret, cost });
+  }
+
+  verify(secret: string, hash: string): Promise<boolean> {
+    return this.#run('verifySecret', { secret, hash });
+  }
+
+  whereAmI(): Promise<{ threadId: number }> {
+    return this.#run('whereAmI', null);
+  }
+
+  stats(): { threads: number; queueSize: number; utilization: number } {
+    return { threads: this.#pool.threads.length, queueSize: this.#pool.queueSize, utilization: this.#pool.utilization };
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}

@@ -1,0 +1,50 @@
+import pg from 'pg';
+import { ensureDatabase } from '../../src/db/embedded.ts';
+import { createOrm } from '../../src/db/orm.ts';
+import { client, databaseUrl, startTestService, type TestService } from '../harness.ts';
+
+// A database of its own, so switching it off cannot disturb the other suites.
+const url = (() => { const u = new URL(databaseUrl()); u.pathname = `/vtime_down_${process.pid}`; return u.toString(); })();
+const name = new URL(url).pathname.slice(1);
+let admin: pg.Client;
+let svc: TestService;
+
+const setAvailable = async (on: boolean) => {
+  await admin.query(`alter database ${name} allow_connections ${on}`);
+  if (!on) await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+};
+
+beforeAll(async () => {
+  await ensureDatabase(url);
+  const orm = await createOrm({ url, poolMin: 0, poolMax: 1 });
+  await orm.migrator.up();
+  await orm.close();
+  const a = new URL(databaseUrl());
+  a.pathname = '/postgres';
+  admin = new pg.Client({ connectionString: a.toString() });
+  await admin.connect();
+  svc = await startTestService({}, { databaseUrl: url });
+});
+afterAll(async () => {
+  await setAvailable(true);
+  await svc.close();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+});
+
+describe('database unavailable', () => {
+  it('ready is 200, then 503 with Retry-After while the database refuses, then 200 again; requests get 503, never 500', async () => {
+    const api = client(svc.url);
+    expect((await api('GET', '/health/ready')).status).toBe(200);
+    await setAvailable(false);
+    const ready = await api('GET', '/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('retry-after')).toBe('5');
+    const login = await api('POST', '/api/v1/auth/login', { body: { email: 'someone@example.com', password: 'whatever pw' } });
+    expect(login.status).toBe(503);
+    expect(login.body.code).toBe('database_unavailable');
+    expect(login.headers.get('retry-after')).toBeTruthy();
+    await setAvailable(true);
+    expect((await api('GET', '/health/ready')).status).toBe(200);
+  });
+});

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../src/config.ts';
+import type { RequestRecord } from '../src/http/app.ts';
+import { createLogger } from '../src/logger.ts';
+import { startService, type Service, type ServiceOptions } from '../src/main.ts';
+
+export const databaseUrl = (): string => {
+  const url = process.env.VTIME_TEST_DATABASE_URL;
+  if (!url) throw new Error('VTIME_TEST_DATABASE_URL is not set: run through npm test (jest global setup)');
+  return url;
+};
+
+/** Settings for tests: cheaper password hashing (PINs stay at cost 12), small pools, quiet logs. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '8', WORKER_THREADS: '1', DB_POOL_MIN: '1', DB_POOL_MAX: '8', LOG_LEVEL: 'info', ...env });
+}
+
+export interface TestService extends Service {
+  requests: RequestRecord[];
+  logLines: Record<string, unknown>[];
+}
+
+/** A real service on a real port, on the shared test database; records requests and log lines. */
+export async function startTestService(env: Record<string, string> = {}, opts: Partial<ServiceOptions> = {}): Promise<TestService> {
+  const requests: RequestRecord[] = [];
+  const logLines: Record<string, unknown>[] = [];
+  const sink = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) logLines.push(JSON.parse(l)); cb(); } });
+  const config = testConfig(env);
+  const service = await startService(config, {
+    databaseUrl: databaseUrl(), port: 0, host: '127.0.0.1', logger: createLogger(config.LOG_LEVEL, sink),
+    onRequest: (r) => requests.push(r), ...opts,
+  });
+  return Object.assign(service, { requests, logLines });
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** HTTP client for tests; fails loudly if any response ever carries a stack trace. */
+export function client(baseUrl: string) {
+  return async function call<T = any>(method: string, path: string, opts: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined = opts.raw;
+    if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(baseUrl + path, { method, headers, body });
+    const text = await res.text();
+    if (/\n\s+at .+:\d+:\d+/.test(text) || /"stack"/.test(text)) throw new Error(`response carries a stack trace: ${text}`);
+    let parsed: unknown = undefined;
+    try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  };
+}
+
+export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID()}@test.vtime.example`;
+
+/** Registers a fresh household and returns its tokens. */
+export async function newHousehold(api: ReturnType<typeof client>, extra: Record<string, unknown> = {}) {
+  const email = uniqueEmail();
+  const password = 'correct horse battery';
+  const r = await api('POST', '/api/v1/auth/register', { body: { email, password, ...extra } });
+  if (r.status !== 201) throw new Error(`register failed: ${r.status} ${r.text}`);
+  return { email, password, access: r.body.access_token as string, refresh: r.body.refresh_token as string };
+}
