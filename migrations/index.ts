@@ -1,7 +1,9 @@
 // The migrations, in order. A new migration file must be added here too (explicit list: no
 // glob or dynamic import at runtime, so Node, Jest and bundles load the same set).
 import { Migration20261123192208_initial } from './Migration20261123192208_initial.ts';
+import { Migration20261123200000_heartbeat_functions } from './Migration20261123200000_heartbeat_functions.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
+  { name: 'Migration20261123200000_heartbeat_functions', class: Migration20261123200000_heartbeat_functions },
 ];

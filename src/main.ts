@@ -11,12 +11,17 @@ import { AccountsService } from './domain/accounts/accounts-service.ts';
 import { IdentityService } from './domain/accounts/identity.ts';
 import { TokenService } from './domain/accounts/tokens.ts';
 import { CatalogService } from './domain/catalog/catalog-service.ts';
+import { TitleCache } from './domain/catalog/title-cache.ts';
 import { systemClock, type Clock } from './domain/shared/clock.ts';
 import { InvalidationBus } from './domain/shared/invalidation-bus.ts';
+import { ConfigService } from './domain/viewing-time/config-service.ts';
+import { PlayerContext } from './domain/viewing-time/player-context.ts';
+import { ViewingTimeService } from './domain/viewing-time/viewing-time-service.ts';
 import { createApp, type RequestRecord } from './http/app.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { titleRoutes } from './http/routes/titles.ts';
+import { viewingTimeRoutes } from './http/routes/viewing-time.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { WorkerPool } from './workers/pool.ts';
 
@@ -38,6 +43,8 @@ export interface Service {
   pool: WorkerPool;
   bus: InvalidationBus;
   identity: IdentityService;
+  configs: ConfigService;
+  titles: TitleCache;
   close(): Promise<void>;
 }
 
@@ -62,10 +69,14 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const identity = new IdentityService(orm.em, bus, cacheOpts);
   const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bus, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
   const catalog = new CatalogService(orm.em, bus);
-  void (opts.clock ?? systemClock);
+  const clock = opts.clock ?? systemClock;
+  const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
+  const titles = new TitleCache(orm.em, bus, cacheOpts);
+  const player = new PlayerContext({ em: orm.em, identity, configs, titles });
+  const viewingTime = new ViewingTimeService({ em: orm.em, player, identity, clock });
   const app = createApp({
     logger, orm, tokens, identity, version: VERSION, onRequest: opts.onRequest,
-    apiRoutes: [...authRoutes(accounts), ...titleRoutes(catalog)],
+    apiRoutes: [...authRoutes(accounts), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime)],
     rootRoutes: healthRoutes(() => dbReady(orm)),
   });
   const server = http.createServer(app.callback());
@@ -77,7 +88,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await pool.close();
     await orm.close();
   };
-  return { url: `http://127.0.0.1:${port}`, server, orm, pool, bus, identity, close };
+  return { url: `http://127.0.0.1:${port}`, server, orm, pool, bus, identity, configs, titles, close };
 }
 
 async function prepareDatabase(config: Config, db: Database, logger: Logger): Promise<void> {

@@ -68,3 +68,32 @@ export async function newHousehold(api: ReturnType<typeof client>, extra: Record
   if (r.status !== 201) throw new Error(`register failed: ${r.status} ${r.text}`);
   return { email, password, access: r.body.access_token as string, refresh: r.body.refresh_token as string };
 }
+
+/** A clock tests can move; the service reads time only from it. */
+export class TestClock {
+  t: number;
+  constructor(iso: string) {
+    this.t = Date.parse(iso);
+  }
+  now(): Date {
+    return new Date(this.t);
+  }
+  set(iso: string): void {
+    this.t = Date.parse(iso);
+  }
+  advance(seconds: number): void {
+    this.t += seconds * 1000;
+  }
+}
+
+/** Deterministic pseudo-random numbers (mulberry32) so simulations are repeatable. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

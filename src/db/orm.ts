@@ -19,6 +19,8 @@ export function ormOptions(s: OrmSettings): Options {
     extensions: [Migrator],
     pool: { min: s.poolMin, max: s.poolMax, idleTimeoutMillis: 30_000 },
     driverOptions: { onPoolCreated: (pool: Pool) => instrumentPool(pool), connectionTimeoutMillis: 5_000 },
+    // the PL/pgSQL heartbeat functions are written by hand in their migration, not derived from entities
+    schemaGenerator: { ignoreRoutines: true },
     migrations: { migrationsList, silent: true, transactional: true, allOrNothing: true, snapshot: false, path: 'migrations', emit: 'ts' },
     // a unit of work per request or job: the global EM is never used
     allowGlobalContext: false,

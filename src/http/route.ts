@@ -2,8 +2,12 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import type { Principal } from '../domain/accounts/tokens.ts';
 
-/** Who may call: nobody signed in, the household's login, an admin, or a kids device too. */
-export type Access = 'public' | 'household' | 'admin' | 'device';
+/**
+ * Who may call: nobody signed in, the household's login, an admin, a kids device too ('device'),
+ * or the player endpoints ('player': a kids device too; the domain checks the account along with
+ * the profile's other facts, so a cold heartbeat still takes at most 2 round trips).
+ */
+export type Access = 'public' | 'household' | 'admin' | 'device' | 'player';
 
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.infer<S> : undefined;

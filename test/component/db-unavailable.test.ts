@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ensureDatabase } from '../../src/db/embedded.ts';
 import { createOrm } from '../../src/db/orm.ts';
-import { client, databaseUrl, startTestService, type TestService } from '../harness.ts';
+import { client, databaseUrl, newHousehold, startTestService, type TestService } from '../harness.ts';
 
 // A database of its own, so switching it off cannot disturb the other suites.
 const url = (() => { const u = new URL(databaseUrl()); u.pathname = `/vtime_down_${process.pid}`; return u.toString(); })();
@@ -36,7 +37,20 @@ describe('database unavailable', () => {
   it('ready is 200, then 503 with Retry-After while the database refuses, then 200 again; requests get 503, never 500', async () => {
     const api = client(svc.url);
     expect((await api('GET', '/health/ready')).status).toBe(200);
+    const h = await newHousehold(api);
+    const kid = await api('POST', '/api/v1/auth/profiles', { token: h.access, body: { name: 'Kid', is_kids: true } });
+    const titleId = randomUUID();
+    const own = new pg.Client({ connectionString: url });
+    await own.connect();
+    await own.query(`insert into titles (id, title, duration_minutes, age_rating, created_at) values ($1, 'T', 10, 'G', now())`, [titleId]);
+    await own.end();
+    const body = { profile_id: kid.body.id, title_id: titleId, device_id: 'tv' };
+    const started = await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body });
+    expect(started.body.enforcement).toBe('allowed');
     await setAvailable(false);
+    const hb = await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body: { ...body, session_id: started.body.session_id } });
+    expect(hb.status).toBe(503); // never a false "allowed"
+    expect(hb.headers.get('retry-after')).toBeTruthy();
     const ready = await api('GET', '/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.headers.get('retry-after')).toBe('5');

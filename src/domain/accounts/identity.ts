@@ -54,17 +54,23 @@ export class IdentityService {
 
   /** The signed-in user, refused when the account no longer exists or is disabled. */
   async activeUser(principal: Principal): Promise<UserFacts> {
-    const u = await this.user(principal.userId);
+    return this.checkActive(await this.user(principal.userId));
+  }
+
+  checkActive(u: UserFacts | null): UserFacts {
     if (!u || !u.isActive) throw unauthorized('this account is disabled or no longer exists', 'account_disabled');
     return u;
   }
 
   /** A profile of the caller's household; another account's profile is a 404, never its data. */
   async ownedProfile(principal: Principal, profileId: string): Promise<ProfileFacts> {
+    return this.checkOwnership(principal, await this.profile(profileId), profileId);
+  }
+
+  checkOwnership(principal: Principal, p: ProfileFacts | null, profileId = p?.id): ProfileFacts {
     if (principal.scope === 'profile' && principal.profileId !== profileId) {
       throw new AppError('forbidden', 'profile_scoped_token', 'this device is limited to another profile');
     }
-    const p = await this.profile(profileId);
     if (!p || p.userId !== principal.userId) throw notFound('profile');
     return p;
   }

@@ -20,8 +20,9 @@ export class CachedLoader<K extends string, V extends object> {
   #misses = 0;
   #invalidations = 0;
 
-  constructor(opts: { max: number; ttlMs: number }) {
-    this.#lru = new LRUCache<K, V>({ max: opts.max, ttl: opts.ttlMs, updateAgeOnGet: false });
+  /** `now` (ms) lets tests move time; by default the monotonic clock. */
+  constructor(opts: { max: number; ttlMs: number; now?: () => number }) {
+    this.#lru = new LRUCache<K, V>({ max: opts.max, ttl: opts.ttlMs, updateAgeOnGet: false, ...(opts.now ? { perf: { now: opts.now } } : {}) });
     this.#max = opts.max;
   }
 
@@ -29,6 +30,19 @@ export class CachedLoader<K extends string, V extends object> {
     const v = this.#lru.get(key);
     if (v !== undefined) this.#hits++;
     return v;
+  }
+
+  /**
+   * Like peek, but an entry past its TTL is returned too, marked stale (and kept), so the caller
+   * can use it while refreshing it within work it does anyway. Only a fresh entry is a hit.
+   */
+  peekAllowStale(key: K): { value: V; fresh: boolean } | undefined {
+    const status: LRUCache.Status<K, V> = {};
+    const value = this.#lru.get(key, { allowStale: true, noDeleteOnStaleGet: true, status });
+    if (value === undefined) return undefined;
+    const fresh = status.get !== 'stale';
+    if (fresh) this.#hits++;
+    return { value, fresh };
   }
 
   async get(key: K, load: (key: K) => Promise<V | null>): Promise<V | null> {
@@ -41,8 +55,15 @@ export class CachedLoader<K extends string, V extends object> {
     return loaded;
   }
 
-  set(key: K, value: V): void {
-    this.#lru.set(key, value);
+  /** A token for fill(): taken before a batch load, it refuses values that raced an invalidation. */
+  epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Stores a value loaded by someone else (a combined query) after a peek missed. */
+  fill(epoch: number, key: K, value: V): void {
+    this.#misses++;
+    if (epoch === this.#epoch) this.#lru.set(key, value);
   }
 
   invalidate(key: K): void {

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { DEVICE_TYPES } from '../../domain/viewing-time/session.entity.ts';
+import { ENFORCEMENT } from '../../domain/viewing-time/enforcement.ts';
+import type { ViewingTimeService } from '../../domain/viewing-time/viewing-time-service.ts';
+import { route } from '../route.ts';
+import { uuid } from '../schemas.ts';
+
+const minutesOrNull = z.number().nullable();
+const profileParams = z.object({ profile_id: uuid });
+
+export function viewingTimeRoutes(vt: ViewingTimeService) {
+  const tag = 'player';
+  return [
+    route({
+      method: 'post', path: '/viewing-time/heartbeat', tag, access: 'player', errors: [404],
+      summary: 'Credit playback time (every 30 s while playing); answers whether playback may continue. Without session_id a session starts and the profile\'s previous one ends.',
+      body: z.strictObject({
+        profile_id: uuid,
+        session_id: uuid.nullable().optional(),
+        title_id: uuid,
+        device_id: z.string().trim().min(1).max(128),
+        device_type: z.enum(DEVICE_TYPES).default('web'),
+        is_paused: z.boolean().default(false),
+        seq: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+      }),
+      response: z.object({
+        session_id: z.uuid(), enforcement: z.enum(ENFORCEMENT), remaining_minutes: minutesOrNull, remaining_seconds: z.int().nullable(),
+        used_minutes: z.number(), educational_minutes: z.number(), is_educational: z.boolean(), next_reset_at: z.iso.datetime().nullable(),
+      }),
+      handler: ({ principal, body }) => vt.heartbeat(principal, body),
+    }),
+    route({
+      method: 'get', path: '/viewing-time/balance/{profile_id}', summary: "Today's viewing-time balance of a profile", tag, access: 'player',
+      params: profileParams, errors: [404],
+      response: z.object({
+        profile_id: z.uuid(), date: z.iso.date().nullable(), is_kids: z.boolean(), limit_minutes: z.int().nullable(), used_minutes: z.number(),
+        educational_minutes: z.number(), bonus_minutes: z.number(), is_unlimited: z.boolean(), remaining_minutes: minutesOrNull,
+        remaining_seconds: z.int().nullable(), next_reset_at: z.iso.datetime().nullable(),
+      }),
+      handler: ({ principal, params }) => vt.balance(principal, params.profile_id),
+    }),
+    route({
+      method: 'get', path: '/viewing-time/playback-eligible/{profile_id}', summary: 'May playback start now? (reason is a machine code)', tag, access: 'player',
+      params: profileParams, errors: [404],
+      response: z.object({
+        eligible: z.boolean(), remaining_minutes: minutesOrNull,
+        reason: z.enum(['adult_profile', 'no_limit', 'unlimited_today', 'within_limit', 'daily_limit_reached']), next_reset_at: z.iso.datetime().nullable(),
+      }),
+      handler: ({ principal, params }) => vt.eligibility(principal, params.profile_id),
+    }),
+    route({
+      method: 'post', path: '/viewing-time/session/{session_id}/end', summary: 'End a session (idempotent; credits the time since the last heartbeat once)', tag, access: 'player',
+      params: z.object({ session_id: uuid }), errors: [404],
+      response: z.object({ session_id: z.uuid(), ended_at: z.iso.datetime(), end_reason: z.enum(['ended', 'superseded', 'stale']), total_seconds: z.int() }),
+      handler: ({ principal, params }) => vt.endSession(principal, params.session_id),
+    }),
+  ];
+}
