@@ -18,6 +18,7 @@ export const configSchema = z.object({
   JWT_AUDIENCE: z.string().min(1).default('vtime-api'),
   ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 86400),
   REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),
+  DEVICE_TOKEN_TTL_HOURS: int(168, 1, 24 * 90),
   DB_POOL_MIN: int(2, 0, 100),
   DB_POOL_MAX: int(10, 1, 200),
   WORKER_THREADS: int(os.availableParallelism(), 1, 64),

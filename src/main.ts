@@ -22,6 +22,12 @@ import { authRoutes } from './http/routes/auth.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { titleRoutes } from './http/routes/titles.ts';
 import { viewingTimeRoutes } from './http/routes/viewing-time.ts';
+import { deviceRoutes } from './http/routes/devices.ts';
+import { parentalRoutes } from './http/routes/parental-controls.ts';
+import { GrantsService } from './domain/parental-controls/grants-service.ts';
+import { PinService } from './domain/parental-controls/pin-service.ts';
+import { ReportsService } from './domain/parental-controls/reports-service.ts';
+import { SettingsService } from './domain/parental-controls/settings-service.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { WorkerPool } from './workers/pool.ts';
 
@@ -45,6 +51,7 @@ export interface Service {
   identity: IdentityService;
   configs: ConfigService;
   titles: TitleCache;
+  pins: PinService;
   close(): Promise<void>;
 }
 
@@ -65,7 +72,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const pool = new WorkerPool({ threads: config.WORKER_THREADS, maxQueue: config.WORKER_MAX_QUEUE });
   const bus = new InvalidationBus();
   const cacheOpts = { max: config.CONFIG_CACHE_MAX_ENTRIES, ttlMs: config.CONFIG_CACHE_TTL_SECONDS * 1000 };
-  const tokens = new TokenService({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+  const tokens = new TokenService({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    deviceTtlSeconds: config.DEVICE_TOKEN_TTL_HOURS * 3600 });
   const identity = new IdentityService(orm.em, bus, cacheOpts);
   const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bus, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
   const catalog = new CatalogService(orm.em, bus);
@@ -74,9 +82,16 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const titles = new TitleCache(orm.em, bus, cacheOpts);
   const player = new PlayerContext({ em: orm.em, identity, configs, titles });
   const viewingTime = new ViewingTimeService({ em: orm.em, player, identity, clock });
+  const pins = new PinService({ em: orm.em, cpu: pool, tokens, clock });
+  const settings = new SettingsService({ identity, configs, pins });
+  const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock });
+  const reports = new ReportsService({ em: orm.em, identity, configs, cpu: pool, clock });
   const app = createApp({
     logger, orm, tokens, identity, version: VERSION, onRequest: opts.onRequest,
-    apiRoutes: [...authRoutes(accounts), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime)],
+    apiRoutes: [
+      ...authRoutes(accounts), ...deviceRoutes(accounts, pins), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
+      ...parentalRoutes({ pins, settings, grants, reports }),
+    ],
     rootRoutes: healthRoutes(() => dbReady(orm)),
   });
   const server = http.createServer(app.callback());
@@ -88,7 +103,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await pool.close();
     await orm.close();
   };
-  return { url: `http://127.0.0.1:${port}`, server, orm, pool, bus, identity, configs, titles, close };
+  return { url: `http://127.0.0.1:${port}`, server, orm, pool, bus, identity, configs, titles, pins, close };
 }
 
 async function prepareDatabase(config: Config, db: Database, logger: Logger): Promise<void> {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import type { WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
 import type { CpuWork } from '../domain/shared/cpu-work.ts';
 
 export interface WorkerPoolOptions {
@@ -35,6 +36,10 @@ export class WorkerPool implements CpuWork {
 
   verify(secret: string, hash: string): Promise<boolean> {
     return this.#run('verifySecret', { secret, hash });
+  }
+
+  weeklyReport(input: WeeklyReportInput): Promise<WeeklyReport> {
+    return this.#run('buildWeeklyReport', input);
   }
 
   whereAmI(): Promise<{ threadId: number }> {

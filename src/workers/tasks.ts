@@ -14,3 +14,5 @@ export async function verifySecret(input: { secret: string; hash: string }): Pro
 export function whereAmI(): { threadId: number } {
   return { threadId };
 }
+
+export { buildWeeklyReport } from './weekly-report.ts';

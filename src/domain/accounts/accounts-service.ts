@@ -105,6 +105,20 @@ export class AccountsService {
     });
   }
 
+  /** A kids device gets a token limited to one profile's player endpoints (no refresh token). */
+  async selectProfile(userId: string, profileId: string) {
+    const p = await this.#d.em.findOne(Profile, { id: profileId, user: userId }, { fields: ['isKids'] });
+    if (!p) throw notFound('profile');
+    if (!p.isKids) throw conflict('not_a_kids_profile', 'only kids profiles can be selected for a device; use the household login');
+    const token = await this.#d.tokens.accessToken({ userId, scope: 'profile', profileId });
+    return { access_token: token, token_type: 'bearer' as const, profile_id: profileId, expires_in: this.#d.tokens.deviceTtlSeconds };
+  }
+
+  /** Back to the household login from a kids device: the caller has proved the PIN already. */
+  householdTokens(userId: string): Promise<TokenPair> {
+    return this.#issue(userId, null);
+  }
+
   async #issue(userId: string, familyId: string | null): Promise<TokenPair> {
     const { token, hash } = newRefreshToken();
     const expiresAt = new Date(Date.now() + this.#d.refreshTtlDays * 86_400_000);

@@ -7,7 +7,12 @@ export interface TokenSettings {
   issuer: string;
   audience: string;
   accessTtlSeconds: number;
+  /** Lifetime of a kids device's profile-scoped token (it has no refresh token). */
+  deviceTtlSeconds: number;
 }
+
+const PIN_AUDIENCE = ':pin';
+export const PIN_TOKEN_TTL_SECONDS = 300;
 
 /** household: the parent's login; profile: a kids device limited to one profile. */
 export type Principal =
@@ -50,8 +55,22 @@ export class TokenService {
   }
 
   accessToken(p: Principal): Promise<string> {
-    const claims = p.scope === 'profile' ? { scope: 'profile', profile_id: p.profileId } : { scope: 'household' };
-    return this.sign(p.userId, '', this.#s.accessTtlSeconds, claims);
+    if (p.scope === 'profile') return this.sign(p.userId, '', this.#s.deviceTtlSeconds, { scope: 'profile', profile_id: p.profileId });
+    return this.sign(p.userId, '', this.#s.accessTtlSeconds, { scope: 'household' });
+  }
+
+  get deviceTtlSeconds(): number {
+    return this.#s.deviceTtlSeconds;
+  }
+
+  /** Proof of a recent correct PIN: its own audience, so it is never an access token nor the reverse. */
+  pinToken(userId: string): Promise<string> {
+    return this.sign(userId, PIN_AUDIENCE, PIN_TOKEN_TTL_SECONDS, { scope: 'pin' });
+  }
+
+  async checkPinToken(token: string, userId: string): Promise<void> {
+    const claims = await this.verify(token, PIN_AUDIENCE);
+    if (claims.sub !== userId || claims.scope !== 'pin') throw unauthorized('invalid or expired PIN token', 'invalid_pin_token');
   }
 
   async principal(token: string): Promise<Principal> {

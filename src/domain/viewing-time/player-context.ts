@@ -4,7 +4,8 @@ import type { Principal } from '../accounts/tokens.ts';
 import type { TitleCache, TitleFacts } from '../catalog/title-cache.ts';
 import { notFound } from '../shared/errors.ts';
 import { configFromRow, type ConfigFacts, type ConfigService } from './config-service.ts';
-import { runNamed, type BalanceRow } from './viewing-time-repository.ts';
+import { runNamed } from '../shared/sql.ts';
+import type { BalanceRow } from './viewing-time-repository.ts';
 
 export interface PlayerFacts {
   user: UserFacts;

@@ -172,3 +172,9 @@ function isWeekendDay(day: number): boolean {
 function isoDate(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
+
+/** The viewing day that carries a given date (an instant an hour after that date's reset hour). */
+export function viewingDayOf(date: string, s: DaySettings): ViewingDay {
+  const local = DateTime.fromISO(`${date}T${String(s.resetHour).padStart(2, '0')}:00`, { zone: s.timezone }).plus({ hours: 1 });
+  return viewingDayAt(local.toJSDate(), s);
+}

@@ -1,25 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { Pool } from 'pg';
+import { runNamed } from '../shared/sql.ts';
 
-/**
- * The player's hot statements, sent through MikroORM's own pg pool as named prepared
- * statements (parsed once per connection, SPEC L-05). Each is one round trip.
- */
-export async function runNamed<T>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
-  const pool = (await em.getConnection().getNativeClient()) as Pool;
-  const client = await pool.connect();
-  let failed: Error | undefined;
-  try {
-    return (await client.query({ name, text, values })).rows as T[];
-  } catch (e) {
-    failed = e as Error;
-    throw e;
-  } finally {
-    client.release(failed && isConnectionError(failed) ? failed : undefined);
-  }
-}
-
-const isConnectionError = (e: Error & { code?: string }) => !e.code || /^(08|57P)/.test(e.code);
+// The player's hot statements; each is one round trip (see runNamed).
 
 export interface BeatInput {
   profileId: string;

@@ -1,0 +1,57 @@
+import type { IdentityService } from '../accounts/identity.ts';
+import type { Principal } from '../accounts/tokens.ts';
+import type { ConfigFacts, ConfigPatch, ConfigService } from '../viewing-time/config-service.ts';
+import { invalidField } from '../shared/errors.ts';
+import type { PinService } from './pin-service.ts';
+
+export function configView(c: ConfigFacts) {
+  const s = c.settings;
+  return {
+    profile_id: c.profileId,
+    weekday_limit_minutes: s.weekdayLimitMinutes,
+    weekend_limit_minutes: s.weekendLimitMinutes,
+    reset_hour: s.resetHour,
+    timezone: s.timezone,
+    educational_exempt: c.educationalExempt,
+    version: c.version,
+    updated_at: c.updatedAt.toISOString(),
+    // a reset-hour/timezone change applies from the next day boundary; until then these hold
+    pending_change: s.previous && s.effectiveFrom
+      ? { effective_at: s.effectiveFrom.toISOString(), current_reset_hour: s.previous.resetHour, current_timezone: s.previous.timezone }
+      : null,
+  };
+}
+
+/** Reading and changing a kids profile's viewing-time settings (changes need the PIN). */
+export class SettingsService {
+  readonly #identity: IdentityService;
+  readonly #configs: ConfigService;
+  readonly #pins: PinService;
+
+  constructor(d: { identity: IdentityService; configs: ConfigService; pins: PinService }) {
+    this.#identity = d.identity;
+    this.#configs = d.configs;
+    this.#pins = d.pins;
+  }
+
+  async get(principal: Principal, profileId: string) {
+    await this.#identity.ownedProfile(principal, profileId);
+    return configView(await this.#configs.get(profileId));
+  }
+
+  async update(principal: Principal, profileId: string, input: ConfigPatch & { pin?: string; pin_token?: string; version?: number }, ifMatch?: string) {
+    await this.#identity.ownedProfile(principal, profileId);
+    await this.#configs.get(profileId); // 404 for adult profiles before asking for a PIN
+    const { pin, pin_token, version, ...patch } = input;
+    const expected = version ?? parseIfMatch(ifMatch);
+    await this.#pins.authorize(principal.userId, { pin, pin_token });
+    return configView(await this.#configs.update(profileId, patch, expected));
+  }
+}
+
+function parseIfMatch(h: string | undefined): number | undefined {
+  if (!h) return undefined;
+  const m = /^(?:W\/)?"?(\d+)"?$/.exec(h.trim());
+  if (!m) throw invalidField('If-Match', 'must be the settings version, e.g. "3"');
+  return Number(m[1]);
+}

@@ -1,0 +1,39 @@
+/** What the weekly report's worker receives and returns: plain, structured-cloneable data. */
+export interface WeeklyReportInput {
+  weekStart: string;
+  now: string;
+  /** The single query's result, still as JSON text: decoding happens in the worker too. */
+  data: string;
+}
+
+export interface DailyTotal {
+  date: string;
+  minutes: number;
+  counted_minutes: number;
+  educational_minutes: number;
+  limit_minutes: number | null;
+  bonus_minutes: number;
+  unlimited: boolean;
+}
+
+export interface ProfileWeek {
+  profile_id: string;
+  name: string;
+  daily_totals: DailyTotal[];
+  total_minutes: number;
+  counted_minutes: number;
+  educational_minutes: number;
+  days_elapsed: number;
+  average_minutes: number | null;
+  limit_usage_percent: number | null;
+  top_titles: { title_id: string | null; title: string; minutes: number }[];
+  grants: { date: string; minutes: number | null; unlimited: boolean; granted_at: string }[];
+}
+
+export interface WeeklyReport {
+  week_start: string;
+  week_end: string;
+  generated_at: string;
+  profiles: ProfileWeek[];
+  total_minutes: number;
+}

@@ -1,0 +1,22 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Pool } from 'pg';
+
+const isConnectionError = (e: Error & { code?: string }) => !e.code || /^(08|57P)/.test(e.code);
+
+/**
+ * Runs one hand-written statement through MikroORM's own pg pool as a named prepared statement
+ * (parsed once per connection, SPEC L-05): one round trip, no ORM hydration.
+ */
+export async function runNamed<T>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
+  const pool = (await em.getConnection().getNativeClient()) as Pool;
+  const client = await pool.connect();
+  let failed: Error | undefined;
+  try {
+    return (await client.query({ name, text, values })).rows as T[];
+  } catch (e) {
+    failed = e as Error;
+    throw e;
+  } finally {
+    client.release(failed && isConnectionError(failed) ? failed : undefined);
+  }
+}

@@ -1,0 +1,89 @@
+// Pure aggregation of a weekly report, run in a worker thread: JSON text in, report out.
+import type { DailyTotal, ProfileWeek, WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
+import type { DaySettings } from '../domain/viewing-time/viewing-day.ts';
+import { viewingDayAt, viewingDayOf } from '../domain/viewing-time/viewing-day.ts';
+
+interface Raw {
+  profiles: { id: string; name: string; config: Record<string, unknown> }[];
+  balances: { profile_id: string; date: string; used: number; educational: number; bonus: number; unlimited: boolean; limit: number | null }[];
+  grants: { profile_id: string; date: string; minutes: number | null; granted_at: string }[];
+  sessions: { profile_id: string; title_id: string | null; title: string | null; started_at: string; seconds: number }[];
+}
+
+const minutes = (s: number) => Math.round(s / 6) / 10;
+
+function addDays(date: string, n: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+function settingsOf(c: Record<string, unknown>): DaySettings {
+  const effective = c.settings_effective_at ? new Date(c.settings_effective_at as string) : null;
+  return {
+    timezone: c.timezone as string, resetHour: Number(c.reset_hour),
+    weekdayLimitMinutes: (c.weekday_limit_minutes as number | null) ?? null, weekendLimitMinutes: (c.weekend_limit_minutes as number | null) ?? null,
+    previous: effective ? { timezone: (c.previous_timezone as string) ?? (c.timezone as string), resetHour: Number(c.previous_reset_hour ?? c.reset_hour) } : null,
+    effectiveFrom: effective,
+  };
+}
+
+function dailyTotals(dates: string[], s: DaySettings, balances: Raw['balances']): { totals: DailyTotal[]; seconds: { counted: number; edu: number; bonus: number; limit: number | null }[] } {
+  const byDate = new Map(balances.map((b) => [b.date, b]));
+  const seconds = dates.map((date) => {
+    const b = byDate.get(date);
+    const limit = b ? (b.unlimited ? null : b.limit) : viewingDayOf(date, s).limitMinutes;
+    return { counted: b?.used ?? 0, edu: b?.educational ?? 0, bonus: b?.bonus ?? 0, limit };
+  });
+  const totals = dates.map((date, i) => ({
+    date, minutes: minutes(seconds[i].counted + seconds[i].edu), counted_minutes: minutes(seconds[i].counted),
+    educational_minutes: minutes(seconds[i].edu), limit_minutes: seconds[i].limit, bonus_minutes: minutes(seconds[i].bonus), unlimited: seconds[i].limit === null,
+  }));
+  return { totals, seconds };
+}
+
+function topTitles(sessions: Raw['sessions'], from: number, to: number) {
+  const byTitle = new Map<string, { title_id: string | null; title: string; seconds: number }>();
+  for (const s of sessions) {
+    const t = Date.parse(s.started_at);
+    if (t < from || t >= to) continue;
+    const key = s.title_id ?? 'removed';
+    const e = byTitle.get(key) ?? { title_id: s.title_id, title: s.title ?? '(removed title)', seconds: 0 };
+    e.seconds += s.seconds;
+    byTitle.set(key, e);
+  }
+  return [...byTitle.values()].sort((a, b) => b.seconds - a.seconds || a.title.localeCompare(b.title)).slice(0, 3)
+    .map((e) => ({ title_id: e.title_id, title: e.title, minutes: minutes(e.seconds) }));
+}
+
+function profileWeek(p: Raw['profiles'][number], raw: Raw, weekStart: string, now: Date): ProfileWeek {
+  const s = settingsOf(p.config);
+  const dates = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
+  const { totals, seconds } = dailyTotals(dates, s, raw.balances.filter((b) => b.profile_id === p.id));
+  const today = viewingDayAt(now, s).date;
+  const elapsed = dates.filter((d) => d <= today).length;
+  const counted = seconds.reduce((a, x) => a + x.counted, 0);
+  const edu = seconds.reduce((a, x) => a + x.edu, 0);
+  // limit usage counts only elapsed days that had a limit: unlimited days would distort it
+  const limited = seconds.filter((x, i) => x.limit !== null && dates[i] <= today);
+  const allowance = limited.reduce((a, x) => a + (x.limit as number) * 60 + x.bonus, 0);
+  const window = [viewingDayOf(dates[0], s).start.getTime(), viewingDayOf(dates[6], s).end.getTime()];
+  return {
+    profile_id: p.id, name: p.name, daily_totals: totals,
+    total_minutes: minutes(counted + edu), counted_minutes: minutes(counted), educational_minutes: minutes(edu),
+    days_elapsed: elapsed, average_minutes: elapsed ? Math.round((counted + edu) / 6 / elapsed) / 10 : null,
+    limit_usage_percent: allowance ? Math.round((1000 * limited.reduce((a, x) => a + x.counted, 0)) / allowance) / 10 : null,
+    top_titles: topTitles(raw.sessions.filter((x) => x.profile_id === p.id), window[0], window[1]),
+    grants: raw.grants.filter((g) => g.profile_id === p.id).map((g) => ({ date: g.date, minutes: g.minutes, unlimited: g.minutes === null, granted_at: new Date(g.granted_at).toISOString() })),
+  };
+}
+
+export function buildWeeklyReport(input: WeeklyReportInput): WeeklyReport {
+  const raw = JSON.parse(input.data) as Raw;
+  const now = new Date(input.now);
+  const profiles = raw.profiles.map((p) => profileWeek(p, raw, input.weekStart, now));
+  return {
+    week_start: input.weekStart, week_end: addDays(input.weekStart, 6), generated_at: now.toISOString(), profiles,
+    total_minutes: Math.round(profiles.reduce((a, p) => a + p.total_minutes, 0) * 10) / 10,
+  };
+}

@@ -1,0 +1,132 @@
+import { client, startTestService, TestClock, type TestService } from '../harness.ts';
+import { createTitles, household, type Api } from './viewing-time.fixtures.ts';
+
+const clock = new TestClock('2026-11-25T10:00:00Z');
+let svc: TestService;
+let api: Api;
+
+beforeAll(async () => {
+  svc = await startTestService({ WORKER_THREADS: '2' }, { clock });
+  api = client(svc.url);
+  await createTitles();
+});
+afterAll(() => svc.close());
+beforeEach(() => clock.set('2026-11-25T10:00:00Z'));
+
+async function withPin(pin = '4821') {
+  const h = await household(api);
+  expect((await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { pin } })).status).toBe(204);
+  return h;
+}
+const verify = (token: string, pin: string) => api('POST', '/api/v1/parental-controls/pin/verify', { token, body: { pin } });
+
+describe('PIN', () => {
+  it('is exactly 4 digits', async () => {
+    const h = await household(api);
+    for (const bad of ['123', '12345', 'abcd', '12 4']) {
+      const r = await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { pin: bad } });
+      expect(r.status).toBe(422);
+      expect(r.body.field).toBe('pin');
+    }
+  });
+
+  it('a burst of 20 parallel wrong guesses runs at most 5 bcrypt checks and locks', async () => {
+    const h = await withPin();
+    const before = { ...svc.pins.stats };
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => verify(h.token, String(1000 + i))));
+    const ran = svc.pins.stats.verifications - before.verifications;
+    expect(ran).toBeLessThanOrEqual(5);
+    expect(answers.filter((a) => a.status === 423).length).toBeGreaterThanOrEqual(15);
+    expect(answers.every((a) => a.status === 403 || a.status === 423)).toBe(true);
+    const status = await api('GET', '/api/v1/parental-controls/pin/status', { token: h.token });
+    expect(status.body.locked_until).toBe('2026-11-25T10:30:00.000Z');
+    const right = await verify(h.token, '4821'); // even the right PIN is refused while locked
+    expect(right.status).toBe(423);
+    expect(right.body.locked_until).toBe('2026-11-25T10:30:00.000Z');
+  });
+
+  it('each further lockout doubles until a correct PIN', async () => {
+    const h = await withPin();
+    const lockOut = async () => { for (let i = 0; i < 5; i++) await verify(h.token, '0000'); };
+    await lockOut();
+    expect((await api('GET', '/api/v1/parental-controls/pin/status', { token: h.token })).body.locked_until).toBe('2026-11-25T10:30:00.000Z');
+    clock.set('2026-11-25T10:31:00Z');
+    await lockOut();
+    expect((await api('GET', '/api/v1/parental-controls/pin/status', { token: h.token })).body.locked_until).toBe('2026-11-25T11:31:00.000Z');
+    clock.set('2026-11-25T11:32:00Z');
+    await lockOut();
+    expect((await api('GET', '/api/v1/parental-controls/pin/status', { token: h.token })).body.locked_until).toBe('2026-11-25T13:32:00.000Z');
+    clock.set('2026-11-25T13:33:00Z');
+    expect((await verify(h.token, '4821')).status).toBe(200); // a correct PIN resets the doubling
+    await lockOut();
+    expect((await api('GET', '/api/v1/parental-controls/pin/status', { token: h.token })).body.locked_until).toBe('2026-11-25T14:03:00.000Z');
+  });
+
+  it('the change and grant paths obey the lockout too', async () => {
+    const h = await withPin();
+    for (let i = 0; i < 5; i++) await verify(h.token, '0000');
+    const change = await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { pin: '1111', current_pin: '4821' } });
+    expect(change.status).toBe(423);
+    const grant = await api('POST', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time/grant`, { token: h.token, body: { minutes: 30, pin: '4821' } });
+    expect(grant.status).toBe(423);
+    const put = await api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token: h.token, body: { weekday_limit_minutes: 240, pin: '4821' } });
+    expect(put.status).toBe(423);
+    clock.set('2026-11-25T10:31:00Z');
+    expect((await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { pin: '1111', current_pin: '4821' } })).status).toBe(204);
+    expect((await verify(h.token, '1111')).status).toBe(200);
+  });
+
+  it('verify answers take at least 200 ms, right or wrong', async () => {
+    const h = await withPin();
+    for (const pin of ['4821', '9999']) {
+      const t0 = performance.now();
+      await verify(h.token, pin);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(199);
+    }
+  });
+
+  it('a PIN token is not an access token, nor an access token a PIN token', async () => {
+    const h = await withPin();
+    const { pin_token } = (await verify(h.token, '4821')).body;
+    expect(pin_token).toEqual(expect.any(String));
+    expect((await api('GET', '/api/v1/auth/me', { token: pin_token })).status).toBe(401);
+    const asPinToken = await api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token: h.token, body: { weekday_limit_minutes: 60, pin_token: h.token } });
+    expect(asPinToken.status).toBe(401);
+    const ok = await api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token: h.token, body: { weekday_limit_minutes: 60, pin_token } });
+    expect(ok.status).toBe(200);
+  });
+
+  it('another household’s PIN token is refused', async () => {
+    const a = await withPin('1234');
+    const b = await withPin('5678');
+    const { pin_token } = (await verify(b.token, '5678')).body;
+    const r = await api('PUT', `/api/v1/parental-controls/profiles/${a.kidId}/viewing-time`, { token: a.token, body: { weekday_limit_minutes: 60, pin_token } });
+    expect(r.status).toBe(401);
+  });
+
+  it('reset needs the account password and has its own attempt limit', async () => {
+    const h = await withPin();
+    const wrong = await api('POST', '/api/v1/parental-controls/pin/reset', { token: h.token, body: { password: 'not my password', new_pin: '2222' } });
+    expect(wrong.status).toBe(403);
+    for (let i = 0; i < 4; i++) await api('POST', '/api/v1/parental-controls/pin/reset', { token: h.token, body: { password: 'nope nope', new_pin: '2222' } });
+    const lockedOut = await api('POST', '/api/v1/parental-controls/pin/reset', { token: h.token, body: { password: h.password, new_pin: '2222' } });
+    expect(lockedOut.status).toBe(423);
+    clock.set('2026-11-25T10:31:00Z');
+    expect((await api('POST', '/api/v1/parental-controls/pin/reset', { token: h.token, body: { password: h.password, new_pin: '2222' } })).status).toBe(204);
+    expect((await verify(h.token, '2222')).status).toBe(200);
+  });
+
+  it('no PIN set: verify is a 409, and settings changes say a PIN is needed', async () => {
+    const h = await household(api);
+    expect((await verify(h.token, '1234')).body.code).toBe('pin_not_set');
+    const r = await api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token: h.token, body: { weekday_limit_minutes: 60 } });
+    expect(r.status).toBe(403);
+    expect(r.body.code).toBe('pin_required');
+  });
+
+  it('PINs never reach the logs', async () => {
+    const h = await withPin('7351');
+    await verify(h.token, '7351');
+    expect(JSON.stringify(svc.logLines)).not.toContain('7351');
+  });
+});
