@@ -27,6 +27,16 @@ export const configSchema = z.object({
   BCRYPT_COST: int(12, 4, 15),
   CONFIG_CACHE_TTL_SECONDS: int(60, 1, 3600),
   CONFIG_CACHE_MAX_ENTRIES: int(10000, 1, 1000000),
+  // 'auto': npm start forks a cluster (one process per CLUSTER_WORKERS); 'worker': this process
+  // serves alone (how PM2's cluster mode and containers run it; needs DATABASE_URL)
+  PROCESS_ROLE: z.enum(['auto', 'worker']).default('auto'),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+  METRICS_PUBLISH_INTERVAL_MS: int(1000, 100, 60_000),
+  RETENTION_SESSIONS_DAYS: int(90, 1, 3650),
+  RETENTION_BALANCES_DAYS: int(365, 1, 3650),
+  RETENTION_GRANTS_DAYS: int(365, 1, 3650),
+  RETENTION_INTERVAL_MINUTES: int(60, 0, 10_080),
+  RETENTION_BATCH_SIZE: int(1000, 10, 100_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO_DATA: bool.default(true),
 }).superRefine((c, ctx) => {
