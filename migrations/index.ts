@@ -2,8 +2,10 @@
 // glob or dynamic import at runtime, so Node, Jest and bundles load the same set).
 import { Migration20261123192208_initial } from './Migration20261123192208_initial.ts';
 import { Migration20261123200000_heartbeat_functions } from './Migration20261123200000_heartbeat_functions.ts';
+import { Migration20261123200100_metrics_snapshots } from './Migration20261123200100_metrics_snapshots.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
   { name: 'Migration20261123200000_heartbeat_functions', class: Migration20261123200000_heartbeat_functions },
+  { name: 'Migration20261123200100_metrics_snapshots', class: Migration20261123200100_metrics_snapshots },
 ];

@@ -21,7 +21,8 @@ export const configSchema = z.object({
   DEVICE_TOKEN_TTL_HOURS: int(168, 1, 24 * 90),
   DB_POOL_MIN: int(2, 0, 100),
   DB_POOL_MAX: int(10, 1, 200),
-  WORKER_THREADS: int(os.availableParallelism(), 1, 64),
+  // default: the cores shared out among the service processes, so the machine is not oversubscribed
+  WORKER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   WORKER_MAX_QUEUE: int(1000, 1, 100000),
   CLUSTER_WORKERS: int(os.availableParallelism(), 1, 64),
   BCRYPT_COST: int(12, 4, 15),
@@ -48,14 +49,17 @@ export const configSchema = z.object({
   }
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = Omit<z.infer<typeof configSchema>, 'WORKER_THREADS'> & { WORKER_THREADS: number };
 
 export class ConfigError extends Error {}
 
 /** Parses the environment once; the message names every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(env);
-  if (result.success) return result.data;
+  const result = configSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (result.success) {
+    const c = result.data;
+    return { ...c, WORKER_THREADS: c.WORKER_THREADS ?? Math.max(1, Math.ceil(os.availableParallelism() / c.CLUSTER_WORKERS)) };
+  }
   const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 }

@@ -2,11 +2,16 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RequestContext } from '@mikro-orm/core';
+import cluster from 'node:cluster';
+import type { Pool } from 'pg';
 import { loadConfig, ConfigError, type Config } from './config.ts';
-import { resolveDatabase, type Database } from './db/database.ts';
+import { runPrimary } from './cluster.ts';
+import { NotifyBridge } from './db/notify-bridge.ts';
 import { createOrm, warmPool, type MikroORM } from './db/orm.ts';
-import { seedDemo } from './db/seed.ts';
+import { prepareDatabase } from './db/prepare.ts';
+import { totalDbRoundTrips } from './db/query-counter.ts';
+import { ClusterMetrics } from './domain/metrics/cluster-metrics.ts';
+import { ProcessMetrics } from './domain/metrics/process-metrics.ts';
 import { AccountsService } from './domain/accounts/accounts-service.ts';
 import { IdentityService } from './domain/accounts/identity.ts';
 import { TokenService } from './domain/accounts/tokens.ts';
@@ -20,6 +25,7 @@ import { ViewingTimeService } from './domain/viewing-time/viewing-time-service.t
 import { createApp, type RequestRecord } from './http/app.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { metricsRoutes } from './http/routes/metrics.ts';
 import { titleRoutes } from './http/routes/titles.ts';
 import { viewingTimeRoutes } from './http/routes/viewing-time.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
@@ -40,6 +46,8 @@ export interface ServiceOptions {
   port?: number;
   host?: string;
   onRequest?: (r: RequestRecord) => void;
+  /** Publish this process's metrics snapshot periodically (off in in-process tests). */
+  publishMetrics?: boolean;
 }
 
 export interface Service {
@@ -52,7 +60,10 @@ export interface Service {
   configs: ConfigService;
   titles: TitleCache;
   pins: PinService;
-  close(): Promise<void>;
+  bridge: NotifyBridge;
+  metrics: ClusterMetrics;
+  /** Graceful: stop accepting, finish in-flight requests (bounded), then close pools. */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 async function dbReady(orm: MikroORM): Promise<boolean> {
@@ -71,6 +82,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   await warmPool(orm, config.DB_POOL_MIN);
   const pool = new WorkerPool({ threads: config.WORKER_THREADS, maxQueue: config.WORKER_MAX_QUEUE });
   const bus = new InvalidationBus();
+  bus.subscribe((m) => logger.info({ invalidation: m }, 'cache invalidated'));
   const cacheOpts = { max: config.CONFIG_CACHE_MAX_ENTRIES, ttlMs: config.CONFIG_CACHE_TTL_SECONDS * 1000 };
   const tokens = new TokenService({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     deviceTtlSeconds: config.DEVICE_TOKEN_TTL_HOURS * 3600 });
@@ -86,53 +98,82 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const settings = new SettingsService({ identity, configs, pins });
   const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock });
   const reports = new ReportsService({ em: orm.em, identity, configs, cpu: pool, clock });
+  const pgPool = (await orm.em.getConnection().getNativeClient()) as Pool;
+  const local = new ProcessMetrics({
+    configCache: () => configs.stats(), pin: () => pins.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
+    dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
+  });
+  const serviceStartedAt = process.env.VTIME_SERVICE_STARTED_AT ? new Date(process.env.VTIME_SERVICE_STARTED_AT) : local.startedAt;
+  const metrics = new ClusterMetrics({ em: orm.em, local, serviceStartedAt, publishIntervalMs: config.METRICS_PUBLISH_INTERVAL_MS });
+  const bridge = new NotifyBridge({ url: opts.databaseUrl, bus, log: logger, origin: local.processKey });
+  await bridge.start();
+  const onRequest = (r: RequestRecord) => {
+    local.observe({ path: r.path, method: r.method, status: r.status, ms: r.ms, dbOps: r.ops.count });
+    opts.onRequest?.(r);
+  };
   const app = createApp({
-    logger, orm, tokens, identity, version: VERSION, onRequest: opts.onRequest,
+    logger, orm, tokens, identity, version: VERSION, onRequest,
     apiRoutes: [
       ...authRoutes(accounts), ...deviceRoutes(accounts, pins), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
       ...parentalRoutes({ pins, settings, grants, reports }),
     ],
-    rootRoutes: healthRoutes(() => dbReady(orm)),
+    rootRoutes: [...healthRoutes(() => dbReady(orm)), ...metricsRoutes(metrics)],
   });
-  const server = http.createServer(app.callback());
+  const handler = app.callback();
+  let draining = false;
+  // while draining, answers close their connection so keep-alive clients move to another process
+  const server = http.createServer((req, res) => { if (draining) res.setHeader('Connection', 'close'); void handler(req, res); });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? config.PORT, opts.host ?? config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
-  const close = async () => {
-    await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeIdleConnections(); });
+  const publisher = opts.publishMetrics === false ? null : setInterval(() => {
+    metrics.publish().catch((err) => logger.warn({ err: err.message }, 'metrics snapshot not published'));
+  }, config.METRICS_PUBLISH_INTERVAL_MS);
+  publisher?.unref();
+  const close = async (timeoutMs = config.SHUTDOWN_TIMEOUT_MS) => {
+    draining = true;
+    if (publisher) clearInterval(publisher);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), timeoutMs).unref();
+    });
+    await metrics.withdraw().catch(() => {});
+    local.stop();
+    await bridge.stop();
     await pool.close();
     await orm.close();
   };
-  return { url: `http://127.0.0.1:${port}`, server, orm, pool, bus, identity, configs, titles, pins, close };
+  return { url: `http://127.0.0.1:${port}`, server, orm, pool, bus, identity, configs, titles, pins, bridge, metrics, close };
 }
 
-async function prepareDatabase(config: Config, db: Database, logger: Logger): Promise<void> {
-  const orm = await createOrm({ url: db.url, poolMin: 0, poolMax: 2 });
-  try {
-    const applied = await orm.migrator.up();
-    if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
-    if (!config.SEED_DEMO_DATA) return;
-    const pool = new WorkerPool({ threads: config.WORKER_THREADS, maxQueue: 100 });
-    try {
-      const { created, logins } = await RequestContext.create(orm.em, () => seedDemo(orm.em, pool, { dataDir: config.DATA_DIR, bcryptCost: config.BCRYPT_COST }));
-      if (created) logger.info('demo data seeded');
-      printWelcome(config, logins);
-    } finally {
-      await pool.close();
-    }
-  } finally {
-    await orm.close();
+/** One service process: under our cluster, PM2's cluster mode, or alone in a container. */
+async function runWorker(config: Config): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const url = config.DATABASE_URL;
+  if (!url) {
+    logger.fatal('DATABASE_URL is required for PROCESS_ROLE=worker (npm start without it runs the embedded database and a cluster)');
+    process.exit(2);
   }
-}
-
-function printWelcome(config: Config, logins: Awaited<ReturnType<typeof seedDemo>>['logins']): void {
-  const url = `http://localhost:${config.PORT}`;
-  console.log([
-    '', `vtime is starting on ${url}  (API under ${url}/api/v1, description at ${url}/api/v1/openapi.json)`,
-    `  parent login: ${logins.parent.email} / ${logins.parent.password}   parental PIN: ${logins.parent.pin}`,
-    `  admin login:  ${logins.admin.email} / ${logins.admin.password}`,
-    `  try: curl -s ${url}/api/v1/auth/login -H 'content-type: application/json' -d '{"email":"${logins.parent.email}","password":"${logins.parent.password}"}'`, '',
-  ].join('\n'));
+  // our own primary migrated already; alone (PM2, containers) each process makes sure, under a lock
+  if (!cluster.isWorker) await prepareDatabase(config, url, logger, false);
+  const service = await startService(config, { databaseUrl: url, logger });
+  logger.info({ url: service.url, pid: process.pid }, 'ready');
+  process.send?.('ready'); // the cluster primary, or PM2's wait_ready, count this process in
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'draining: no new connections, finishing in-flight requests');
+    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 2_000);
+    force.unref();
+    await service.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('message', (m) => { if (m === 'shutdown') void stop('shutdown from primary'); });
 }
 
 async function main(): Promise<void> {
@@ -143,22 +184,8 @@ async function main(): Promise<void> {
     if (e instanceof ConfigError) { console.error(e.message); process.exit(2); }
     throw e;
   }
-  const logger = createLogger(config.LOG_LEVEL);
-  const db = await resolveDatabase(config, (m) => logger.info(m));
-  await prepareDatabase(config, db, logger);
-  const service = await startService(config, { databaseUrl: db.url, logger });
-  logger.info({ url: service.url, pid: process.pid }, 'ready');
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await service.close();
-    await db.stop();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  if (cluster.isPrimary && config.PROCESS_ROLE === 'auto') await runPrimary(config);
+  else await runWorker(config);
 }
 
 if (import.meta.main) await main();

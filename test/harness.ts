@@ -29,7 +29,7 @@ export async function startTestService(env: Record<string, string> = {}, opts: P
   const config = testConfig(env);
   const service = await startService(config, {
     databaseUrl: databaseUrl(), port: 0, host: '127.0.0.1', logger: createLogger(config.LOG_LEVEL, sink),
-    onRequest: (r) => requests.push(r), ...opts,
+    onRequest: (r) => requests.push(r), publishMetrics: false, ...opts,
   });
   return Object.assign(service, { requests, logLines });
 }

@@ -6,6 +6,7 @@ import { ViewingTimeConfig } from '../domain/viewing-time/config.entity.ts';
 import { ViewingTimeBalance } from '../domain/viewing-time/balance.entity.ts';
 import { ViewingSession } from '../domain/viewing-time/session.entity.ts';
 import { TimeGrant } from '../domain/parental-controls/time-grant.entity.ts';
+import { MetricsSnapshot } from '../domain/metrics/metrics-snapshot.entity.ts';
 
-/** Every entity of SPEC section 2, in one list for the ORM and the migration check. */
-export const entities = [User, RefreshToken, Profile, Title, ViewingTimeConfig, ViewingTimeBalance, ViewingSession, TimeGrant];
+/** Every entity of SPEC section 2 (and the metrics snapshots), in one list for the ORM and the migration check. */
+export const entities = [User, RefreshToken, Profile, Title, ViewingTimeConfig, ViewingTimeBalance, ViewingSession, TimeGrant, MetricsSnapshot];

@@ -1,0 +1,87 @@
+// Cluster primary: prepares the database once, forks one service process per CLUSTER_WORKERS,
+// replaces any that dies (with back-off, so a crash loop does not spin) and drains on signals.
+import cluster, { type Worker } from 'node:cluster';
+import type { Config } from './config.ts';
+import { resolveDatabase } from './db/database.ts';
+import { prepareDatabase } from './db/prepare.ts';
+import type { DemoLogins } from './db/seed.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+const CRASH_WINDOW_MS = 60_000;
+
+function printWelcome(config: Config, workers: number, logins: DemoLogins | null): void {
+  const url = `http://localhost:${config.PORT}`;
+  const lines = ['', `vtime is ready on ${url} with ${workers} processes  (API ${url}/api/v1, description ${url}/api/v1/openapi.json)`];
+  if (logins) {
+    lines.push(
+      `  parent login: ${logins.parent.email} / ${logins.parent.password}   parental PIN: ${logins.parent.pin}`,
+      `  admin login:  ${logins.admin.email} / ${logins.admin.password}`,
+      `  try: curl -s ${url}/api/v1/auth/login -H 'content-type: application/json' -d '{"email":"${logins.parent.email}","password":"${logins.parent.password}"}'`,
+    );
+  }
+  lines.push('  stop with Ctrl-C (in-flight requests are finished first)', '');
+  console.log(lines.join('\n'));
+}
+
+/** Forks and supervises the service processes. */
+class Supervisor {
+  readonly #log: Logger;
+  readonly #env: Record<string, string>;
+  readonly #recentCrashes: number[] = [];
+  #stopping = false;
+
+  constructor(log: Logger, env: Record<string, string>) {
+    this.#log = log;
+    this.#env = env;
+    cluster.on('exit', (w, code, signal) => this.#exited(w, code, signal));
+  }
+
+  fork(): Promise<void> {
+    const worker = cluster.fork(this.#env);
+    return new Promise((resolve) => worker.on('message', (m) => { if (m === 'ready') resolve(); }));
+  }
+
+  #exited(worker: Worker, code: number | null, signal: string | null): void {
+    if (this.#stopping) return;
+    const now = Date.now();
+    this.#recentCrashes.push(now);
+    while (this.#recentCrashes[0] < now - CRASH_WINDOW_MS) this.#recentCrashes.shift();
+    const delay = Math.min(30_000, 250 * 2 ** (this.#recentCrashes.length - 1));
+    this.#log.warn({ pid: worker.process.pid, code, signal, restartInMs: delay }, 'service process died; replacing it');
+    setTimeout(() => { if (!this.#stopping) void this.fork(); }, delay);
+  }
+
+  /** Asks every process to drain; those still alive after the timeout are killed. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#stopping = true;
+    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
+    await Promise.all(alive.map((w) => new Promise<void>((resolve) => {
+      const kill = setTimeout(() => w.process.kill('SIGKILL'), timeoutMs);
+      w.once('exit', () => { clearTimeout(kill); resolve(); });
+      w.send('shutdown');
+    })));
+  }
+}
+
+export async function runPrimary(config: Config): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL).child({ role: 'primary' });
+  const db = await resolveDatabase(config, (m) => logger.info(m));
+  const logins = await prepareDatabase(config, db.url, logger, config.SEED_DEMO_DATA);
+  const supervisor = new Supervisor(logger, {
+    DATABASE_URL: db.url, PROCESS_ROLE: 'worker', VTIME_SERVICE_STARTED_AT: new Date().toISOString(),
+  });
+  await Promise.all(Array.from({ length: config.CLUSTER_WORKERS }, () => supervisor.fork()));
+  printWelcome(config, config.CLUSTER_WORKERS, logins);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: draining service processes');
+    await supervisor.stop(config.SHUTDOWN_TIMEOUT_MS + 2_000);
+    await db.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

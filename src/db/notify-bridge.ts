@@ -1,0 +1,97 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Invalidation, InvalidationBus } from '../domain/shared/invalidation-bus.ts';
+
+const CHANNEL = 'vtime_invalidate';
+const MAX_BACKOFF_MS = 5_000;
+
+/**
+ * Bridges the in-process invalidation bus across processes and machines through PostgreSQL
+ * LISTEN/NOTIFY. Notifications sent while our listening connection is down are lost, so after a
+ * reconnect every cache is flushed.
+ */
+export class NotifyBridge {
+  readonly #url: string;
+  readonly #bus: InvalidationBus;
+  readonly #log: Logger;
+  readonly #origin: string;
+  #listener: pg.Client | null = null;
+  #sender: pg.Pool;
+  #stopped = false;
+  #backoff = 100;
+
+  constructor(d: { url: string; bus: InvalidationBus; log: Logger; origin: string }) {
+    this.#url = d.url;
+    this.#bus = d.bus;
+    this.#log = d.log;
+    this.#origin = d.origin;
+    this.#sender = new pg.Pool({ connectionString: d.url, max: 1, idleTimeoutMillis: 10_000 });
+    this.#sender.on('error', () => {});
+  }
+
+  async start(): Promise<void> {
+    await this.#connect(false);
+    this.#bus.forwardTo((m) => void this.#send(m));
+  }
+
+  /** The backend pid of the listening connection (operations and tests). */
+  async listenerPid(): Promise<number> {
+    const r = await this.#listener!.query('select pg_backend_pid() as pid');
+    return r.rows[0].pid as number;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#bus.forwardTo(null);
+    await this.#listener?.end().catch(() => {});
+    await this.#sender.end().catch(() => {});
+  }
+
+  async #send(m: Invalidation): Promise<void> {
+    try {
+      await this.#sender.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify({ origin: this.#origin, m })]);
+    } catch (err) {
+      this.#log.warn({ err, invalidation: m }, 'could not forward a cache invalidation to other processes');
+    }
+  }
+
+  async #connect(isReconnect: boolean): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#url });
+    client.on('error', (err) => this.#log.warn({ err: err.message }, 'invalidation listener connection failed'));
+    client.on('end', () => this.#dropped(client));
+    client.on('notification', (n) => this.#receive(n.payload));
+    await client.connect();
+    await client.query(`listen ${CHANNEL}`);
+    this.#listener = client;
+    this.#backoff = 100;
+    if (isReconnect) {
+      this.#bus.deliver({ entity: 'all' });
+      this.#log.info('invalidation listener reconnected; caches flushed (notifications meanwhile may be lost)');
+    }
+  }
+
+  #receive(payload: string | undefined): void {
+    try {
+      const { origin, m } = JSON.parse(payload ?? '') as { origin: string; m: Invalidation };
+      if (origin === this.#origin) return; // already applied locally by publish()
+      this.#bus.deliver(m);
+    } catch {
+      this.#log.warn({ payload }, 'ignored a malformed invalidation notification');
+    }
+  }
+
+  #dropped(client: pg.Client): void {
+    if (this.#stopped || client !== this.#listener) return;
+    this.#listener = null;
+    const retry = async () => {
+      if (this.#stopped) return;
+      try {
+        await this.#connect(true);
+      } catch {
+        this.#backoff = Math.min(MAX_BACKOFF_MS, this.#backoff * 2);
+        setTimeout(retry, this.#backoff).unref();
+      }
+    };
+    setTimeout(retry, this.#backoff).unref();
+  }
+}

@@ -1,0 +1,33 @@
+import { RequestContext } from '@mikro-orm/core';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { WorkerPool } from '../workers/pool.ts';
+import { createOrm } from './orm.ts';
+import { seedDemo, type DemoLogins } from './seed.ts';
+
+// any constant shared by every process of the deployment: one migrator/seeder at a time
+const MIGRATION_LOCK = 720_431_001;
+
+/** Migrates (and seeds demo data if asked) under an advisory lock, so concurrent starts are safe. */
+export async function prepareDatabase(config: Config, url: string, logger: Logger, seed: boolean): Promise<DemoLogins | null> {
+  // one connection: the advisory lock is held by the session that migrates
+  const orm = await createOrm({ url, poolMin: 0, poolMax: 1 });
+  const conn = orm.em.getConnection();
+  try {
+    await conn.execute(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+    const applied = await orm.migrator.up();
+    if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    if (!seed) return null;
+    const pool = new WorkerPool({ threads: config.WORKER_THREADS, maxQueue: 100 });
+    try {
+      const { created, logins } = await RequestContext.create(orm.em, () => seedDemo(orm.em, pool, { dataDir: config.DATA_DIR, bcryptCost: config.BCRYPT_COST }));
+      if (created) logger.info('demo data seeded');
+      return logins;
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    await conn.execute(`select pg_advisory_unlock_all()`).catch(() => {});
+    await orm.close();
+  }
+}

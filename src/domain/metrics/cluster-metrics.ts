@@ -1,0 +1,101 @@
+import os from 'node:os';
+import type { EntityManager } from '@mikro-orm/core';
+import { AggregatorRegistry } from 'prom-client';
+import { runNamed } from '../shared/sql.ts';
+import { merge, summary } from './histogram.ts';
+import type { ProcessMetrics } from './process-metrics.ts';
+
+const PUBLISH = `insert into metrics_snapshots (process_key, host, pid, service_started_at, updated_at, snapshot)
+  values ($1, $2, $3, $4, now(), $5)
+  on conflict (process_key) do update set updated_at = now(), snapshot = excluded.snapshot, service_started_at = excluded.service_started_at`;
+const FRESH = `select process_key, service_started_at, snapshot from metrics_snapshots where updated_at > now() - make_interval(secs => $1)`;
+
+interface Row { process_key: string; service_started_at: Date; snapshot: Snap }
+type Snap = {
+  heartbeat: { count: number; dbOps: number; hist: string };
+  report: { count: number; queries: number; hist: string };
+  requests: { total: number; errors4xx: number; errors5xx: number };
+  pin: { verifications: number; failures: number; lockouts: number };
+  cache: { hits: number; misses: number; invalidations: number; size: number; maxSize: number };
+  workerPool: { threads: number; queueSize: number; utilization: number };
+  dbPool: { total: number; idle: number; waiting: number; max: number };
+  dbRoundTrips: number;
+  eventLoop: string;
+  prom: object[];
+};
+
+const sum = (rows: Snap[], f: (s: Snap) => number) => rows.reduce((a, s) => a + f(s), 0);
+const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
+
+/**
+ * Cluster-wide metrics: every process publishes its snapshot to PostgreSQL; the process that
+ * answers merges the fresh ones (counts summed, HDR histograms added).
+ */
+export class ClusterMetrics {
+  readonly #em: EntityManager;
+  readonly #local: ProcessMetrics;
+  readonly #serviceStartedAt: Date;
+  readonly #freshSeconds: number;
+
+  constructor(d: { em: EntityManager; local: ProcessMetrics; serviceStartedAt: Date; publishIntervalMs: number }) {
+    this.#em = d.em;
+    this.#local = d.local;
+    this.#serviceStartedAt = d.serviceStartedAt;
+    this.#freshSeconds = Math.max(5, (3 * d.publishIntervalMs) / 1000);
+  }
+
+  async publish(): Promise<void> {
+    const snap = await this.#local.snapshot();
+    await runNamed(this.#em, 'metrics_publish', PUBLISH, [this.#local.processKey, os.hostname(), process.pid, this.#serviceStartedAt, JSON.stringify(snap)]);
+  }
+
+  async withdraw(): Promise<void> {
+    await runNamed(this.#em, 'metrics_withdraw', 'delete from metrics_snapshots where process_key = $1', [this.#local.processKey]);
+  }
+
+  async #rows(): Promise<Row[]> {
+    await this.publish(); // our own figures are always current
+    return runNamed<Row>(this.#em, 'metrics_fresh', FRESH, [this.#freshSeconds]);
+  }
+
+  async admin() {
+    const rows = await this.#rows();
+    const snaps = rows.map((r) => r.snapshot);
+    const hb = summary(merge(snaps.map((s) => s.heartbeat.hist)));
+    const report = summary(merge(snaps.map((s) => s.report.hist)));
+    const hits = sum(snaps, (s) => s.cache.hits);
+    const misses = sum(snaps, (s) => s.cache.misses);
+    const threads = sum(snaps, (s) => s.workerPool.threads);
+    const started = Math.min(...rows.map((r) => new Date(r.service_started_at).getTime()));
+    return {
+      uptime_seconds: Math.round((Date.now() - started) / 1000),
+      processes_reporting: rows.length,
+      heartbeat: {
+        total_processed: sum(snaps, (s) => s.heartbeat.count),
+        avg_db_ops_per_heartbeat: hb.count ? round(sum(snaps, (s) => s.heartbeat.dbOps) / hb.count) : 0,
+        avg_duration_ms: hb.avg_ms, max_duration_ms: hb.max_ms, p50_duration_ms: hb.p50_ms, p95_duration_ms: hb.p95_ms, p99_duration_ms: hb.p99_ms,
+      },
+      config_cache: {
+        hit_rate: hits + misses ? round(hits / (hits + misses), 4) : 0, total_hits: hits, total_misses: misses,
+        total_invalidations: sum(snaps, (s) => s.cache.invalidations), current_size: sum(snaps, (s) => s.cache.size), max_size: sum(snaps, (s) => s.cache.maxSize),
+      },
+      errors: { requests_total: sum(snaps, (s) => s.requests.total), client_errors: sum(snaps, (s) => s.requests.errors4xx), server_errors: sum(snaps, (s) => s.requests.errors5xx) },
+      weekly_report: { total: report.count, avg_queries: report.count ? round(sum(snaps, (s) => s.report.queries) / report.count) : 0, p95_ms: report.p95_ms },
+      pin: { verifications: sum(snaps, (s) => s.pin.verifications), failures: sum(snaps, (s) => s.pin.failures), lockouts: sum(snaps, (s) => s.pin.lockouts) },
+      worker_pool: {
+        threads, queue_size: sum(snaps, (s) => s.workerPool.queueSize),
+        utilization: threads ? round(sum(snaps, (s) => s.workerPool.utilization * s.workerPool.threads) / threads) : 0,
+      },
+      event_loop: { p99_delay_ms: summary(merge(snaps.map((s) => s.eventLoop))).p99_ms },
+      db_pool: { total: sum(snaps, (s) => s.dbPool.total), idle: sum(snaps, (s) => s.dbPool.idle), waiting: sum(snaps, (s) => s.dbPool.waiting), max: sum(snaps, (s) => s.dbPool.max) },
+      db_round_trips_total: sum(snaps, (s) => s.dbRoundTrips),
+    };
+  }
+
+  /** Prometheus text format, aggregated over the fresh processes by prom-client's own rules. */
+  async prometheus(): Promise<{ contentType: string; text: string }> {
+    const rows = await this.#rows();
+    const registry = AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom));
+    return { contentType: registry.contentType, text: await registry.metrics() };
+  }
+}

@@ -1,0 +1,115 @@
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Counter, Gauge, Histogram as PromHistogram, Registry } from 'prom-client';
+import type { CacheStats } from '../shared/cached-loader.ts';
+import { encode, newHistogram, type Histogram } from './histogram.ts';
+
+export interface MetricSources {
+  configCache(): CacheStats;
+  pin(): { verifications: number; failures: number; lockouts: number };
+  workerPool(): { threads: number; queueSize: number; utilization: number };
+  dbPool(): { total: number; idle: number; waiting: number; max: number };
+  dbRoundTrips(): number;
+}
+
+export interface RequestObservation {
+  path: string;
+  method: string;
+  status: number;
+  ms: number;
+  dbOps: number;
+}
+
+const HEARTBEAT = '/api/v1/viewing-time/heartbeat';
+const REPORT = '/api/v1/parental-controls/weekly-report';
+const LAG_INTERVAL_MS = 20;
+
+/** What one process has seen since it started; snapshots of it are merged cluster-wide. */
+export class ProcessMetrics {
+  readonly processKey = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly startedAt = new Date();
+  readonly registry = new Registry();
+  readonly #src: MetricSources;
+  readonly #heartbeat = { count: 0, dbOps: 0, hist: newHistogram() };
+  readonly #report = { count: 0, queries: 0, hist: newHistogram() };
+  readonly #requests = { total: 0, errors4xx: 0, errors5xx: 0 };
+  readonly #eventLoop: Histogram = newHistogram();
+  readonly #promHeartbeat: PromHistogram;
+  readonly #promRequests: Counter;
+  #lagTimer: NodeJS.Timeout | null = null;
+
+  constructor(src: MetricSources) {
+    this.#src = src;
+    this.#promHeartbeat = new PromHistogram({ name: 'vtime_heartbeat_duration_seconds', help: 'Heartbeat latency', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [this.registry] });
+    this.#promRequests = new Counter({ name: 'vtime_http_requests_total', help: 'HTTP requests by status class', labelNames: ['status_class'], registers: [this.registry] });
+    this.#registerCollected();
+    this.#sampleEventLoop();
+  }
+
+  observe(r: RequestObservation): void {
+    this.#requests.total++;
+    if (r.status >= 500) this.#requests.errors5xx++;
+    else if (r.status >= 400) this.#requests.errors4xx++;
+    this.#promRequests.inc({ status_class: `${Math.floor(r.status / 100)}xx` });
+    if (r.path === HEARTBEAT && r.method === 'POST' && r.status < 400) {
+      this.#heartbeat.count++;
+      this.#heartbeat.dbOps += r.dbOps;
+      this.#heartbeat.hist.recordValue(Math.max(1, Math.round(r.ms * 1000)));
+      this.#promHeartbeat.observe(r.ms / 1000);
+    } else if (r.path === REPORT && r.status < 400) {
+      this.#report.count++;
+      this.#report.queries += r.dbOps;
+      this.#report.hist.recordValue(Math.max(1, Math.round(r.ms * 1000)));
+    }
+  }
+
+  /** Plain data for the snapshots table; histograms travel HDR-encoded. */
+  async snapshot(): Promise<Record<string, unknown>> {
+    return {
+      heartbeat: { count: this.#heartbeat.count, dbOps: this.#heartbeat.dbOps, hist: encode(this.#heartbeat.hist) },
+      report: { count: this.#report.count, queries: this.#report.queries, hist: encode(this.#report.hist) },
+      requests: { ...this.#requests },
+      pin: this.#src.pin(),
+      cache: this.#src.configCache(),
+      workerPool: this.#src.workerPool(),
+      dbPool: this.#src.dbPool(),
+      dbRoundTrips: this.#src.dbRoundTrips(),
+      eventLoop: encode(this.#eventLoop),
+      prom: await this.registry.getMetricsAsJSON(),
+    };
+  }
+
+  stop(): void {
+    if (this.#lagTimer) clearTimeout(this.#lagTimer);
+    this.#lagTimer = null;
+  }
+
+  /** Event-loop delay as a mergeable histogram: how late a 20 ms timer fires. */
+  #sampleEventLoop(): void {
+    const expected = performance.now() + LAG_INTERVAL_MS;
+    this.#lagTimer = setTimeout(() => {
+      this.#eventLoop.recordValue(Math.max(1, Math.round((performance.now() - expected) * 1000)));
+      this.#sampleEventLoop();
+    }, LAG_INTERVAL_MS);
+    this.#lagTimer.unref();
+  }
+
+  #registerCollected(): void {
+    const src = this.#src;
+    const gauge = (name: string, help: string, read: () => number, aggregator: 'sum' | 'max' | 'average' = 'sum') =>
+      new Gauge({ name, help, registers: [this.registry], aggregator, collect() { this.set(read()); } });
+    gauge('vtime_db_round_trips_total', 'Database round trips made (counted at the driver)', () => src.dbRoundTrips());
+    gauge('vtime_config_cache_hits_total', 'Config values served from the cache', () => src.configCache().hits);
+    gauge('vtime_config_cache_misses_total', 'Config values read from the database', () => src.configCache().misses);
+    gauge('vtime_config_cache_invalidations_total', 'Config cache invalidations', () => src.configCache().invalidations);
+    gauge('vtime_config_cache_entries', 'Config cache entries', () => src.configCache().size);
+    gauge('vtime_pin_verifications_total', 'PIN bcrypt checks run', () => src.pin().verifications);
+    gauge('vtime_pin_lockouts_total', 'PIN lockouts armed', () => src.pin().lockouts);
+    gauge('vtime_worker_pool_threads', 'Worker threads', () => src.workerPool().threads);
+    gauge('vtime_worker_pool_queue_size', 'Queued CPU tasks', () => src.workerPool().queueSize);
+    gauge('vtime_worker_pool_utilization', 'Worker pool utilization (0..1)', () => src.workerPool().utilization, 'average');
+    gauge('vtime_db_pool_connections', 'Open database connections', () => src.dbPool().total);
+    gauge('vtime_db_pool_waiting', 'Requests waiting for a connection', () => src.dbPool().waiting);
+    gauge('vtime_event_loop_delay_p99_seconds', 'Event-loop delay p99 (worst process)', () => this.#eventLoop.getValueAtPercentile(99) / 1e6, 'max');
+  }
+}
