@@ -32,6 +32,9 @@ export const configSchema = z.object({
   // serves alone (how PM2's cluster mode and containers run it; needs DATABASE_URL)
   PROCESS_ROLE: z.enum(['auto', 'worker']).default('auto'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 120_000),
+  // on a stop signal, keep accepting this long (readiness already 503) so connections queued
+  // before the signal are served, then stop accepting and drain
+  SHUTDOWN_GRACE_MS: int(500, 0, 60_000),
   METRICS_PUBLISH_INTERVAL_MS: int(1000, 100, 60_000),
   RETENTION_SESSIONS_DAYS: int(90, 1, 3650),
   RETENTION_BALANCES_DAYS: int(365, 1, 3650),

