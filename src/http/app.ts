@@ -14,6 +14,7 @@ import { buildRouter } from './router.ts';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT = '16kb';
+const HEARTBEAT_PATH = `${API_PREFIX}/viewing-time/heartbeat`;
 
 export interface RequestRecord {
   requestId: string;
@@ -55,7 +56,10 @@ function observe(deps: AppDeps) {
       const ms = performance.now() - started;
       ctx.set('X-DB-Ops', String(ops.count));
       ctx.set('Server-Timing', `db;dur=${ops.ms.toFixed(1)}, total;dur=${ms.toFixed(1)}`);
-      ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, dbOps: ops.count }, 'request');
+      const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, dbOps: ops.count };
+      // heartbeats are the bulk of the traffic: one line each at debug, with the profile
+      if (ctx.path === HEARTBEAT_PATH && ctx.status < 400) ctx.state.log.debug({ ...line, profileId: (ctx.request as { body?: { profile_id?: string } }).body?.profile_id }, 'heartbeat');
+      else ctx.state.log.info(line, 'request');
       deps.onRequest?.({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms, ops });
     }
   };

@@ -9,7 +9,7 @@ let db: pg.Client;
 let titles: { regular: string; educational: string };
 
 beforeAll(async () => {
-  svc = await startTestService({}, { clock });
+  svc = await startTestService({ LOG_LEVEL: 'debug' }, { clock });
   api = client(svc.url);
   db = new pg.Client({ connectionString: databaseUrl() });
   await db.connect();
@@ -67,6 +67,19 @@ describe('a continuous stream of heartbeats', () => {
     const r = await beat(api, h.token, { profile_id: h.kidId, session_id: first.body.session_id, title_id: titles.regular });
     expect(r.body.remaining_seconds).toBe(2700 - 61);
     expect(Number(r.headers.get('x-db-ops'))).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('logs', () => {
+  it('one debug line per heartbeat with profile, round trips and duration; no tokens anywhere', async () => {
+    const h = await household(api);
+    const r = await beat(api, h.token, { profile_id: h.kidId, title_id: titles.regular });
+    const line = svc.logLines.find((l) => l.msg === 'heartbeat' && l.profileId === h.kidId);
+    expect(line).toMatchObject({ level: 20, dbOps: Number(r.headers.get('x-db-ops')), status: 200, reqId: r.headers.get('x-request-id') });
+    expect(typeof line!.ms).toBe('number');
+    const all = JSON.stringify(svc.logLines);
+    expect(all).not.toContain(h.token);
+    expect(all).not.toContain(h.password);
   });
 });
 
