@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
 import type { CpuWork } from '../domain/shared/cpu-work.ts';
+import { AppError } from '../domain/shared/errors.ts';
 
 export interface WorkerPoolOptions {
   threads: number;
@@ -13,6 +14,8 @@ export interface WorkerPoolOptions {
 export class WorkerPool implements CpuWork {
   readonly #pool: Piscina;
   readonly #timeoutMs: number;
+  readonly #capacity: number;
+  #inFlight = 0;
 
   constructor(opts: WorkerPoolOptions) {
     const threads = Math.max(1, Math.min(opts.threads, availableParallelism() * 2));
@@ -24,10 +27,22 @@ export class WorkerPool implements CpuWork {
       idleTimeout: 60_000,
     });
     this.#timeoutMs = opts.taskTimeoutMs ?? 10_000;
+    this.#capacity = threads + opts.maxQueue;
   }
 
-  #run<T>(name: string, data: unknown): Promise<T> {
-    return this.#pool.run(data, { name, signal: AbortSignal.timeout(this.#timeoutMs) }) as Promise<T>;
+  async #run<T>(name: string, data: unknown): Promise<T> {
+    // back-pressure counted here: piscina's maxQueue does not bound tasks that carry an abort signal
+    if (this.#inFlight >= this.#capacity) throw new AppError('too_many', 'busy', 'the service is busy; retry shortly', { retry_after: 1 });
+    this.#inFlight++;
+    try {
+      return (await this.#pool.run(data, { name, signal: AbortSignal.timeout(this.#timeoutMs) })) as T;
+    } catch (err) {
+      const e = err as Error;
+      if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new AppError('unavailable', 'cpu_timeout', 'the work took too long; retry shortly', { retry_after: 2 });
+      throw err;
+    } finally {
+      this.#inFlight--;
+    }
   }
 
   hash(secret: string, cost: number): Promise<string> {
@@ -47,7 +62,7 @@ export class WorkerPool implements CpuWork {
   }
 
   stats(): { threads: number; queueSize: number; utilization: number } {
-    return { threads: this.#pool.threads.length, queueSize: this.#pool.queueSize, utilization: this.#pool.utilization };
+    return { threads: this.#pool.threads.length, queueSize: Math.max(0, this.#inFlight - this.#pool.threads.length), utilization: this.#pool.utilization };
   }
 
   close(): Promise<void> {

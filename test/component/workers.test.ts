@@ -31,3 +31,14 @@ describe('bcrypt runs in worker threads', () => {
     expect(h.max / 1e6).toBeLessThan(elapsed / 2);
   });
 });
+
+describe('back-pressure', () => {
+  it('a full queue answers "busy" (429 with Retry-After), not an unknown error', async () => {
+    const tiny = new WorkerPool({ threads: 1, maxQueue: 1 });
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => tiny.hash('1234', 10)));
+    await tiny.close();
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]).toMatchObject({ kind: 'too_many', code: 'busy', extra: { retry_after: 1 } });
+  });
+});
