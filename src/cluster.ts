@@ -3,7 +3,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config.ts';
 import { resolveDatabase } from './db/database.ts';
-import { prepareDatabase } from './db/prepare.ts';
+import { prepareDatabase, startRetention } from './db/prepare.ts';
 import type { DemoLogins } from './db/seed.ts';
 import { createLogger, type Logger } from './logger.ts';
 
@@ -68,9 +68,10 @@ export async function runPrimary(config: Config): Promise<void> {
   const db = await resolveDatabase(config, (m) => logger.info(m));
   const logins = await prepareDatabase(config, db.url, logger, config.SEED_DEMO_DATA);
   const supervisor = new Supervisor(logger, {
-    DATABASE_URL: db.url, PROCESS_ROLE: 'worker', VTIME_SERVICE_STARTED_AT: new Date().toISOString(),
+    DATABASE_URL: db.url, PROCESS_ROLE: 'worker', VTIME_SERVICE_STARTED_AT: new Date().toISOString(), VTIME_FORKED_BY_PRIMARY: '1',
   });
   await Promise.all(Array.from({ length: config.CLUSTER_WORKERS }, () => supervisor.fork()));
+  const retention = startRetention(config, db.url, logger);
   printWelcome(config, config.CLUSTER_WORKERS, logins);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -78,6 +79,7 @@ export async function runPrimary(config: Config): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping: draining service processes');
     await supervisor.stop(config.SHUTDOWN_TIMEOUT_MS + 2_000);
+    await retention.stop();
     await db.stop();
     logger.info('stopped');
     process.exit(0);

@@ -8,7 +8,7 @@ import { loadConfig, ConfigError, type Config } from './config.ts';
 import { runPrimary } from './cluster.ts';
 import { NotifyBridge } from './db/notify-bridge.ts';
 import { createOrm, warmPool, type MikroORM } from './db/orm.ts';
-import { prepareDatabase } from './db/prepare.ts';
+import { prepareDatabase, startRetention } from './db/prepare.ts';
 import { totalDbRoundTrips } from './db/query-counter.ts';
 import { ClusterMetrics } from './domain/metrics/cluster-metrics.ts';
 import { ProcessMetrics } from './domain/metrics/process-metrics.ts';
@@ -162,8 +162,11 @@ async function runWorker(config: Config): Promise<void> {
     logger.fatal('DATABASE_URL is required for PROCESS_ROLE=worker (npm start without it runs the embedded database and a cluster)');
     process.exit(2);
   }
-  // our own primary migrated already; alone (PM2, containers) each process makes sure, under a lock
-  if (!cluster.isWorker) await prepareDatabase(config, url, logger, false);
+  // our own primary migrated already and runs retention; alone (PM2's cluster mode, containers)
+  // each process does both, under advisory locks
+  const alone = !process.env.VTIME_FORKED_BY_PRIMARY;
+  if (alone) await prepareDatabase(config, url, logger, false);
+  const retention = alone ? startRetention(config, url, logger) : null;
   const service = await startService(config, { databaseUrl: url, logger });
   logger.info({ url: service.url, pid: process.pid }, 'ready');
   process.send?.('ready'); // the cluster primary, or PM2's wait_ready, count this process in
@@ -174,6 +177,7 @@ async function runWorker(config: Config): Promise<void> {
     logger.info({ reason }, 'draining: no new connections, finishing in-flight requests');
     const force = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 2_000);
     force.unref();
+    await retention?.stop();
     await service.close();
     logger.info('stopped');
     process.exit(0);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import pg from 'pg';
 import { ensureDatabase, freePort } from '../src/db/embedded.ts';
+export { dropDatabase } from '../src/db/embedded.ts';
 import { createOrm } from '../src/db/orm.ts';
 import { databaseUrl } from './harness.ts';
 
@@ -23,16 +23,6 @@ export async function ownDatabase(name: string): Promise<string> {
   await orm.migrator.up();
   await orm.close();
   return u.toString();
-}
-
-export async function dropDatabase(url: string): Promise<void> {
-  const admin = new URL(url);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const c = new pg.Client({ connectionString: admin.toString() });
-  await c.connect();
-  await c.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
-  await c.end();
 }
 
 /** Starts `node src/main.ts` (the real cluster primary) and waits until it has forked and is ready. */

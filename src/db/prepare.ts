@@ -1,8 +1,10 @@
 import { RequestContext } from '@mikro-orm/core';
+import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { WorkerPool } from '../workers/pool.ts';
 import { createOrm } from './orm.ts';
+import { startRetentionSchedule } from './retention.ts';
 import { seedDemo, type DemoLogins } from './seed.ts';
 
 // any constant shared by every process of the deployment: one migrator/seeder at a time
@@ -30,4 +32,18 @@ export async function prepareDatabase(config: Config, url: string, logger: Logge
     await conn.execute(`select pg_advisory_unlock_all()`).catch(() => {});
     await orm.close();
   }
+}
+
+/**
+ * The retention schedule for this deployment: the cluster primary runs it, or (without one) each
+ * service process — the job's advisory lock lets one at a time do the work either way.
+ */
+export function startRetention(config: Config, url: string, logger: Logger): { stop(): Promise<void> } {
+  const pool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 10_000 });
+  pool.on('error', () => {});
+  const schedule = startRetentionSchedule(pool, {
+    intervalMinutes: config.RETENTION_INTERVAL_MINUTES, sessionsDays: config.RETENTION_SESSIONS_DAYS, balancesDays: config.RETENTION_BALANCES_DAYS,
+    grantsDays: config.RETENTION_GRANTS_DAYS, batchSize: config.RETENTION_BATCH_SIZE,
+  }, (msg, fields) => logger.info({ job: 'retention', ...fields }, msg));
+  return { stop: async () => { await schedule.stop(); await pool.end(); } };
 }

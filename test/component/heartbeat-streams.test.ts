@@ -1,25 +1,12 @@
-import pg from 'pg';
-import { client, databaseUrl, seededRandom, startTestService, TestClock, type TestService } from '../harness.ts';
-import { beat, createTitles, household, type Api } from './viewing-time.fixtures.ts';
+import { seededRandom } from '../harness.ts';
+import { beat, household, playerSuite, type Api, type PlayerSuite } from './viewing-time.fixtures.ts';
 
-const clock = new TestClock('2026-11-25T09:00:00Z');
-let svc: TestService;
+const { clock, suite } = playerSuite('2026-11-25T09:00:00Z', { LOG_LEVEL: 'debug' });
+let svc: PlayerSuite['svc'];
 let api: Api;
-let db: pg.Client;
-let titles: { regular: string; educational: string };
-
-beforeAll(async () => {
-  svc = await startTestService({ LOG_LEVEL: 'debug' }, { clock });
-  api = client(svc.url);
-  db = new pg.Client({ connectionString: databaseUrl() });
-  await db.connect();
-  titles = await createTitles();
-});
-afterAll(async () => {
-  await db.end();
-  await svc.close();
-});
-beforeEach(() => clock.set('2026-11-25T09:00:00Z'));
+let db: PlayerSuite['db'];
+let titles: PlayerSuite['titles'];
+beforeAll(() => { ({ svc, api, db, titles } = suite); });
 
 const usedSeconds = async (profileId: string) =>
   (await db.query('select coalesce(sum(used_seconds), 0)::int s from viewing_time_balances where profile_id = $1', [profileId])).rows[0].s as number;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { client, databaseUrl, newHousehold } from '../harness.ts';
+import { client, databaseUrl, newHousehold, startTestService, TestClock, type TestService } from '../harness.ts';
 
 export type Api = ReturnType<typeof client>;
 
@@ -26,4 +26,33 @@ export async function household(api: Api, timezone = 'Europe/Berlin') {
 
 export function beat(api: Api, token: string, body: Record<string, unknown>) {
   return api('POST', '/api/v1/viewing-time/heartbeat', { token, body: { device_id: 'tv-1', device_type: 'tv', ...body } });
+}
+
+export interface PlayerSuite {
+  svc: TestService;
+  api: Api;
+  db: pg.Client;
+  titles: { regular: string; educational: string };
+}
+
+/**
+ * A real service on a movable clock, a direct database client and two titles, for one test file;
+ * the clock is set back to `start` before every test.
+ */
+export function playerSuite(start: string, env: Record<string, string> = {}): { clock: TestClock; suite: PlayerSuite } {
+  const clock = new TestClock(start);
+  const suite = {} as PlayerSuite;
+  beforeAll(async () => {
+    suite.svc = await startTestService(env, { clock });
+    suite.api = client(suite.svc.url);
+    suite.db = new pg.Client({ connectionString: databaseUrl() });
+    await suite.db.connect();
+    suite.titles = await createTitles();
+  });
+  afterAll(async () => {
+    await suite.db.end();
+    await suite.svc.close();
+  });
+  beforeEach(() => clock.set(start));
+  return { clock, suite };
 }

@@ -1,26 +1,13 @@
-import pg from 'pg';
-import { client, databaseUrl, startTestService, TestClock, type TestService } from '../harness.ts';
-import { beat, createTitles, household, type Api } from './viewing-time.fixtures.ts';
+
+import { beat, household, playerSuite, type Api, type PlayerSuite } from './viewing-time.fixtures.ts';
 
 // Wednesday 2026-11-25, 10:00 UTC = 11:00 in Berlin (reset hour 6): a weekday with a 120-minute limit
-const clock = new TestClock('2026-11-25T10:00:00Z');
-let svc: TestService;
+const { clock, suite } = playerSuite('2026-11-25T10:00:00Z');
+let svc: PlayerSuite['svc'];
 let api: Api;
-let db: pg.Client;
-let titles: { regular: string; educational: string };
-
-beforeAll(async () => {
-  svc = await startTestService({}, { clock });
-  api = client(svc.url);
-  db = new pg.Client({ connectionString: databaseUrl() });
-  await db.connect();
-  titles = await createTitles();
-});
-afterAll(async () => {
-  await db.end();
-  await svc.close();
-});
-beforeEach(() => clock.set('2026-11-25T10:00:00Z'));
+let db: PlayerSuite['db'];
+let titles: PlayerSuite['titles'];
+beforeAll(() => { ({ svc, api, db, titles } = suite); });
 
 const lastRequest = () => svc.requests[svc.requests.length - 1];
 
