@@ -118,7 +118,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       ...authRoutes(accounts), ...deviceRoutes(accounts, pins), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
       ...parentalRoutes({ pins, settings, grants, reports }),
     ],
-    rootRoutes: [...healthRoutes(async () => !draining && (await dbReady(orm))), ...metricsRoutes(metrics)],
+    rootRoutes: [
+      ...healthRoutes(async () => (draining ? 'draining' : (await dbReady(orm)) ? 'ready' : 'database_unavailable')),
+      ...metricsRoutes(metrics),
+    ],
   });
   const handler = app.callback();
   // while draining, answers close their connection so keep-alive clients move to another process
@@ -199,4 +202,5 @@ async function main(): Promise<void> {
   else await runWorker(config);
 }
 
-if (import.meta.main) await main();
+// PM2's cluster mode loads this file with import(), so import.meta.main is false there
+if (import.meta.main || process.env.pm_id !== undefined) await main();

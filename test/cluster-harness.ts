@@ -31,7 +31,7 @@ export async function startCluster(dbUrl: string, env: Record<string, string> = 
   const output: string[] = [];
   const child = spawn(process.execPath, ['src/main.ts'], {
     env: { ...process.env, DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', CLUSTER_WORKERS: '2', SEED_DEMO_DATA: 'false',
-      LOG_LEVEL: 'info', BCRYPT_COST: '8', DB_POOL_MIN: '1', DB_POOL_MAX: '6', METRICS_PUBLISH_INTERVAL_MS: '200', NODE_ENV: 'test', ...env },
+      LOG_LEVEL: 'info', BCRYPT_COST: '8', DB_POOL_MIN: '1', DB_POOL_MAX: '6', METRICS_PUBLISH_INTERVAL_MS: '200', RETENTION_INTERVAL_MINUTES: '0', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -21,7 +21,8 @@ export function ormOptions(s: OrmSettings): Options {
     driverOptions: { onPoolCreated: (pool: Pool) => instrumentPool(pool), connectionTimeoutMillis: 5_000 },
     // the PL/pgSQL heartbeat functions are written by hand in their migration, not derived from entities
     schemaGenerator: { ignoreRoutines: true },
-    migrations: { migrationsList, silent: true, transactional: true, allOrNothing: true, snapshot: false, path: 'migrations', emit: 'ts' },
+    // each migration in its own transaction (one that builds indexes CONCURRENTLY opts out)
+    migrations: { migrationsList, silent: true, transactional: true, allOrNothing: false, snapshot: false, path: 'migrations', emit: 'ts' },
     // a unit of work per request or job: the global EM is never used
     allowGlobalContext: false,
     loadStrategy: 'joined',

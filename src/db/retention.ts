@@ -75,6 +75,8 @@ export async function runRetentionOn(client: pg.PoolClient, o: RetentionOptions,
   const deadline = Date.now() + (o.maxDurationMs ?? 5 * 60_000);
   const limits = cutoffs(o);
   const result: RetentionResult = { sessions: 0, balances: 0, grants: 0 };
+  // metrics snapshots of processes that died without withdrawing them (a few rows at most)
+  await client.query(`delete from metrics_snapshots where updated_at < $1::timestamptz - interval '1 hour'`, [o.now.toISOString()]);
   for (const table of ['sessions', 'balances', 'grants'] as const) {
     const { deleted, complete } = await deleteInBatches(client, BATCHES[table], limits[table], o, deadline);
     result[table] = deleted;

@@ -132,3 +132,16 @@ describe('operations endpoints', () => {
     expect(svc.logLines.some((l) => l.reqId === 'trace-123' && l.msg === 'request')).toBe(true);
   });
 });
+
+describe('draining', () => {
+  it('readiness turns 503 "draining" at once while requests are still answered, then the port closes', async () => {
+    const s = await startTestService({ SHUTDOWN_GRACE_MS: '300' });
+    const c = client(s.url);
+    const closing = s.close();
+    const ready = await c('GET', '/health/ready');
+    expect([ready.status, ready.body.code]).toEqual([503, 'draining']);
+    expect((await c('GET', '/health/live')).status).toBe(200);
+    await closing;
+    await expect(c('GET', '/health/live')).rejects.toThrow();
+  });
+});

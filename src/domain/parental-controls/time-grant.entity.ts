@@ -7,7 +7,10 @@ import { User } from '../accounts/user.entity.ts';
 export const TimeGrant = defineEntity({
   name: 'TimeGrant',
   tableName: 'time_grants',
-  indexes: [{ name: 'time_grants_profile_date_idx', properties: ['profile', 'resetDate'] }],
+  indexes: [
+    { name: 'time_grants_profile_date_idx', properties: ['profile', 'resetDate'] },
+    { name: 'time_grants_granted_at_idx', properties: ['grantedAt'] }, // retention, by age
+  ],
   checks: [{ name: 'time_grants_minutes_check', expression: 'minutes is null or minutes >= 15 and minutes <= 120' }],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),

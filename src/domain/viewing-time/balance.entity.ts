@@ -7,6 +7,7 @@ export const ViewingTimeBalance = defineEntity({
   name: 'ViewingTimeBalance',
   tableName: 'viewing_time_balances',
   uniques: [{ name: 'vtb_profile_reset_date_unique', properties: ['profile', 'resetDate'] }],
+  indexes: [{ name: 'vtb_reset_date_idx', properties: ['resetDate'] }], // retention, by day
   checks: [
     { name: 'vtb_seconds_check', expression: 'used_seconds >= 0 and educational_seconds >= 0 and bonus_seconds >= 0' },
     { name: 'vtb_day_check', expression: 'day_end > day_start' },

@@ -15,6 +15,8 @@ export const ViewingSession = defineEntity({
   tableName: 'viewing_sessions',
   indexes: [
     { name: 'viewing_sessions_profile_started_idx', columns: [{ name: 'profile_id' }, { name: 'started_at', sort: 'DESC' }] },
+    // the retention job finds ended sessions by age without scanning the table
+    { name: 'viewing_sessions_retention_idx', properties: ['startedAt'], where: 'ended_at is not null' },
   ],
   uniques: [{ name: 'viewing_sessions_one_active_unique', properties: ['profile'], where: 'ended_at is null' }],
   checks: [
