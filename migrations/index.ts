@@ -4,10 +4,12 @@ import { Migration20261123192208_initial } from './Migration20261123192208_initi
 import { Migration20261123200000_heartbeat_functions } from './Migration20261123200000_heartbeat_functions.ts';
 import { Migration20261123200100_metrics_snapshots } from './Migration20261123200100_metrics_snapshots.ts';
 import { Migration20261123203206_retention_indexes } from './Migration20261123203206_retention_indexes.ts';
+import { Migration20261123205000_cheaper_credit } from './Migration20261123205000_cheaper_credit.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
   { name: 'Migration20261123200000_heartbeat_functions', class: Migration20261123200000_heartbeat_functions },
   { name: 'Migration20261123200100_metrics_snapshots', class: Migration20261123200100_metrics_snapshots },
   { name: 'Migration20261123203206_retention_indexes', class: Migration20261123203206_retention_indexes },
+  { name: 'Migration20261123205000_cheaper_credit', class: Migration20261123205000_cheaper_credit },
 ];

@@ -28,6 +28,9 @@ export const configSchema = z.object({
   BCRYPT_COST: int(12, 4, 15),
   CONFIG_CACHE_TTL_SECONDS: int(60, 1, 3600),
   CONFIG_CACHE_MAX_ENTRIES: int(10000, 1, 1000000),
+  // users, profiles and titles barely change and every change is published on the bus, so their
+  // TTL is only a safety net; a long one keeps steady heartbeats at one round trip
+  IDENTITY_CACHE_TTL_SECONDS: int(3600, 1, 86400),
   // 'auto': npm start forks a cluster (one process per CLUSTER_WORKERS); 'worker': this process
   // serves alone (how PM2's cluster mode and containers run it; needs DATABASE_URL)
   PROCESS_ROLE: z.enum(['auto', 'worker']).default('auto'),

@@ -84,14 +84,15 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const bus = new InvalidationBus();
   bus.subscribe((m) => logger.info({ invalidation: m }, 'cache invalidated'));
   const cacheOpts = { max: config.CONFIG_CACHE_MAX_ENTRIES, ttlMs: config.CONFIG_CACHE_TTL_SECONDS * 1000 };
+  const identityCacheOpts = { max: config.CONFIG_CACHE_MAX_ENTRIES, ttlMs: config.IDENTITY_CACHE_TTL_SECONDS * 1000 };
   const tokens = new TokenService({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     deviceTtlSeconds: config.DEVICE_TOKEN_TTL_HOURS * 3600 });
-  const identity = new IdentityService(orm.em, bus, cacheOpts);
+  const identity = new IdentityService(orm.em, bus, identityCacheOpts);
   const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bus, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
   const catalog = new CatalogService(orm.em, bus);
   const clock = opts.clock ?? systemClock;
   const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
-  const titles = new TitleCache(orm.em, bus, cacheOpts);
+  const titles = new TitleCache(orm.em, bus, identityCacheOpts);
   const player = new PlayerContext({ em: orm.em, identity, configs, titles });
   const viewingTime = new ViewingTimeService({ em: orm.em, player, identity, clock });
   const pins = new PinService({ em: orm.em, cpu: pool, tokens, clock });

@@ -31,17 +31,21 @@ export class WorkerPool implements CpuWork {
   }
 
   async #run<T>(name: string, data: unknown): Promise<T> {
-    // back-pressure counted here: piscina's maxQueue does not bound tasks that carry an abort signal
+    // back-pressure counted here (in flight = running + queued), so a full pool answers at once
     if (this.#inFlight >= this.#capacity) throw new AppError('too_many', 'busy', 'the service is busy; retry shortly', { retry_after: 1 });
     this.#inFlight++;
+    // no abort signal: aborting tears down the thread under bcrypt's native code, which takes the
+    // whole process down; past the deadline the caller gets a 503 and the task just finishes
+    const task = (this.#pool.run(data, { name }) as Promise<T>).finally(() => { this.#inFlight--; });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AppError('unavailable', 'cpu_timeout', 'the work took too long; retry shortly', { retry_after: 2 })), this.#timeoutMs);
+    });
     try {
-      return (await this.#pool.run(data, { name, signal: AbortSignal.timeout(this.#timeoutMs) })) as T;
-    } catch (err) {
-      const e = err as Error;
-      if (e.name === 'AbortError' || e.name === 'TimeoutError') throw new AppError('unavailable', 'cpu_timeout', 'the work took too long; retry shortly', { retry_after: 2 });
-      throw err;
+      return await Promise.race([task, deadline]);
     } finally {
-      this.#inFlight--;
+      clearTimeout(timer);
+      task.catch(() => {}); // a task that finishes after its deadline has nobody waiting
     }
   }
 
