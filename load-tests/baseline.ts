@@ -1,0 +1,70 @@
+// npm run load:baseline -- --rate 1000 --duration 60s [--concurrency 20] [--saturate]
+// Raw PostgreSQL executing the service's own heartbeat statement, with no service in between
+// (the same seeding, scheduler and histograms as npm run load). `npm run load -- --compare` runs
+// this right after a service run; this entry point runs it alone.
+import { loadConfig } from '../src/config.ts';
+import { createOrm } from '../src/db/orm.ts';
+import { HELP as RUN_HELP, parse } from './lib/args.ts';
+import { Metrics } from './lib/metrics.ts';
+import { runBaseline } from './lib/pg-baseline.ts';
+import { sideOf } from './lib/ratio.ts';
+import { endpointRows, table, writeResult } from './lib/report.ts';
+import { saturate, settings } from './lib/saturation.ts';
+import { loadScenarioFile, resolvePlan, viewersFor } from './lib/scenarios.ts';
+import { seed } from './lib/seed.ts';
+import { database } from './lib/service.ts';
+
+const HELP = `npm run load:baseline -- [--rate N] [--duration D] [--concurrency N] [--speed X] [--saturate ...]
+
+Makes PostgreSQL execute the service's heartbeat statement (select * from vt_heartbeat(...), the
+same parameters and named prepared statement the service sends) for seeded viewers with sessions,
+at a constant arrival rate over N connections (default DB_POOL_MAX × CLUSTER_WORKERS), measured
+like npm run load. Database: DATABASE_URL, else the embedded one under .data/load (migrated here).
+Rate, duration, speed and saturation options mean what they mean for npm run load:
+${RUN_HELP.slice(RUN_HELP.indexOf('Scenario and rates'), RUN_HELP.indexOf('k6\n'))}`;
+
+const log = (m: string) => console.log(m);
+
+async function main(): Promise<number> {
+  const args = parse(process.argv.slice(2));
+  if (args.help) { console.log(HELP); return 0; }
+  const f = loadScenarioFile();
+  const plan = resolvePlan(f, 'heartbeat', { rate: args.rate, duration: args.duration, speed: args.speed, viewers: args.viewers });
+  const rate = plan.streams[0].rate;
+  const cfg = loadConfig(process.env);
+  const connections = args.concurrency ?? cfg.DB_POOL_MAX * cfg.CLUSTER_WORKERS;
+  const sat = settings(f, args.saturation);
+  const speed = args.speed ?? f.viewers.speed;
+  const db = await database(log);
+  try {
+    const orm = await createOrm({ url: db.url, poolMin: 0, poolMax: 1 });
+    await orm.migrator.up().finally(() => orm.close());
+    const fx = await seed(db.url, f, {}, args.saturate ? viewersFor(sat.max, f.viewers.cadenceSeconds, speed) : plan.viewers, log);
+    const run = (m: Metrics, r: number, durationMs: number, viewers: number) => runBaseline({
+      databaseUrl: db.url, fx, metrics: m, rate: r, durationMs, concurrency: connections, viewers,
+      maxInFlight: plan.streams[0].maxVUs, lateMs: f.generator.lateMs, pausedShare: f.viewers.pausedShare, log,
+    });
+    if (args.saturate) {
+      const res = await saturate('postgres', sat, async (r) => {
+        const m = new Metrics();
+        const out = await run(m, r, sat.stepDurationMs, viewersFor(r, f.viewers.cadenceSeconds, speed));
+        return { side: sideOf(m, out), run: out };
+      }, log);
+      log(`\nhighest vt_heartbeat rate held by raw PostgreSQL with p99 < ${sat.p99LimitMs} ms on ${connections} connections: ${res.held ?? 'none'}/s`);
+      log(`result: ${writeResult('saturation-baseline', { args, connections, settings: sat, postgres: res })}`);
+      return 0;
+    }
+    const m = new Metrics();
+    const out = await run(m, rate, plan.durationMs, plan.viewers);
+    log(table(`raw PostgreSQL: vt_heartbeat at ${rate}/s for ${plan.durationMs / 1000} s on ${connections} connections, ${plan.viewers} viewers`, m, out, [], []));
+    log(`result: ${writeResult('baseline', { args, connections, viewers: plan.viewers, endpoints: endpointRows(m), run: out })}`);
+    return 0;
+  } finally {
+    await db.stop();
+  }
+}
+
+main().then((code) => process.exit(code), (e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(2);
+});

@@ -1,0 +1,100 @@
+// Command line of `npm run load` (and the parts `npm run load:baseline` shares).
+import { parseArgs } from 'node:util';
+
+export const HELP = `npm run load -- [options]      open-model load generator for vtime (no k6 needed)
+
+Runs a scenario of load-tests/scenarios.json (the definition the k6 scripts read too) against
+the service at BASE_URL (default http://127.0.0.1:8000). When nothing answers there it starts the
+service itself (node src/main.ts, as npm start) on a free port, with an embedded PostgreSQL under
+.data/load (or DATABASE_URL if set), LOG_LEVEL=warn and SEED_DEMO_DATA=false, and stops both at the
+end. It seeds the viewers the scenario needs straight into the database with set-based SQL
+(households, kids profiles, configs, titles; a previous run's load data is deleted first) and mints
+their tokens locally with the service's JWT settings (JWT_SECRET/JWT_ISSUER/JWT_AUDIENCE; give the
+same values the service has). For a service that is already running, DATABASE_URL must name its
+database.
+
+Service
+  --start               always start a service of its own, even when one answers at BASE_URL (CI)
+
+Scenario and rates
+  --scenario NAME       heartbeat (default), pin-storm, reports, day-in-the-life
+  --rate N              arrivals/s of the scenario's driver stream (heartbeats or players)
+  --rates a=N,b=M       arrivals/s of other streams, by stream name (e.g. pins=5)
+  --duration D          e.g. 30s, 2m (default from the scenario)
+  --profile smoke       the scenario's lenient smoke settings (CI)
+  --speed X             compresses the 30-s heartbeat cadence X times (default 10: a beat every 3 s)
+  --viewers N           viewers to seed (default rate × 30 s / speed)
+
+Comparisons
+  --compare             also run raw PostgreSQL executing the service's own heartbeat statement
+                        (select * from vt_heartbeat(...)) at the same rate and duration, right after,
+                        on the same database, and print every figure as a ratio to it
+  --concurrency N       PostgreSQL connections of that baseline (default: DB_POOL_MAX × service processes)
+  --saturate            step the heartbeat rate up (saturation settings of scenarios.json) until
+                        p99 >= the limit, errors or drops; reports the highest rate held
+                        (with --compare, for the baseline too)
+  --from N --step N --max N --step-duration D --p99-limit MS   saturation overrides
+
+k6
+  --seed-only           seed, write the fixture the k6 scripts read (load-tests/results/fixture.json,
+                        or --out FILE) and print the k6 command; a service started here stays up for
+                        --hold D (default 15m) or until Ctrl-C
+
+Output: a progress line each second (answers/s, p50/p99/max of that second, in-flight, errors,
+dropped and late arrivals, CPU % by generator/service/postgres/other), then a table per endpoint
+(HDR-histogram p50/p95/p99/max, failures, X-DB-Ops average/max), the streams' target vs achieved
+rate, dropped arrivals (every "VU" busy: maxVUs) and late ones (issued over generator.lateMs after
+their due instant: the generator fell behind), the thresholds, and a JSON file in
+load-tests/results/. Exit code 1 when a threshold is breached, 2 on a usage or setup error; a
+scenario whose endpoints are not built yet (404 route_not_found) is skipped with exit code 0.
+`;
+
+export interface Args {
+  scenario: string;
+  rate?: number;
+  rates: Record<string, number>;
+  duration?: string;
+  profile?: string;
+  speed?: number;
+  viewers?: number;
+  compare: boolean;
+  concurrency?: number;
+  saturate: boolean;
+  saturation: { from?: number; step?: number; max?: number; stepDuration?: string; p99LimitMs?: number };
+  seedOnly: boolean;
+  start: boolean;
+  out?: string;
+  hold: string;
+  help: boolean;
+}
+
+const positive = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, not "${v}"`);
+  return n;
+};
+
+export function parse(argv: string[]): Args {
+  const { values: v } = parseArgs({
+    args: argv, strict: true, allowPositionals: false,
+    options: {
+      scenario: { type: 'string', default: 'heartbeat' }, rate: { type: 'string' }, rates: { type: 'string' }, duration: { type: 'string' },
+      profile: { type: 'string' }, speed: { type: 'string' }, viewers: { type: 'string' }, compare: { type: 'boolean', default: false },
+      baseline: { type: 'boolean', default: false }, concurrency: { type: 'string' }, saturate: { type: 'boolean', default: false },
+      from: { type: 'string' }, step: { type: 'string' }, max: { type: 'string' }, 'step-duration': { type: 'string' }, 'p99-limit': { type: 'string' },
+      'seed-only': { type: 'boolean', default: false }, start: { type: 'boolean', default: false }, out: { type: 'string' }, hold: { type: 'string', default: '15m' }, help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const rates: Record<string, number> = {};
+  for (const pair of (v.rates ?? '').split(',').filter(Boolean)) {
+    const [name, n] = pair.split('=');
+    rates[name] = positive(`rates ${name}`, n)!;
+  }
+  return {
+    scenario: v.scenario!, rate: positive('rate', v.rate), rates, duration: v.duration, profile: v.profile, speed: positive('speed', v.speed),
+    viewers: positive('viewers', v.viewers), compare: v.compare! || v.baseline!, concurrency: positive('concurrency', v.concurrency), saturate: v.saturate!,
+    saturation: { from: positive('from', v.from), step: positive('step', v.step), max: positive('max', v.max), stepDuration: v['step-duration'], p99LimitMs: positive('p99-limit', v['p99-limit']) },
+    seedOnly: v['seed-only']!, start: v.start!, out: v.out, hold: v.hold!, help: v.help!,
+  };
+}

@@ -1,0 +1,101 @@
+// Runs one plan against the service: start the viewers' sessions, then every stream at its
+// constant arrival rate, with a progress line each second and CPU use per process group.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as act from './actions.ts';
+import { closedLoop, runArrivals, type ArrivalStream, type StreamStats } from './arrival.ts';
+import { cpuBetween, cpuSnapshot, knownRoots, type CpuGroups } from './cpu.ts';
+import { windowSummary } from './metrics.ts';
+import { phaseAt, type Plan, type Stream } from './scenarios.ts';
+
+export interface RunResult {
+  durationMs: number;
+  streams: (StreamStats & { rate: number; achieved: number })[];
+  /** sessions started before the measured run */
+  started: number;
+  cpu: CpuGroups;
+  eventLoopP99Ms: number;
+}
+
+export interface EngineOptions {
+  lateMs: number;
+  servicePid: number | null;
+  /** Viewers the driver stream cycles through (all seeded ones by default). */
+  viewers?: number;
+  log: (line: string) => void;
+}
+
+const random = (n: number) => Math.floor(Math.random() * n);
+
+/** Who each arrival of a stream acts for. */
+function fireFor(w: act.World, st: Stream, plan: Plan, n: number, t0: () => number): () => Promise<void> {
+  let cursor = 0;
+  const tags = () => ({ stream: st.name, phase: phaseAt(plan.scenario.phases, (Date.now() - t0()) / plan.durationMs) });
+  const next = () => (cursor = (cursor + 1) % n);
+  switch (st.action) {
+    case 'heartbeat': return () => act.heartbeat(w, next(), tags());
+    case 'day': return () => act.dayStep(w, next(), tags());
+    case 'balance': return () => act.balance(w, random(n), tags());
+    case 'grant': return () => act.grant(w, random(n), tags());
+    case 'pin_verify': return () => act.pinVerify(w, random(w.fx.households.length), tags());
+    case 'weekly_report': return () => act.weeklyReport(w, random(w.fx.reportHouseholds.length), tags());
+    case 'history': return () => act.history(w, random(w.fx.historyProfiles.length), tags());
+  }
+}
+
+/** Before the measured run every heartbeat viewer starts its session (closed loop, like k6's setup() batches). */
+async function startSessions(w: act.World, plan: Plan, n: number, o: EngineOptions): Promise<number> {
+  if (!plan.streams.some((s) => s.action === 'heartbeat')) return 0;
+  const driver = plan.streams.find((s) => s.name === plan.scenario.driver)!;
+  const todo = [...Array(n).keys()].filter((i) => !w.states[i].sessionId);
+  if (!todo.length) return 0;
+  const t0 = Date.now();
+  await closedLoop(todo.length, driver.preAllocatedVUs, (k) => act.startSession(w, todo[k], { stream: 'start', phase: 'start' }));
+  o.log(`started ${todo.length} sessions in ${((Date.now() - t0) / 1000).toFixed(1)} s (${driver.preAllocatedVUs} at a time)`);
+  return todo.length;
+}
+
+export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promise<RunResult> {
+  const n = Math.min(o.viewers ?? w.fx.viewers.length, w.fx.viewers.length);
+  const sessionsStarted = await startSessions(w, plan, n, o);
+  let started = Date.now();
+  const streams: ArrivalStream[] = plan.streams.map((st) => ({
+    name: st.name, rate: st.rate, startMs: st.from * plan.durationMs, endMs: st.until * plan.durationMs, maxInFlight: st.maxVUs,
+    fire: fireFor(w, st, plan, n, () => started),
+  }));
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const cpu0 = cpuSnapshot();
+  const pids = knownRoots(cpu0, o.servicePid);
+  let last = cpuSnapshot(pids());
+  let failedBefore = 0;
+  w.metrics.resetWindow(); // the first progress line shows the run, not the session starts
+  started = Date.now();
+  const stats = await runArrivals(streams, {
+    metrics: w.metrics, lateMs: o.lateMs,
+    onSecond: (s, st) => {
+      const now = cpuSnapshot(pids());
+      const failed = [...w.metrics.series.values()].reduce((a, x) => a + x.failed, 0);
+      o.log(progressLine(s, st, w, cpuBetween(last, now, o.servicePid), failed - failedBefore));
+      last = now;
+      failedBefore = failed;
+    },
+  });
+  const cpu = cpuBetween(cpu0, cpuSnapshot(), o.servicePid);
+  loop.disable();
+  return {
+    durationMs: plan.durationMs, started: sessionsStarted, cpu, eventLoopP99Ms: loop.percentile(99) / 1e6,
+    streams: stats.map((s, i) => {
+      const span = (streams[i].endMs - streams[i].startMs) / 1000;
+      return { ...s, rate: streams[i].rate, achieved: s.issued / span };
+    }),
+  };
+}
+
+function progressLine(second: number, st: StreamStats[], w: act.World, cpu: CpuGroups, errors: number): string {
+  const win = windowSummary(w.metrics.resetWindow());
+  const inFlight = st.reduce((a, s) => a + s.inFlight, 0);
+  const dropped = st.reduce((a, s) => a + s.dropped, 0);
+  const late = st.reduce((a, s) => a + s.late, 0);
+  return `[${String(second).padStart(4)}s] ${String(win.count).padStart(5)} answers/s  p50 ${win.p50.toFixed(1)}  p99 ${win.p99.toFixed(1)}  max ${win.max.toFixed(0)} ms  ` +
+    `in-flight ${inFlight}  errors ${errors}  dropped ${dropped}  late ${late}  | cpu% gen ${cpu.generator.toFixed(0)} svc ${cpu.service.toFixed(0)} pg ${cpu.postgres.toFixed(0)} other ${cpu.other.toFixed(0)}`;
+}

@@ -1,0 +1,89 @@
+// The database alone: a small pg client makes PostgreSQL execute the service's own heartbeat
+// statement (select * from vt_heartbeat(...), same parameters, named prepared statement as the
+// service sends it) at the same arrival rate, measured with the same scheduler and histograms.
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { viewingDayAt, type DaySettings } from '../../src/domain/viewing-time/viewing-day.ts';
+import { closedLoop, runArrivals } from './arrival.ts';
+import { cpuBetween, cpuSnapshot } from './cpu.ts';
+import type { RunResult } from './engine.ts';
+import type { Metrics } from './metrics.ts';
+import type { Fixture } from './seed.ts';
+
+// the service's statement, word for word (src/domain/viewing-time/viewing-time-repository.ts)
+const HEARTBEAT = 'select * from vt_heartbeat($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)';
+
+export interface BaselineOptions {
+  databaseUrl: string;
+  fx: Fixture;
+  metrics: Metrics;
+  rate: number;
+  durationMs: number;
+  concurrency: number;
+  viewers: number;
+  maxInFlight: number;
+  lateMs: number;
+  pausedShare: number;
+  log: (m: string) => void;
+}
+
+/** The viewing day per timezone (seeded configs: 120/180 min, reset 6), recomputed when it ends. */
+function dayCache() {
+  const days = new Map<string, ReturnType<typeof viewingDayAt>>();
+  return (tz: string, now: Date) => {
+    let d = days.get(tz);
+    if (!d || now >= d.end) {
+      const s: DaySettings = { timezone: tz, resetHour: 6, weekdayLimitMinutes: 120, weekendLimitMinutes: 180, previous: null, effectiveFrom: null };
+      days.set(tz, (d = viewingDayAt(now, s)));
+    }
+    return d;
+  };
+}
+
+export async function runBaseline(o: BaselineOptions): Promise<RunResult> {
+  const pool = new pg.Pool({ connectionString: o.databaseUrl, max: o.concurrency });
+  const clients = await Promise.all(Array.from({ length: o.concurrency }, () => pool.connect()));
+  clients.forEach((c) => c.release());
+  const dayOf = dayCache();
+  const educational = new Map(o.fx.titles.map((t) => [t.id, t.educational]));
+  const sessions: (string | null)[] = Array(o.viewers).fill(null);
+  const seqs: number[] = Array(o.viewers).fill(0);
+
+  const beat = async (i: number, endpoint: string) => {
+    const v = o.fx.viewers[i];
+    const now = new Date();
+    const day = dayOf(v.timezone, now);
+    const sent = endpoint === 'session_start' ? null : sessions[i];
+    const values = [v.profileId, sent, v.titleId, educational.get(v.titleId) ?? false, v.deviceId, v.deviceType,
+      sent !== null && Math.random() < o.pausedShare, ++seqs[i], now, day.date, day.start, day.end, day.limitMinutes, true, true, null];
+    const t = performance.now();
+    try {
+      const { rows } = await pool.query({ name: 'vt_heartbeat', text: HEARTBEAT, values });
+      o.metrics.request({ endpoint, phase: endpoint === 'session_start' ? 'start' : 'main' }, performance.now() - t, false, 1);
+      const okOutcome = endpoint === 'session_start' ? rows[0]?.outcome === 'started' : rows[0]?.outcome === 'ok';
+      o.metrics.check(`vt_heartbeat ${endpoint === 'session_start' ? 'starts' : 'credits'}`, okOutcome);
+      if (endpoint === 'session_start') sessions[i] = rows[0].session_id;
+    } catch (e) {
+      o.metrics.request({ endpoint, phase: 'main' }, performance.now() - t, true, 1);
+      o.metrics.check('vt_heartbeat succeeds', false);
+      if (String(e).includes('terminat')) throw e;
+    }
+  };
+
+  try {
+    await closedLoop(o.viewers, o.concurrency, (i) => beat(i, 'session_start'));
+    o.log(`baseline: started ${o.viewers} sessions through vt_heartbeat on ${o.concurrency} connections`);
+    let cursor = 0;
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    const cpu0 = cpuSnapshot();
+    const [st] = await runArrivals([{ name: 'pg_heartbeats', rate: o.rate, startMs: 0, endMs: o.durationMs, maxInFlight: o.maxInFlight, fire: () => beat((cursor = (cursor + 1) % o.viewers), 'heartbeat') }], { metrics: o.metrics, lateMs: o.lateMs });
+    loop.disable();
+    return {
+      durationMs: o.durationMs, started: o.viewers, cpu: cpuBetween(cpu0, cpuSnapshot(), null), eventLoopP99Ms: loop.percentile(99) / 1e6,
+      streams: [{ ...st, rate: o.rate, achieved: st.issued / (o.durationMs / 1000) }],
+    };
+  } finally {
+    await pool.end();
+  }
+}

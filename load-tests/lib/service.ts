@@ -1,0 +1,97 @@
+// Finds the service at BASE_URL, or starts one the way `npm start` does (node src/main.ts) on a
+// free port, against a PostgreSQL the runner controls, so that it can seed and run the baseline.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, startEmbeddedPostgres } from '../../src/db/embedded.ts';
+
+export interface Target {
+  baseUrl: string;
+  databaseUrl: string;
+  /** pid of the service process we started (its process tree is the service), else null. */
+  pid: number | null;
+  logFile: string | null;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+export const RESULTS_DIR = path.join(ROOT, 'load-tests/results');
+const DATA_DIR = path.join(ROOT, '.data/load');
+
+export async function answers(baseUrl: string): Promise<boolean> {
+  try {
+    const r = await fetch(new URL('/health/ready', baseUrl), { signal: AbortSignal.timeout(1500) });
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** A PostgreSQL for the runner: DATABASE_URL when set, else an embedded one under .data/load. */
+export async function database(log: (m: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
+  const db = await startEmbeddedPostgres({ dataDir: DATA_DIR, database: 'vtime', persistent: true, log });
+  log(`embedded PostgreSQL for the load run (data in ${path.relative(ROOT, DATA_DIR)})`);
+  return db;
+}
+
+export async function findOrStartService(baseUrl: string, log: (m: string) => void, alwaysStart = false): Promise<Target> {
+  if (!alwaysStart && (await answers(baseUrl))) {
+    const databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      throw new Error(`a service answers at ${baseUrl}, but DATABASE_URL is not set: the runner seeds viewers straight into the service's database, so give it that database's URL (or stop the service and let the runner start its own)`);
+    }
+    log(`using the running service at ${baseUrl} (database from DATABASE_URL)`);
+    return { baseUrl, databaseUrl, pid: null, logFile: null, stop: async () => {} };
+  }
+  log(`${alwaysStart ? '--start' : `nothing answers at ${baseUrl}`}: starting the service (node src/main.ts) with its own database`);
+  const db = await database(log);
+  try {
+    return await spawnService(db, log);
+  } catch (e) {
+    await db.stop();
+    throw e;
+  }
+}
+
+async function spawnService(db: { url: string; stop(): Promise<void> }, log: (m: string) => void): Promise<Target> {
+  const port = await freePort();
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const logFile = path.join(RESULTS_DIR, `service-${Date.now()}.log`);
+  const out = openSync(logFile, 'a');
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR, DATABASE_URL: db.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SEED_DEMO_DATA: 'false' };
+  const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await terminate(child);
+    await db.stop();
+  };
+  const deadline = Date.now() + 60_000;
+  while (!(await answers(baseUrl))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`the service did not become ready (exit code ${child.exitCode}); its output:\n${tail(logFile)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  log(`service ready at ${baseUrl} (pid ${child.pid}, log ${path.relative(ROOT, logFile)})`);
+  return { baseUrl, databaseUrl: db.url, pid: child.pid ?? null, logFile, stop };
+}
+
+/** SIGTERM (the service drains), then SIGKILL after 15 s. */
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+  } catch {
+    return '(no output)';
+  }
+}
