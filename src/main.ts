@@ -88,11 +88,11 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const tokens = new TokenService({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     deviceTtlSeconds: config.DEVICE_TOKEN_TTL_HOURS * 3600 });
   const identity = new IdentityService(orm.em, bus, identityCacheOpts);
-  const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bus, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
+  const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
   const catalog = new CatalogService(orm.em, bus);
   const clock = opts.clock ?? systemClock;
   const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
-  const titles = new TitleCache(orm.em, bus, identityCacheOpts);
+  const titles = new TitleCache(bus, identityCacheOpts);
   const player = new PlayerContext({ em: orm.em, identity, configs, titles });
   const viewingTime = new ViewingTimeService({ em: orm.em, player, identity, clock });
   const pins = new PinService({ em: orm.em, cpu: pool, tokens, clock });

@@ -9,16 +9,6 @@ const newHistogram = (): Histogram => hdr.build({ bitBucketSize: 32, lowestDisce
 // the progress line's one-second window: 2 digits are plenty for display and keep its per-second cost well under a millisecond
 const newWindow = (): Histogram => hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 10, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 2, autoResize: false });
 
-export interface Series {
-  tags: Tags;
-  duration: Histogram;
-  reqs: number;
-  failed: number;
-  dbOpsSum: number;
-  dbOpsCount: number;
-  dbOpsMax: number;
-}
-
 /** What one tag selector sees: every series whose tags include the selector's. */
 export interface View {
   duration: Histogram;
@@ -27,6 +17,11 @@ export interface View {
   dbOpsSum: number;
   dbOpsCount: number;
   dbOpsMax: number;
+}
+
+/** One tag set's own figures (a View of exactly those tags). */
+export interface Series extends View {
+  tags: Tags;
 }
 
 export const tagKey = (t: Tags): string => Object.keys(t).sort().map((k) => `${k}:${t[k]}`).join(',');

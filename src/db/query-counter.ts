@@ -19,9 +19,6 @@ export function countDbOps<T>(fn: () => Promise<T>): { ops: DbOps; result: Promi
   return { ops, result: scope.run(ops, fn) };
 }
 
-export function currentDbOps(): DbOps | undefined {
-  return scope.getStore();
-}
 
 export function totalDbRoundTrips(): number {
   return totalRoundTrips;

@@ -1,10 +1,8 @@
 // Usage: npm run seed — adds the demo household, admin, catalogue and a week of viewing (idempotent).
-import { RequestContext } from '@mikro-orm/core';
 import { loadConfig } from '../config.ts';
-import { WorkerPool } from '../workers/pool.ts';
+import { createLogger } from '../logger.ts';
 import { resolveDatabase } from './database.ts';
-import { createOrm } from './orm.ts';
-import { seedDemo } from './seed.ts';
+import { prepareDatabase } from './prepare.ts';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log('usage: npm run seed   (uses DATABASE_URL, or the embedded database under DATA_DIR)');
@@ -12,15 +10,10 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 }
 const config = loadConfig();
 const db = await resolveDatabase(config, console.log);
-const orm = await createOrm({ url: db.url, poolMin: 0, poolMax: 2 });
-const pool = new WorkerPool({ threads: config.WORKER_THREADS, maxQueue: 100 });
 try {
-  await orm.migrator.up();
-  const { created, logins } = await RequestContext.create(orm.em, () => seedDemo(orm.em, pool, { dataDir: config.DATA_DIR, bcryptCost: config.BCRYPT_COST }));
-  console.log(created ? 'demo data seeded' : 'demo data already present');
-  console.log(`parent: ${logins.parent.email} / ${logins.parent.password} (PIN ${logins.parent.pin}); admin: ${logins.admin.email} / ${logins.admin.password}`);
+  // the same migrate-and-seed step npm start runs (under its advisory lock)
+  const logins = await prepareDatabase(config, db.url, createLogger(config.LOG_LEVEL), true);
+  if (logins) console.log(`demo data ready — parent: ${logins.parent.email} / ${logins.parent.password} (PIN ${logins.parent.pin}); admin: ${logins.admin.email} / ${logins.admin.password}`);
 } finally {
-  await pool.close();
-  await orm.close();
   await db.stop();
 }

@@ -11,4 +11,3 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, whe
   throw new AppError('validation', issue.code === 'unrecognized_keys' ? 'unknown_field' : 'validation_error', `${field}: ${detail}`, { field, location: where });
 }
 
-export const uuidParam = z.uuid({ message: 'must be a UUID' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ensureDatabase } from '../../src/db/embedded.ts';
+import { dropDatabase, ensureDatabase } from '../../src/db/embedded.ts';
 import { createOrm } from '../../src/db/orm.ts';
 import { client, databaseUrl, newHousehold, startTestService, type TestService } from '../harness.ts';
 
@@ -29,8 +29,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await setAvailable(true);
   await svc.close();
-  await admin.query(`drop database if exists ${name} with (force)`);
   await admin.end();
+  await dropDatabase(url);
 });
 
 describe('database unavailable', () => {

@@ -1,7 +1,6 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { CpuWork } from '../shared/cpu-work.ts';
 import { AppError, conflict, notFound, unauthorized } from '../shared/errors.ts';
-import type { InvalidationBus } from '../shared/invalidation-bus.ts';
 import { CONFIG_DEFAULTS, ViewingTimeConfig } from '../viewing-time/config.entity.ts';
 import { Profile, type IProfile } from './profile.entity.ts';
 import { RefreshToken } from './refresh-token.entity.ts';
@@ -18,7 +17,6 @@ export interface AccountsDeps {
   em: EntityManager;
   cpu: CpuWork;
   tokens: TokenService;
-  bus: InvalidationBus;
   bcryptCost: number;
   refreshTtlDays: number;
 }
