@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { startEmbeddedPostgres } from '../src/db/embedded.ts';
-import { createOrm } from '../src/db/orm.ts';
+import { createOrm, migrate } from '../src/db/orm.ts';
 import { TokenService } from '../src/domain/accounts/tokens.ts';
 import { startService } from '../src/main.ts';
 import { createLogger } from '../src/logger.ts';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const db = await startEmbeddedPostgres({ dataDir: dir, database: 'bench', persistent: false });
   try {
     const orm = await createOrm({ url: db.url, poolMin: 0, poolMax: 1 });
-    await orm.migrator.up();
+    await migrate(orm);
     await orm.close();
     const t0 = performance.now();
     const fx = await seedYear(db.url);

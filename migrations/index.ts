@@ -5,6 +5,7 @@ import { Migration20261123200000_heartbeat_functions } from './Migration20261123
 import { Migration20261123200100_metrics_snapshots } from './Migration20261123200100_metrics_snapshots.ts';
 import { Migration20261123203206_retention_indexes } from './Migration20261123203206_retention_indexes.ts';
 import { Migration20261123205000_cheaper_credit } from './Migration20261123205000_cheaper_credit.ts';
+import { Migration20261202090000_old_apps } from './Migration20261202090000_old_apps.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -12,4 +13,5 @@ export const migrationsList = [
   { name: 'Migration20261123200100_metrics_snapshots', class: Migration20261123200100_metrics_snapshots },
   { name: 'Migration20261123203206_retention_indexes', class: Migration20261123203206_retention_indexes },
   { name: 'Migration20261123205000_cheaper_credit', class: Migration20261123205000_cheaper_credit },
+  { name: 'Migration20261202090000_old_apps', class: Migration20261202090000_old_apps },
 ];

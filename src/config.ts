@@ -46,9 +46,14 @@ export const configSchema = z.object({
   RETENTION_BATCH_SIZE: int(1000, 10, 100_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO_DATA: bool.default(true),
+  // the shared test clock (SPEC §6): a file holding the instant every process reads; never in production
+  TEST_CLOCK_FILE: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
   if (c.NODE_ENV === 'production' && c.JWT_SECRET === DEV_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'the development default is refused in production; set a secret' });
+  }
+  if (c.NODE_ENV === 'production' && c.TEST_CLOCK_FILE) {
+    ctx.addIssue({ code: 'custom', path: ['TEST_CLOCK_FILE'], message: 'the test clock cannot be enabled in production' });
   }
   if (c.DB_POOL_MIN > c.DB_POOL_MAX) {
     ctx.addIssue({ code: 'custom', path: ['DB_POOL_MIN'], message: 'must not exceed DB_POOL_MAX' });

@@ -15,12 +15,11 @@ import { ProcessMetrics } from './domain/metrics/process-metrics.ts';
 import { AccountsService } from './domain/accounts/accounts-service.ts';
 import { IdentityService } from './domain/accounts/identity.ts';
 import { TokenService } from './domain/accounts/tokens.ts';
+import { LoginSessions } from './domain/accounts/login-sessions.ts';
 import { CatalogService } from './domain/catalog/catalog-service.ts';
-import { TitleCache } from './domain/catalog/title-cache.ts';
-import { systemClock, type Clock } from './domain/shared/clock.ts';
+import { fileClock, systemClock, type Clock } from './domain/shared/clock.ts';
 import { InvalidationBus } from './domain/shared/invalidation-bus.ts';
 import { ConfigService } from './domain/viewing-time/config-service.ts';
-import { PlayerContext } from './domain/viewing-time/player-context.ts';
 import { ViewingTimeService } from './domain/viewing-time/viewing-time-service.ts';
 import { createApp, type RequestRecord } from './http/app.ts';
 import { authRoutes } from './http/routes/auth.ts';
@@ -58,7 +57,6 @@ export interface Service {
   bus: InvalidationBus;
   identity: IdentityService;
   configs: ConfigService;
-  titles: TitleCache;
   pins: PinService;
   bridge: NotifyBridge;
   metrics: ClusterMetrics;
@@ -89,13 +87,11 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     deviceTtlSeconds: config.DEVICE_TOKEN_TTL_HOURS * 3600 });
   const identity = new IdentityService(orm.em, bus, identityCacheOpts);
   const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
-  const catalog = new CatalogService(orm.em, bus);
-  const clock = opts.clock ?? systemClock;
+  const catalog = new CatalogService(orm.em);
+  const clock = opts.clock ?? (config.TEST_CLOCK_FILE ? fileClock(config.TEST_CLOCK_FILE) : systemClock);
   const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
-  const titles = new TitleCache(bus, identityCacheOpts);
-  const player = new PlayerContext({ em: orm.em, identity, configs, titles });
-  const viewingTime = new ViewingTimeService({ em: orm.em, player, identity, clock });
-  const pins = new PinService({ em: orm.em, cpu: pool, tokens, clock });
+  const viewingTime = new ViewingTimeService({ em: orm.em, identity, configs, clock, maxProfiles: config.CONFIG_CACHE_MAX_ENTRIES });
+  const pins = new PinService({ em: orm.em, cpu: pool, tokens, sessions: new LoginSessions(orm.em), clock });
   const settings = new SettingsService({ identity, configs, pins });
   const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock });
   const reports = new ReportsService({ em: orm.em, identity, configs, cpu: pool, clock });
@@ -155,7 +151,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await pool.close();
     await orm.close();
   };
-  return { url: `http://127.0.0.1:${port}`, server, orm, pool, bus, identity, configs, titles, pins, bridge, metrics, close };
+  return { url: `http://127.0.0.1:${port}`, server, orm, pool, bus, identity, configs, pins, bridge, metrics, close };
 }
 
 /** One service process: under our cluster, PM2's cluster mode, or alone in a container. */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { ensureDatabase, freePort } from '../src/db/embedded.ts';
 export { dropDatabase } from '../src/db/embedded.ts';
-import { createOrm } from '../src/db/orm.ts';
+import { createOrm, migrate } from '../src/db/orm.ts';
 import { databaseUrl } from './harness.ts';
 
 export interface RunningCluster {
@@ -20,7 +20,7 @@ export async function ownDatabase(name: string): Promise<string> {
   u.pathname = `/${name}_${process.pid}`;
   await ensureDatabase(u.toString());
   const orm = await createOrm({ url: u.toString(), poolMin: 0, poolMax: 1 });
-  await orm.migrator.up();
+  await migrate(orm);
   await orm.close();
   return u.toString();
 }

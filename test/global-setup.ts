@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres, ensureDatabase } from '../src/db/embedded.ts';
-import { createOrm } from '../src/db/orm.ts';
+import { createOrm, migrate } from '../src/db/orm.ts';
 
 export default async function globalSetup(): Promise<void> {
   let url: string;
@@ -23,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
     url = db.url;
   }
   const orm = await createOrm({ url, poolMin: 0, poolMax: 2 });
-  await orm.migrator.up();
+  await migrate(orm);
   await orm.close();
   process.env.VTIME_TEST_DATABASE_URL = url;
 }

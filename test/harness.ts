@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../src/config.ts';
 import type { RequestRecord } from '../src/http/app.ts';
@@ -69,20 +70,34 @@ export async function newHousehold(api: ReturnType<typeof client>, extra: Record
   return { email, password, access: r.body.access_token as string, refresh: r.body.refresh_token as string };
 }
 
-/** A clock tests can move; the service reads time only from it. */
+/**
+ * A clock tests can move; the service reads time only from it. With a file it is the shared test
+ * clock of SPEC §6: a cluster started with TEST_CLOCK_FILE reads the same instant in every process.
+ */
 export class TestClock {
-  t: number;
-  constructor(iso: string) {
-    this.t = Date.parse(iso);
+  #t: number;
+  readonly file: string | null;
+  constructor(iso: string, file: string | null = null) {
+    this.file = file;
+    this.#t = Date.parse(iso);
+    this.#write();
+  }
+  get t(): number {
+    return this.#t;
   }
   now(): Date {
-    return new Date(this.t);
+    return new Date(this.#t);
   }
   set(iso: string): void {
-    this.t = Date.parse(iso);
+    this.#t = Date.parse(iso);
+    this.#write();
   }
   advance(seconds: number): void {
-    this.t += seconds * 1000;
+    this.#t += seconds * 1000;
+    this.#write();
+  }
+  #write(): void {
+    if (this.file) writeFileSync(this.file, new Date(this.#t).toISOString());
   }
 }
 

@@ -58,10 +58,11 @@ export async function heartbeat(w: World, i: number, tags: Tags): Promise<void> 
   const body = { ...beatBody(w, i, s), session_id: sent, is_paused: Math.random() < w.pausedShare };
   const r = await call(w, { ...tags, endpoint: 'heartbeat' }, 'POST', '/viewing-time/heartbeat', tokenOf(w, i), body, {
     'heartbeat is 200': (x) => x.status === 200,
-    'heartbeat keeps its session': (x) => x.body?.session_id === sent && x.body?.enforcement !== 'session_ended',
+    'heartbeat keeps its session': (x) => x.body?.session_id === sent && x.body?.reason !== 'superseded',
   });
-  // a player whose session ended starts a new one on its next beat
-  if (r.status === 200 && r.body?.enforcement === 'session_ended' && s.sessionId === sent) s.sessionId = null;
+  // as the old player does: keep the id that comes back (a resumed session has a new one); when
+  // another device took over, start anew on the next beat
+  if (r.status === 200 && s.sessionId === sent) s.sessionId = r.body?.reason === 'superseded' ? null : r.body.session_id;
 }
 
 export async function endSession(w: World, i: number, tags: Tags): Promise<void> {

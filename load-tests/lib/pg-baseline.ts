@@ -1,17 +1,15 @@
 // The database alone: a small pg client makes PostgreSQL execute the service's own heartbeat
-// statement (select * from vt_heartbeat(...), same parameters, named prepared statement as the
-// service sends it) at the same arrival rate, measured with the same scheduler and histograms.
+// statement (heartbeatQuery: the same text, parameters and named prepared statement as the
+// service sends) at the same arrival rate, measured with the same scheduler and histograms.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { heartbeatQuery, type DayFacts } from '../../src/domain/viewing-time/viewing-time-repository.ts';
 import { viewingDayAt, type DaySettings } from '../../src/domain/viewing-time/viewing-day.ts';
 import { closedLoop, runArrivals } from './arrival.ts';
 import { cpuBetween, cpuSnapshot } from './cpu.ts';
 import type { RunResult } from './engine.ts';
 import type { Metrics } from './metrics.ts';
 import type { Fixture } from './seed.ts';
-
-// the service's statement, word for word (src/domain/viewing-time/viewing-time-repository.ts)
-const HEARTBEAT = 'select * from vt_heartbeat($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)';
 
 export interface BaselineOptions {
   databaseUrl: string;
@@ -27,14 +25,15 @@ export interface BaselineOptions {
   log: (m: string) => void;
 }
 
-/** The viewing day per timezone (seeded configs: 120/180 min, reset 6), recomputed when it ends. */
+/** The viewing day per timezone (seeded configs: version 1, 120/180 min, reset 6), recomputed when it ends. */
 function dayCache() {
-  const days = new Map<string, ReturnType<typeof viewingDayAt>>();
-  return (tz: string, now: Date) => {
+  const days = new Map<string, DayFacts>();
+  return (tz: string, now: Date): DayFacts => {
     let d = days.get(tz);
     if (!d || now >= d.end) {
       const s: DaySettings = { timezone: tz, resetHour: 6, weekdayLimitMinutes: 120, weekendLimitMinutes: 180, previous: null, effectiveFrom: null };
-      days.set(tz, (d = viewingDayAt(now, s)));
+      const v = viewingDayAt(now, s);
+      days.set(tz, (d = { date: v.date, start: v.start, end: v.end, limitMinutes: v.limitMinutes, educationalExempt: true, configVersion: 1 }));
     }
     return d;
   };
@@ -45,20 +44,24 @@ export async function runBaseline(o: BaselineOptions): Promise<RunResult> {
   const clients = await Promise.all(Array.from({ length: o.concurrency }, () => pool.connect()));
   clients.forEach((c) => c.release());
   const dayOf = dayCache();
-  const educational = new Map(o.fx.titles.map((t) => [t.id, t.educational]));
   const sessions: (string | null)[] = Array(o.viewers).fill(null);
   const seqs: number[] = Array(o.viewers).fill(0);
+  const dayEnds: number[] = Array(o.viewers).fill(0);
 
   const beat = async (i: number, endpoint: string) => {
     const v = o.fx.viewers[i];
     const now = new Date();
-    const day = dayOf(v.timezone, now);
     const sent = endpoint === 'session_start' ? null : sessions[i];
-    const values = [v.profileId, sent, v.titleId, educational.get(v.titleId) ?? false, v.deviceId, v.deviceType,
-      sent !== null && Math.random() < o.pausedShare, ++seqs[i], now, day.date, day.start, day.end, day.limitMinutes, true, true, null];
+    // like the service: the day goes along only while this viewer's day row may not exist yet
+    const day = now.getTime() < dayEnds[i] ? null : dayOf(v.timezone, now);
+    const q = heartbeatQuery({
+      userId: o.fx.households[v.household].userId, profileId: v.profileId, sessionId: sent, titleId: v.titleId, deviceId: v.deviceId,
+      deviceType: v.deviceType, paused: sent !== null && Math.random() < o.pausedShare, seq: ++seqs[i], now, day,
+    });
     const t = performance.now();
     try {
-      const { rows } = await pool.query({ name: 'vt_heartbeat', text: HEARTBEAT, values });
+      const { rows } = await pool.query(q);
+      if (rows[0]?.day_end) dayEnds[i] = new Date(rows[0].day_end).getTime();
       o.metrics.request({ endpoint, phase: endpoint === 'session_start' ? 'start' : 'main' }, performance.now() - t, false, 1);
       const okOutcome = endpoint === 'session_start' ? rows[0]?.outcome === 'started' : rows[0]?.outcome === 'ok';
       o.metrics.check(`vt_heartbeat ${endpoint === 'session_start' ? 'starts' : 'credits'}`, okOutcome);

@@ -4,7 +4,7 @@
 //   create  write a new migration from the difference (then add it to migrations/index.ts)
 import { loadConfig } from '../config.ts';
 import { resolveDatabase } from './database.ts';
-import { createOrm } from './orm.ts';
+import { createOrm, migrate } from './orm.ts';
 
 const [command = 'up', name] = process.argv.slice(2);
 if (command === '--help' || command === '-h' || !['up', 'check', 'create'].includes(command)) {
@@ -17,8 +17,9 @@ const orm = await createOrm({ url: db.url, poolMin: 0, poolMax: 2 });
 let code = 0;
 try {
   if (command === 'up') {
-    const done = await orm.migrator.up();
-    console.log(done.length ? `applied ${done.map((m) => m.name).join(', ')}` : 'no pending migrations');
+    const done = await migrate(orm);
+    console.log(done.migrations.length ? `applied ${done.migrations.join(', ')}` : 'no pending migrations');
+    if (done.functions.length) console.log(`SQL functions applied: ${done.functions.join(', ')}`);
   } else if (command === 'check') {
     const differs = await orm.migrator.checkSchema();
     console.log(differs ? 'schema differs from the entities' : 'schema matches the entities');

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { entities } from './entities.ts';
 import { instrumentPool } from './query-counter.ts';
 import { migrationsList } from '../../migrations/index.ts';
+import { syncSqlFunctions } from './sql-functions.ts';
 
 export interface OrmSettings {
   url: string;
@@ -19,8 +20,8 @@ export function ormOptions(s: OrmSettings): Options {
     extensions: [Migrator],
     pool: { min: s.poolMin, max: s.poolMax, idleTimeoutMillis: 30_000 },
     driverOptions: { onPoolCreated: (pool: Pool) => instrumentPool(pool), connectionTimeoutMillis: 5_000 },
-    // the PL/pgSQL heartbeat functions are written by hand in their migration, not derived from entities
-    schemaGenerator: { ignoreRoutines: true },
+    // the SQL functions are written by hand in src/db/sql (see sql-functions.ts), not derived from entities
+    schemaGenerator: { ignoreRoutines: true, skipTables: ['vtime_sql_functions'] },
     // each migration in its own transaction (one that builds indexes CONCURRENTLY opts out)
     migrations: { migrationsList, silent: true, transactional: true, allOrNothing: false, snapshot: false, path: 'migrations', emit: 'ts' },
     // a unit of work per request or job: the global EM is never used
@@ -32,6 +33,13 @@ export function ormOptions(s: OrmSettings): Options {
 
 export async function createOrm(s: OrmSettings): Promise<MikroORM> {
   return MikroORM.init(ormOptions(s));
+}
+
+/** The versioned migrations, then the SQL functions of src/db/sql; returns what was applied. */
+export async function migrate(orm: MikroORM): Promise<{ migrations: string[]; functions: string[] }> {
+  const migrations = (await orm.migrator.up()).map((m) => m.name);
+  const functions = await syncSqlFunctions((await orm.em.getConnection().getNativeClient()) as Pool);
+  return { migrations, functions };
 }
 
 /** Opens poolMin connections now so the first requests do not pay for them (M-06). */

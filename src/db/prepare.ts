@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { WorkerPool } from '../workers/pool.ts';
-import { createOrm } from './orm.ts';
+import { createOrm, migrate } from './orm.ts';
 import { startRetentionSchedule } from './retention.ts';
 import { seedDemo, type DemoLogins } from './seed.ts';
 
@@ -17,8 +17,9 @@ export async function prepareDatabase(config: Config, url: string, logger: Logge
   const conn = orm.em.getConnection();
   try {
     await conn.execute(`select pg_advisory_lock(${MIGRATION_LOCK})`);
-    const applied = await orm.migrator.up();
-    if (applied.length) logger.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+    const applied = await migrate(orm);
+    if (applied.migrations.length) logger.info({ migrations: applied.migrations }, 'migrations applied');
+    if (applied.functions.length) logger.info({ functions: applied.functions }, 'SQL functions applied');
     if (!seed) return null;
     const pool = new WorkerPool({ threads: config.WORKER_THREADS, maxQueue: 100 });
     try {

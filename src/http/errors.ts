@@ -33,6 +33,7 @@ export function toErrorResponse(err: unknown): ErrorBody {
   if (err instanceof AppError) {
     const headers: Record<string, string> = {};
     if (typeof err.extra.retry_after === 'number') headers['Retry-After'] = String(err.extra.retry_after);
+    if (typeof err.extra.locked_until === 'string') headers['X-Locked-Until'] = err.extra.locked_until;
     return { status: STATUS[err.kind], body: { detail: err.message, code: err.code, ...err.extra }, headers };
   }
   if (isDatabaseUnavailable(err)) {

@@ -10,8 +10,10 @@ export const uuid = z.uuid({ message: 'must be a UUID' });
 
 export const tokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('bearer') });
 export const profileOut = z.object({
-  id: z.uuid(), name: z.string(), is_kids: z.boolean(), parental_rating: z.string(), created_at: z.iso.datetime(),
+  id: z.uuid(), name: z.string(), avatar_url: z.string().nullable(), parental_rating: z.string().nullable(), is_kids: z.boolean(), created_at: z.iso.datetime(),
 });
+/** A detail sentence for answers that carry nothing else (the old apps read none of it). */
+export const detailOut = z.object({ detail: z.string() });
 export const titleOut = z.object({
   id: z.uuid(), title: z.string(), is_educational: z.boolean(), duration_minutes: z.int(), age_rating: z.string(),
 });

@@ -53,7 +53,7 @@ function topTitles(sessions: Raw['sessions'], from: number, to: number) {
     byTitle.set(key, e);
   }
   return [...byTitle.values()].sort((a, b) => b.seconds - a.seconds || a.title.localeCompare(b.title)).slice(0, 3)
-    .map((e) => ({ title_id: e.title_id, title: e.title, minutes: minutes(e.seconds) }));
+    .map((e) => ({ title_id: e.title_id, title_name: e.title, total_minutes: minutes(e.seconds) }));
 }
 
 function profileWeek(p: Raw['profiles'][number], raw: Raw, weekStart: string, now: Date): ProfileWeek {
@@ -69,9 +69,9 @@ function profileWeek(p: Raw['profiles'][number], raw: Raw, weekStart: string, no
   const allowance = limited.reduce((a, x) => a + (x.limit as number) * 60 + x.bonus, 0);
   const window = [viewingDayOf(dates[0], s).start.getTime(), viewingDayOf(dates[6], s).end.getTime()];
   return {
-    profile_id: p.id, name: p.name, daily_totals: totals,
+    profile_id: p.id, profile_name: p.name, daily_totals: totals,
     total_minutes: minutes(counted + edu), counted_minutes: minutes(counted), educational_minutes: minutes(edu),
-    days_elapsed: elapsed, average_minutes: elapsed ? Math.round((counted + edu) / 6 / elapsed) / 10 : null,
+    days_elapsed: elapsed, average_daily_minutes: elapsed ? Math.round((counted + edu) / 6 / elapsed) / 10 : 0,
     limit_usage_percent: allowance ? Math.round((1000 * limited.reduce((a, x) => a + x.counted, 0)) / allowance) / 10 : null,
     top_titles: topTitles(raw.sessions.filter((x) => x.profile_id === p.id), window[0], window[1]),
     grants: raw.grants.filter((g) => g.profile_id === p.id).map((g) => ({ date: g.date, minutes: g.minutes, unlimited: g.minutes === null, granted_at: new Date(g.granted_at).toISOString() })),

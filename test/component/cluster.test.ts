@@ -29,7 +29,7 @@ beforeAll(async () => {
   for (let i = 0; i < 4; i++) kids.push((await request(cluster.url, 'POST', '/api/v1/auth/profiles', { token, body: { name: `Kid ${i}`, is_kids: true } })).body.id);
   titleId = randomUUID();
   await db.query(`insert into titles (id, title, duration_minutes, age_rating, created_at) values ($1, 'Cluster Cartoons', 20, 'G', now())`, [titleId]);
-  expect((await request(cluster.url, 'POST', '/api/v1/parental-controls/pin', { token, body: { pin: '1357' } })).status).toBe(204);
+  expect((await request(cluster.url, 'POST', '/api/v1/parental-controls/pin', { token, body: { new_pin: '1357' } })).status).toBe(200);
 }, 60_000);
 
 afterAll(async () => {
@@ -68,7 +68,7 @@ describe('a cluster of 2 service processes', () => {
     const clientAvg = acknowledgedBeats.reduce((s, a) => s + Number(a.headers['x-db-ops']), 0) / acknowledgedBeats.length;
     expect(m.body.heartbeat.avg_db_ops_per_heartbeat).toBeCloseTo(clientAvg, 2);
     expect(m.body.heartbeat.p99_duration_ms).toBeGreaterThanOrEqual(m.body.heartbeat.p50_duration_ms);
-    expect(m.body.config_cache.total_hits).toBeGreaterThan(0);
+    expect(m.body.config_cache.total_misses).toBeGreaterThan(0); // the first beat of the day read the settings; later beats need none
     expect(m.body.uptime_seconds).toBeGreaterThanOrEqual(0);
     const prom = await request(cluster.url, 'GET', '/metrics');
     expect(prom.headers['content-type']).toMatch(/^text\/plain/);
@@ -100,6 +100,7 @@ describe('a cluster of 2 service processes', () => {
     await sleep(1500);
     running = false;
     await Promise.all(loops);
+    expect(acked.size).toBeGreaterThanOrEqual(kids.length); // every viewer had beats acknowledged, so the check below checks something
     for (const [sid, seq] of acked) {
       const { rows } = await db.query('select last_seq from viewing_sessions where id = $1', [sid]);
       expect(Number(rows[0].last_seq)).toBeGreaterThanOrEqual(seq);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { dropDatabase, ensureDatabase } from '../../src/db/embedded.ts';
-import { createOrm } from '../../src/db/orm.ts';
+import { createOrm, migrate } from '../../src/db/orm.ts';
 import { client, databaseUrl, newHousehold, startTestService, type TestService } from '../harness.ts';
 
 // A database of its own, so switching it off cannot disturb the other suites.
@@ -18,7 +18,7 @@ const setAvailable = async (on: boolean) => {
 beforeAll(async () => {
   await ensureDatabase(url);
   const orm = await createOrm({ url, poolMin: 0, poolMax: 1 });
-  await orm.migrator.up();
+  await migrate(orm);
   await orm.close();
   const a = new URL(databaseUrl());
   a.pathname = '/postgres';

@@ -11,7 +11,7 @@ beforeAll(() => { ({ svc, api, db, titles } = suite); });
 
 async function family(tz = 'Europe/Berlin') {
   const h = await household(api, tz);
-  await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { pin: '2468' } });
+  await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: '2468' } });
   const pinToken = (await api('POST', '/api/v1/parental-controls/pin/verify', { token: h.token, body: { pin: '2468' } })).body.pin_token as string;
   return { ...h, pinToken };
 }
@@ -87,7 +87,7 @@ describe('grants', () => {
     const f = await family();
     const g = await grant(f, f.kidId, 30);
     expect(g.status).toBe(201);
-    expect(g.body).toMatchObject({ minutes: 30, bonus_minutes: 30, remaining_minutes: 150, unlimited_today: false, date: '2026-11-25', expires_at: '2026-11-26T05:00:00.000Z' });
+    expect(g.body).toMatchObject({ granted_minutes: 30, bonus_minutes: 30, remaining_minutes: 150, is_unlimited_override: false, date: '2026-11-25', expires_at: '2026-11-26T05:00:00.000Z' });
     const b = await api('GET', `/api/v1/viewing-time/balance/${f.kidId}`, { token: f.token });
     expect(b.body.remaining_minutes).toBe(150);
   });
@@ -115,14 +115,16 @@ describe('grants', () => {
     expect(next.body).toMatchObject({ enforcement: 'warning_15', remaining_minutes: 15 });
   });
 
-  it('the ledger lists every grant with who, when and from which device; grants need the PIN', async () => {
+  it('the ledger lists every grant with who, when and from which device; grants need PIN proof', async () => {
     const f = await family();
     await grant(f, f.kidId, 15);
     clock.advance(60);
     await grant(f, f.kidId, null);
-    expect((await api('POST', `${settingsPath(f.kidId)}/grant`, { token: f.token, body: { minutes: 30 } })).status).toBe(403);
+    const otherLogin = (await api('POST', '/api/v1/auth/login', { body: { email: f.email, password: f.password } })).body.access_token;
+    const refused = await api('POST', `${settingsPath(f.kidId)}/grant`, { token: otherLogin, body: { minutes: 30 } });
+    expect([refused.status, refused.body.code]).toEqual([403, 'invalid_pin_token']);
     expect((await api('POST', `${settingsPath(f.kidId)}/grant`, { token: f.token, body: { minutes: 10, pin_token: f.pinToken } })).status).toBe(422);
-    const list = await api('GET', `${settingsPath(f.kidId)}/grants?from=2026-11-01&to=2026-11-30`, { token: f.token });
+    const list = await api('GET', `${settingsPath(f.kidId)}/grants?from_date=2026-11-01&to_date=2026-11-30`, { token: f.token });
     expect(list.body.items).toHaveLength(2);
     expect(list.body.items[0]).toMatchObject({ minutes: null, unlimited: true, date: '2026-11-25', granted_by: f.email, device_id: 'parent-phone', granted_at: '2026-11-25T10:01:00.000Z' });
     expect(list.body.items[1]).toMatchObject({ minutes: 15, unlimited: false });
@@ -225,19 +227,42 @@ describe('history', () => {
     expect(h.body.days.map((d: { date: string }) => d.date)).toEqual(['2026-11-25', '2026-11-24']);
     expect(h.body.days[0]).toMatchObject({ total_minutes: 1.5, counted_minutes: 1.5, educational_minutes: 0 });
     expect(h.body.days[1]).toMatchObject({ total_minutes: 3 });
-    expect(h.body.days[1].sessions.map((s: { title: string }) => s.title)).toEqual(['Cartoon Chaos', 'Cartoon Chaos']);
+    expect(h.body.days[1].sessions.map((s: { title_name: string }) => s.title_name)).toEqual(['Cartoon Chaos', 'Cartoon Chaos']);
+    expect(h.body.days[1].sessions[0]).toMatchObject({ title_id: titles.regular, duration_minutes: 2, device_type: 'tv', is_educational: false });
     const p1 = await api('GET', `/api/v1/parental-controls/profiles/${f.kidId}/history?limit=2`, { token: f.token });
     expect(p1.body.has_more).toBe(true);
     const p2 = await api('GET', `/api/v1/parental-controls/profiles/${f.kidId}/history?limit=2&cursor=${p1.body.next_cursor}`, { token: f.token });
     expect(p2.body).toMatchObject({ has_more: false, next_cursor: null });
+    // pages hold whole days: the 24th does not fit beside the 25th, so it comes whole on page 2
+    expect(p1.body.days.map((d: { date: string }) => d.date)).toEqual(['2026-11-25']);
+    expect(p2.body.days.map((d: { date: string; sessions: unknown[] }) => [d.date, d.sessions.length])).toEqual([['2026-11-24', 2]]);
+    const one = await api('GET', `/api/v1/parental-controls/profiles/${f.kidId}/history?limit=1&cursor=2026-11-24`, { token: f.token });
+    expect(one.body.days.map((d: { date: string; sessions: unknown[] }) => [d.date, d.sessions.length])).toEqual([['2026-11-24', 2]]); // a day longer than a page comes whole
     const ids = [...p1.body.days, ...p2.body.days].flatMap((d: { sessions: { session_id: string }[] }) => d.sessions.map((s) => s.session_id));
     expect(new Set(ids).size).toBe(3);
   });
 
+  it('a session starting exactly at the end of to_date’s viewing day is left out and belongs to the next day', async () => {
+    const f = await family(); // Berlin, reset 06:00: the 24th's viewing day ends 2026-11-25T05:00Z
+    for (const at of ['2026-11-25T04:59:59Z', '2026-11-25T05:00:00Z']) {
+      clock.set(at);
+      const s = await beat(api, f.token, { profile_id: f.kidId, title_id: titles.regular });
+      await api('POST', `/api/v1/viewing-time/session/${s.body.session_id}/end`, { token: f.token });
+    }
+    clock.set('2026-11-25T10:00:00Z');
+    const path = `/api/v1/parental-controls/profiles/${f.kidId}/history`;
+    const upTo24 = await api('GET', `${path}?from_date=2026-11-24&to_date=2026-11-24`, { token: f.token });
+    expect(upTo24.body.days.map((d: { date: string; sessions: { started_at: string }[] }) => [d.date, d.sessions.map((x) => x.started_at)]))
+      .toEqual([['2026-11-24', ['2026-11-25T04:59:59.000Z']]]);
+    const the25th = await api('GET', `${path}?from_date=2026-11-25&to_date=2026-11-25`, { token: f.token });
+    expect(the25th.body.days.map((d: { date: string; sessions: { started_at: string }[] }) => [d.date, d.sessions.map((x) => x.started_at)]))
+      .toEqual([['2026-11-25', ['2026-11-25T05:00:00.000Z']]]);
+  });
+
   it('refuses more than 90 days and bad cursors with 422', async () => {
     const f = await family();
-    const r = await api('GET', `/api/v1/parental-controls/profiles/${f.kidId}/history?from=2026-01-01&to=2026-11-25`, { token: f.token });
-    expect([r.status, r.body.field]).toEqual([422, 'from']);
+    const r = await api('GET', `/api/v1/parental-controls/profiles/${f.kidId}/history?from_date=2026-01-01&to_date=2026-11-25`, { token: f.token });
+    expect([r.status, r.body.field]).toEqual([422, 'from_date']);
     const c = await api('GET', `/api/v1/parental-controls/profiles/${f.kidId}/history?cursor=nonsense`, { token: f.token });
     expect([c.status, c.body.field]).toEqual([422, 'cursor']);
   });
@@ -249,13 +274,13 @@ describe('history', () => {
       from generate_series(timestamptz '2025-06-01', timestamptz '2025-06-01' + interval '9999 hours', interval '1 hour') ts`, [f.kidId, titles.regular]);
     await db.query('analyze viewing_sessions');
     const sql = svc.requests.length;
-    const r = await api('GET', `/api/v1/parental-controls/profiles/${f.kidId}/history?from=2026-05-01&to=2026-06-15&limit=50`, { token: f.token });
+    const r = await api('GET', `/api/v1/parental-controls/profiles/${f.kidId}/history?from_date=2026-05-01&to_date=2026-06-15&limit=50`, { token: f.token });
     expect(r.status).toBe(200);
     const stmt = svc.requests.slice(sql).flatMap((q) => q.ops.statements).find((s) => s.includes('from viewing_sessions s'));
     expect(stmt).toBeDefined();
     // the very statement the service ran, planned with the same parameters
     await db.query(`prepare history_plan as ${stmt}`);
-    const plan = await db.query(`explain (format json) execute history_plan('${f.kidId}', '2026-04-30T22:00:00Z', '2026-06-15T22:00:00Z', null, null, 51)`);
+    const plan = await db.query(`explain (format json) execute history_plan('${f.kidId}', '2026-04-30T22:00:00Z', '2026-06-15T22:00:00Z', 51)`);
     await db.query('deallocate history_plan');
     const text = JSON.stringify(plan.rows[0]);
     expect(text).toContain('viewing_sessions_profile_started_idx');
@@ -298,12 +323,12 @@ describe('weekly report', () => {
       { date: '2026-11-26', minutes: 0, counted_minutes: 0, educational_minutes: 0, limit_minutes: 120, bonus_minutes: 0, unlimited: false },
     ]);
     expect(p.daily_totals[5]).toMatchObject({ date: '2026-11-28', limit_minutes: 180 }); // weekend limit
-    expect(p).toMatchObject({ total_minutes: 100, counted_minutes: 90, educational_minutes: 10, days_elapsed: 3, average_minutes: 33.3 });
+    expect(p).toMatchObject({ profile_name: 'Kid', total_minutes: 100, counted_minutes: 90, educational_minutes: 10, days_elapsed: 3, average_daily_minutes: 33.3 });
     // limit usage on counted minutes over the elapsed limited days only: (30 + 20) / (120 + 120 + 15) = 19.6 %
     expect(p.limit_usage_percent).toBe(19.6);
     expect(p.top_titles).toEqual([
-      { title_id: titles.regular, title: 'Cartoon Chaos', minutes: 90 },
-      { title_id: titles.educational, title: 'Counting with Owls', minutes: 10 },
+      { title_id: titles.regular, title_name: 'Cartoon Chaos', total_minutes: 90 },
+      { title_id: titles.educational, title_name: 'Counting with Owls', total_minutes: 10 },
     ]);
     expect(p.grants.map((g: { minutes: number | null; date: string }) => [g.date, g.minutes])).toEqual([['2026-11-24', 15], ['2026-11-25', null]]);
   });

@@ -15,7 +15,8 @@ beforeEach(() => clock.set('2026-11-25T10:00:00Z'));
 
 async function withPin(pin = '4821') {
   const h = await household(api);
-  expect((await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { pin } })).status).toBe(204);
+  const set = await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: pin } });
+  expect([set.status, set.body.detail]).toEqual([200, 'PIN set']);
   return h;
 }
 const verify = (token: string, pin: string) => api('POST', '/api/v1/parental-controls/pin/verify', { token, body: { pin } });
@@ -24,9 +25,9 @@ describe('PIN', () => {
   it('is exactly 4 digits', async () => {
     const h = await household(api);
     for (const bad of ['123', '12345', 'abcd', '12 4']) {
-      const r = await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { pin: bad } });
+      const r = await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: bad } });
       expect(r.status).toBe(422);
-      expect(r.body.field).toBe('pin');
+      expect(r.body.field).toBe('new_pin');
     }
   });
 
@@ -43,6 +44,7 @@ describe('PIN', () => {
     const right = await verify(h.token, '4821'); // even the right PIN is refused while locked
     expect(right.status).toBe(423);
     expect(right.body.locked_until).toBe('2026-11-25T10:30:00.000Z');
+    expect(right.headers.get('x-locked-until')).toBe('2026-11-25T10:30:00.000Z');
   });
 
   it('each further lockout doubles until a correct PIN', async () => {
@@ -65,14 +67,18 @@ describe('PIN', () => {
   it('the change and grant paths obey the lockout too', async () => {
     const h = await withPin();
     for (let i = 0; i < 5; i++) await verify(h.token, '0000');
-    const change = await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { pin: '1111', current_pin: '4821' } });
+    const change = await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: '1111', current_pin: '4821' } });
     expect(change.status).toBe(423);
     const grant = await api('POST', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time/grant`, { token: h.token, body: { minutes: 30, pin: '4821' } });
     expect(grant.status).toBe(423);
     const put = await api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token: h.token, body: { weekday_limit_minutes: 240, pin: '4821' } });
     expect(put.status).toBe(423);
     clock.set('2026-11-25T10:31:00Z');
-    expect((await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { pin: '1111', current_pin: '4821' } })).status).toBe(204);
+    const missing = await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: '1111' } });
+    expect([missing.status, missing.body.code]).toEqual([400, 'current_pin_required']);
+    const wrong = await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: '1111', current_pin: '0000' } });
+    expect([wrong.status, wrong.body.code]).toEqual([400, 'current_pin_incorrect']);
+    expect((await api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: '1111', current_pin: '4821' } })).body).toEqual({ detail: 'PIN changed' });
     expect((await verify(h.token, '1111')).status).toBe(200);
   });
 
@@ -91,7 +97,7 @@ describe('PIN', () => {
     expect(pin_token).toEqual(expect.any(String));
     expect((await api('GET', '/api/v1/auth/me', { token: pin_token })).status).toBe(401);
     const asPinToken = await api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token: h.token, body: { weekday_limit_minutes: 60, pin_token: h.token } });
-    expect(asPinToken.status).toBe(401);
+    expect([asPinToken.status, asPinToken.body.code]).toEqual([403, 'invalid_pin_token']); // never a 401: the old app would refresh and retry
     const ok = await api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token: h.token, body: { weekday_limit_minutes: 60, pin_token } });
     expect(ok.status).toBe(200);
   });
@@ -101,7 +107,7 @@ describe('PIN', () => {
     const b = await withPin('5678');
     const { pin_token } = (await verify(b.token, '5678')).body;
     const r = await api('PUT', `/api/v1/parental-controls/profiles/${a.kidId}/viewing-time`, { token: a.token, body: { weekday_limit_minutes: 60, pin_token } });
-    expect(r.status).toBe(401);
+    expect([r.status, r.body.code]).toEqual([403, 'invalid_pin_token']);
   });
 
   it('reset needs the account password and has its own attempt limit', async () => {
@@ -112,16 +118,18 @@ describe('PIN', () => {
     const lockedOut = await api('POST', '/api/v1/parental-controls/pin/reset', { token: h.token, body: { password: h.password, new_pin: '2222' } });
     expect(lockedOut.status).toBe(423);
     clock.set('2026-11-25T10:31:00Z');
-    expect((await api('POST', '/api/v1/parental-controls/pin/reset', { token: h.token, body: { password: h.password, new_pin: '2222' } })).status).toBe(204);
+    const reset = await api('POST', '/api/v1/parental-controls/pin/reset', { token: h.token, body: { password: h.password, new_pin: '2222' } });
+    expect([reset.status, reset.body.detail]).toEqual([200, 'PIN reset']);
     expect((await verify(h.token, '2222')).status).toBe(200);
   });
 
-  it('no PIN set: verify is a 409, and settings changes say a PIN is needed', async () => {
+  it('no PIN set: verify is a 400 whose message says "No PIN set", and settings changes need PIN proof', async () => {
     const h = await household(api);
-    expect((await verify(h.token, '1234')).body.code).toBe('pin_not_set');
+    const v = await verify(h.token, '0000'); // the old parent page's probe
+    expect([v.status, v.body.code]).toEqual([400, 'pin_not_set']);
+    expect(v.body.detail).toMatch(/no pin/i);
     const r = await api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token: h.token, body: { weekday_limit_minutes: 60 } });
-    expect(r.status).toBe(403);
-    expect(r.body.code).toBe('pin_required');
+    expect([r.status, r.body.code]).toEqual([403, 'invalid_pin_token']);
   });
 
   it('PINs never reach the logs', async () => {

@@ -48,16 +48,20 @@ export function beatBody(v: Viewer, seq: number, sessionId: string | null, pause
   return { profile_id: v.profileId, title_id: v.titleId, device_id: v.deviceId, device_type: v.deviceType, seq, ...(sessionId ? { session_id: sessionId, is_paused: paused } : {}) };
 }
 
-/** A steady beat; returns false when the service ended the session (the player then starts anew). */
-export function heartbeat(v: Viewer, token: string, sessionId: string, seq: number, paused: boolean, tags: Tags, timeout: string): boolean {
+/**
+ * A steady beat; returns the session to beat on next, as the old player does: the id that came
+ * back (a resumed session has a new one), or null when another device took over (start anew).
+ */
+export function heartbeat(v: Viewer, token: string, sessionId: string, seq: number, paused: boolean, tags: Tags, timeout: string): string | null {
   const t = { ...tags, endpoint: 'heartbeat' };
   const res = post('/viewing-time/heartbeat', token, beatBody(v, seq, sessionId, paused), t, timeout);
   const b = json(res);
   check(res, {
     'heartbeat is 200': (r) => r.status === 200,
-    'heartbeat keeps its session': () => b?.session_id === sessionId && b?.enforcement !== 'session_ended',
+    'heartbeat keeps its session': () => b?.session_id === sessionId && b?.reason !== 'superseded',
   }, t);
-  return !(res.status === 200 && b?.enforcement === 'session_ended');
+  if (res.status !== 200) return sessionId;
+  return b?.reason === 'superseded' ? null : (b?.session_id ?? sessionId);
 }
 
 export function startSession(v: Viewer, token: string, seq: number, tags: Tags, timeout: string): string | null {

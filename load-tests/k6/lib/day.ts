@@ -52,7 +52,7 @@ export function dayStep(p: Plan, fx: Fixture, stream: string): void {
     s.session = api.startSession(v, token, ++s.seq, tags, p.timeout);
     s.step = 'watching';
   } else if (s.left-- > 0) {
-    if (!api.heartbeat(v, token, s.session, ++s.seq, Math.random() < p.viewers.pausedShare, tags, p.timeout)) s.session = null;
+    s.session = api.heartbeat(v, token, s.session, ++s.seq, Math.random() < p.viewers.pausedShare, tags, p.timeout);
   } else {
     end(s, token, tags, p.timeout);
     s.step = 'idle';

@@ -60,7 +60,7 @@ export class AccountsService {
     const hash = hashRefreshToken(token);
     const now = new Date();
     const rotated = await em.nativeUpdate(RefreshToken, { tokenHash: hash, revokedAt: null, expiresAt: { $gt: now } }, { revokedAt: now });
-    const row = await em.findOne(RefreshToken, { tokenHash: hash }, { fields: ['user', 'familyId', 'revokedAt'] });
+    const row = await em.findOne(RefreshToken, { tokenHash: hash }, { fields: ['user', 'familyId', 'revokedAt', 'pinVerifiedUntil'] });
     if (!row) throw unauthorized('invalid refresh token', 'invalid_token');
     if (rotated === 0) {
       // reuse of a revoked token: someone else may hold the family, so the whole family is revoked
@@ -69,7 +69,7 @@ export class AccountsService {
     }
     const user = await em.findOne(User, { id: row.user.id }, { fields: ['isActive'] });
     if (!user?.isActive) throw unauthorized('this account is disabled', 'account_disabled');
-    return this.#issue(row.user.id, row.familyId);
+    return this.#issue(row.user.id, row.familyId, row.pinVerifiedUntil ?? null);
   }
 
   async logout(token: string): Promise<void> {
@@ -89,13 +89,13 @@ export class AccountsService {
   }
 
   /** A kids profile gets its default viewing-time config in the same transaction. */
-  async createProfile(userId: string, input: { name: string; is_kids: boolean; parental_rating?: string }): Promise<IProfile> {
+  async createProfile(userId: string, input: { name: string; is_kids: boolean; parental_rating?: string; avatar_url?: string | null }): Promise<IProfile> {
     return this.#d.em.transactional(async (em) => {
       const user = await em.findOne(User, { id: userId }, { fields: ['timezone'] });
       if (!user) throw notFound('user');
       const profile = em.create(Profile, {
         user: userId, name: input.name, isKids: input.is_kids,
-        parentalRating: input.parental_rating ?? (input.is_kids ? 'PG' : 'R'),
+        parentalRating: input.parental_rating ?? (input.is_kids ? 'PG' : 'R'), avatarUrl: input.avatar_url ?? null,
       });
       if (input.is_kids) em.create(ViewingTimeConfig, { profile, timezone: user.timezone, ...CONFIG_DEFAULTS });
       await em.flush();
@@ -112,18 +112,20 @@ export class AccountsService {
     return { access_token: token, token_type: 'bearer' as const, profile_id: profileId, expires_in: this.#d.tokens.deviceTtlSeconds };
   }
 
-  /** Back to the household login from a kids device: the caller has proved the PIN already. */
+  /** Back to the household login from a kids device (the caller proved the PIN): a new, unverified login session. */
   householdTokens(userId: string): Promise<TokenPair> {
     return this.#issue(userId, null);
   }
 
-  async #issue(userId: string, familyId: string | null): Promise<TokenPair> {
+  /** A new login session (family) unless one is given; a rotation carries the session's PIN window over. */
+  async #issue(userId: string, family: string | null, pinVerifiedUntil: Date | null = null): Promise<TokenPair> {
     const { token, hash } = newRefreshToken();
     const expiresAt = new Date(Date.now() + this.#d.refreshTtlDays * 86_400_000);
     const em = this.#d.em;
-    em.create(RefreshToken, { user: userId, tokenHash: hash, familyId: familyId ?? crypto.randomUUID(), expiresAt });
+    const familyId = family ?? crypto.randomUUID();
+    em.create(RefreshToken, { user: userId, tokenHash: hash, familyId, expiresAt, pinVerifiedUntil });
     await em.flush();
-    const access = await this.#d.tokens.accessToken({ userId, scope: 'household' });
+    const access = await this.#d.tokens.accessToken({ userId, scope: 'household', familyId });
     return { access_token: access, refresh_token: token, token_type: 'bearer' };
   }
 

@@ -67,10 +67,15 @@ export class IdentityService {
     return this.checkOwnership(principal, await this.profile(profileId), profileId);
   }
 
-  checkOwnership(principal: Principal, p: ProfileFacts | null, profileId = p?.id): ProfileFacts {
+  /** A kids device's token names one profile: any other is a 403. */
+  checkScope(principal: Principal, profileId: string | undefined): void {
     if (principal.scope === 'profile' && principal.profileId !== profileId) {
       throw new AppError('forbidden', 'profile_scoped_token', 'this device is limited to another profile');
     }
+  }
+
+  checkOwnership(principal: Principal, p: ProfileFacts | null, profileId = p?.id): ProfileFacts {
+    this.checkScope(principal, profileId);
     if (!p || p.userId !== principal.userId) throw notFound('profile');
     return p;
   }

@@ -14,6 +14,7 @@ export const Profile = defineEntity({
     name: p.string().length(50),
     isKids: p.boolean(),
     parentalRating: p.string().length(5),
+    avatarUrl: p.string().length(500).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

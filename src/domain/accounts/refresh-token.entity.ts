@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { User } from './user.entity.ts';
 
-/** A refresh token is stored only as its SHA-256; tokens rotated from one login share a family. */
+/**
+ * A refresh token is stored only as its SHA-256; tokens rotated from one login share a family, and
+ * the family is the login session that household access tokens name in their `fam` claim.
+ */
 export const RefreshToken = defineEntity({
   name: 'RefreshToken',
   tableName: 'refresh_tokens',
@@ -13,6 +16,9 @@ export const RefreshToken = defineEntity({
     familyId: p.uuid().index(),
     expiresAt: p.datetime(),
     revokedAt: p.datetime().nullable(),
+    // the PIN-verified window of this login session: set on the family's live token by a correct
+    // PIN verify, carried over by a refresh, gone with a revocation (SPEC §3 PIN)
+    pinVerifiedUntil: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -1,7 +1,7 @@
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { SignJWT, jwtVerify } from 'jose';
-import { unauthorized } from '../shared/errors.ts';
+import { AppError, unauthorized } from '../shared/errors.ts';
 
 export interface TokenSettings {
   secret: string;
@@ -15,10 +15,16 @@ export interface TokenSettings {
 const PIN_AUDIENCE = ':pin';
 export const PIN_TOKEN_TTL_SECONDS = 300;
 
-/** household: the parent's login; profile: a kids device limited to one profile. */
+/**
+ * household: the parent's login, with its login session (the refresh-token family, `fam`) when the
+ * token came from one; profile: a kids device limited to one profile.
+ */
 export type Principal =
-  | { userId: string; scope: 'household' }
+  | { userId: string; scope: 'household'; familyId?: string }
   | { userId: string; scope: 'profile'; profileId: string };
+
+/** A missing or bad PIN proof: a 403, never a 401, which the old app answers with a token refresh. */
+export const invalidPinToken = (detail = 'a valid PIN token (pin_token) is required') => new AppError('forbidden', 'invalid_pin_token', detail);
 
 const ALGORITHMS = ['HS256'];
 
@@ -60,7 +66,7 @@ export class TokenService {
 
   accessToken(p: Principal): Promise<string> {
     if (p.scope === 'profile') return this.sign(p.userId, '', this.#s.deviceTtlSeconds, { scope: 'profile', profile_id: p.profileId });
-    return this.sign(p.userId, '', this.#s.accessTtlSeconds, { scope: 'household' });
+    return this.sign(p.userId, '', this.#s.accessTtlSeconds, { scope: 'household', ...(p.familyId ? { fam: p.familyId } : {}) });
   }
 
   get deviceTtlSeconds(): number {
@@ -73,8 +79,8 @@ export class TokenService {
   }
 
   async checkPinToken(token: string, userId: string): Promise<void> {
-    const claims = await this.verify(token, PIN_AUDIENCE);
-    if (claims.sub !== userId || claims.scope !== 'pin') throw unauthorized('invalid or expired PIN token', 'invalid_pin_token');
+    const claims = await this.verify(token, PIN_AUDIENCE).catch(() => null);
+    if (!claims || claims.sub !== userId || claims.scope !== 'pin') throw invalidPinToken('the PIN token is invalid or expired; verify the PIN again');
   }
 
   async principal(token: string): Promise<Principal> {
@@ -91,7 +97,7 @@ export class TokenService {
     if (claims.scope === 'profile' && typeof claims.profile_id === 'string') {
       return { userId: claims.sub, scope: 'profile', profileId: claims.profile_id };
     }
-    if (claims.scope === 'household') return { userId: claims.sub, scope: 'household' };
+    if (claims.scope === 'household') return { userId: claims.sub, scope: 'household', ...(typeof claims.fam === 'string' ? { familyId: claims.fam } : {}) };
     throw unauthorized('invalid or expired token', 'invalid_token');
   }
 }

@@ -12,6 +12,8 @@ export const User = defineEntity({
     passwordHash: p.string().length(100),
     timezone: p.string().length(64).default('UTC'),
     isAdmin: p.boolean().default(false),
+    // the platform's plan, read by the old apps; vtime stores it and does not act on it
+    subscriptionTier: p.string().length(20).default('basic'),
     isActive: p.boolean().default(true),
     pinHash: p.string().length(100).nullable(),
     pinFailedAttempts: p.integer().default(0),

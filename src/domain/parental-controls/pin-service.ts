@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { PIN_TOKEN_TTL_SECONDS, type TokenService } from '../accounts/tokens.ts';
+import type { LoginSessions } from '../accounts/login-sessions.ts';
+import { invalidPinToken, PIN_TOKEN_TTL_SECONDS, type Principal, type TokenService } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { CpuWork } from '../shared/cpu-work.ts';
-import { AppError, conflict, forbidden } from '../shared/errors.ts';
+import { AppError, forbidden } from '../shared/errors.ts';
 import { runNamed } from '../shared/sql.ts';
 
 export const PIN_COST = 12;
@@ -11,7 +12,10 @@ const BASE_LOCKOUT_MINUTES = 30;
 const VERIFY_FLOOR_MS = 200;
 
 const locked = (until: Date, what = 'PIN checks') =>
-  new AppError('locked', 'pin_locked', `${what} are locked after too many wrong attempts`, { locked_until: until.toISOString() });
+  new AppError('locked', 'pin_locked', `${what} are locked after too many wrong attempts, until ${until.toISOString()}`, { locked_until: until.toISOString() });
+// the old parent page looks for "no pin" in this message to offer the PIN set-up
+const noPin = () => new AppError('bad_request', 'pin_not_set', 'No PIN set: create one first (POST /parental-controls/pin)');
+const PROOF_NEEDED = 'this change needs PIN proof: the PIN (pin), a PIN token (pin_token), or a PIN verified on this login in the last 5 minutes';
 
 // Reserve an attempt BEFORE bcrypt runs: the counter goes up atomically under the row lock, so
 // parallel guesses cannot exceed the limit; the attempt that reaches it arms the lockout (30 min,
@@ -52,14 +56,16 @@ export class PinService {
   readonly #em: EntityManager;
   readonly #cpu: CpuWork;
   readonly #tokens: TokenService;
+  readonly #sessions: LoginSessions;
   readonly #clock: Clock;
   /** bcrypt checks actually run, wrong ones, and lockouts armed (for metrics and tests). */
   readonly stats: PinStats = { verifications: 0, failures: 0, lockouts: 0 };
 
-  constructor(d: { em: EntityManager; cpu: CpuWork; tokens: TokenService; clock: Clock }) {
+  constructor(d: { em: EntityManager; cpu: CpuWork; tokens: TokenService; sessions: LoginSessions; clock: Clock }) {
     this.#em = d.em;
     this.#cpu = d.cpu;
     this.#tokens = d.tokens;
+    this.#sessions = d.sessions;
     this.#clock = d.clock;
   }
 
@@ -69,13 +75,13 @@ export class PinService {
     return { has_pin: row?.has_pin ?? false, locked_until: until, failed_attempts: row?.pin_failed_attempts ?? 0 };
   }
 
-  /** Throws 409 (no PIN), 423 (locked) or 403 (wrong PIN); every PIN-checking path goes through here. */
+  /** Throws 400 (no PIN), 423 (locked) or 403 (wrong PIN); every PIN-checking path goes through here. */
   async check(userId: string, pin: string): Promise<void> {
     const now = this.#clock.now();
     const [slot] = await runNamed<{ pin_hash: string; now_locked: boolean }>(this.#em, 'pin_reserve', RESERVE, [userId, now]);
     if (!slot) {
       const s = await this.status(userId);
-      if (!s.has_pin) throw conflict('pin_not_set', 'no parental PIN is set for this account');
+      if (!s.has_pin) throw noPin();
       throw locked(new Date(s.locked_until ?? now));
     }
     this.stats.verifications++;
@@ -87,39 +93,74 @@ export class PinService {
     this.stats.failures++;
     if (slot.now_locked) this.stats.lockouts++;
     if (slot.now_locked) throw locked(new Date((await this.status(userId)).locked_until ?? now));
-    throw forbidden('the PIN is not correct', 'pin_incorrect');
+    throw forbidden('Incorrect PIN', 'pin_incorrect');
   }
 
-  /** A PIN or a PIN token from a recent verify: what protected changes require. */
-  async authorize(userId: string, proof: { pin?: string; pin_token?: string }): Promise<void> {
-    if (proof.pin_token !== undefined) return this.#tokens.checkPinToken(proof.pin_token, userId);
-    if (proof.pin !== undefined) return this.check(userId, proof.pin);
-    throw forbidden('this change needs the parental PIN (pin) or a PIN token (pin_token)', 'pin_required');
+  /**
+   * PIN proof for a protected change: the PIN, a PIN token from a recent verify, or (with neither)
+   * a household login whose session verified the PIN in the last 5 minutes. Kids devices never.
+   */
+  async authorize(principal: Principal, proof: { pin?: string | null; pin_token?: string | null }): Promise<void> {
+    if (proof.pin_token) return this.#tokens.checkPinToken(proof.pin_token, principal.userId);
+    if (proof.pin) return this.check(principal.userId, proof.pin);
+    const family = principal.scope === 'household' ? principal.familyId : undefined;
+    if (family && await this.#sessions.isPinVerified(principal.userId, family, this.#clock.now())) return;
+    throw invalidPinToken(PROOF_NEEDED);
   }
 
-  /** Right or wrong, the answer takes at least 200 ms, so timing tells a guesser nothing. */
-  async verify(userId: string, pin: string): Promise<{ pin_token: string; expires_in: number }> {
+  /**
+   * A correct PIN returns a PIN token and opens this login session's PIN-verified window. Right or
+   * wrong, the answer takes at least 200 ms, so timing tells a guesser nothing.
+   */
+  async verify(principal: Principal, pin: string): Promise<{ verified: true; pin_token: string; expires_in: number }> {
     const floor = new Promise((resolve) => setTimeout(resolve, VERIFY_FLOOR_MS));
     try {
-      await this.check(userId, pin);
-      return { pin_token: await this.#tokens.pinToken(userId), expires_in: PIN_TOKEN_TTL_SECONDS };
+      await this.check(principal.userId, pin);
+      await this.#openWindow(principal);
+      return { verified: true, pin_token: await this.#tokens.pinToken(principal.userId), expires_in: PIN_TOKEN_TTL_SECONDS };
     } finally {
       await floor;
     }
   }
 
-  /** Sets the first PIN, or changes it given the current one (which obeys the lockout). */
-  async set(userId: string, pin: string, currentPin?: string): Promise<void> {
+  /** Ends this login session's PIN-verified window early. */
+  async lock(principal: Principal): Promise<{ detail: string }> {
+    if (principal.scope === 'household' && principal.familyId) await this.#sessions.closePinWindow(principal.userId, principal.familyId);
+    return { detail: 'PIN locked again on this login' };
+  }
+
+  /**
+   * Sets the first PIN (whoever sets it is the parent: the window opens), or changes it given the
+   * current one (which obeys the lockout; every login's window closes).
+   */
+  async set(principal: Principal, pin: string, currentPin?: string | null): Promise<{ detail: string }> {
+    const userId = principal.userId;
     const s = await this.status(userId);
-    if (s.has_pin) {
-      if (currentPin === undefined) throw forbidden('changing the PIN needs the current PIN (current_pin)', 'pin_required');
+    if (!s.has_pin) {
+      await this.#store(userId, pin);
+      await this.#openWindow(principal);
+      return { detail: 'PIN set' };
+    }
+    if (!currentPin) throw new AppError('bad_request', 'current_pin_required', 'Current PIN required to change the PIN (current_pin)');
+    try {
       await this.check(userId, currentPin);
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'pin_incorrect') throw new AppError('bad_request', 'current_pin_incorrect', 'Current PIN is incorrect');
+      throw e;
     }
     await this.#store(userId, pin);
+    await this.#sessions.closeAllPinWindows(userId);
+    return { detail: 'PIN changed' };
+  }
+
+  async #openWindow(principal: Principal): Promise<void> {
+    if (principal.scope !== 'household' || !principal.familyId) return; // kids devices are never verified
+    await this.#sessions.openPinWindow(principal.userId, principal.familyId, new Date(this.#clock.now().getTime() + PIN_TOKEN_TTL_SECONDS * 1000));
   }
 
   /** Forgotten PIN: the account password proves the parent; it has its own attempt limit. */
-  async reset(userId: string, password: string, newPin: string): Promise<void> {
+  async reset(principal: Principal, password: string, newPin: string): Promise<{ detail: string }> {
+    const userId = principal.userId;
     const now = this.#clock.now();
     const [slot] = await runNamed<{ password_hash: string }>(this.#em, 'pin_reset_reserve', RESERVE_RESET, [userId, now]);
     if (!slot) {
@@ -128,6 +169,8 @@ export class PinService {
     }
     if (!(await this.#cpu.verify(password, slot.password_hash))) throw forbidden('the account password is not correct', 'password_incorrect');
     await this.#store(userId, newPin);
+    await this.#sessions.closeAllPinWindows(userId);
+    return { detail: 'PIN reset' };
   }
 
   async #store(userId: string, pin: string): Promise<void> {

@@ -36,15 +36,15 @@ export class SettingsService {
 
   async get(principal: Principal, profileId: string) {
     await this.#identity.ownedProfile(principal, profileId);
-    return configView(await this.#configs.get(profileId));
+    return configView(await this.#configs.fresh(profileId));
   }
 
-  async update(principal: Principal, profileId: string, input: ConfigPatch & { pin?: string; pin_token?: string; version?: number }, ifMatch?: string) {
+  async update(principal: Principal, profileId: string, input: ConfigPatch & { pin?: string | null; pin_token?: string | null; version?: number }, ifMatch?: string) {
     await this.#identity.ownedProfile(principal, profileId);
     await this.#configs.get(profileId); // 404 for adult profiles before asking for a PIN
     const { pin, pin_token, version, ...patch } = input;
     const expected = version ?? parseIfMatch(ifMatch);
-    await this.#pins.authorize(principal.userId, { pin, pin_token });
+    await this.#pins.authorize(principal, { pin, pin_token });
     return configView(await this.#configs.update(profileId, patch, expected));
   }
 }

@@ -18,15 +18,17 @@ export interface DailyTotal {
 
 export interface ProfileWeek {
   profile_id: string;
-  name: string;
+  profile_name: string;
   daily_totals: DailyTotal[];
   total_minutes: number;
   counted_minutes: number;
   educational_minutes: number;
   days_elapsed: number;
-  average_minutes: number | null;
+  /** Over the days elapsed; 0 for a week that has not started. */
+  average_daily_minutes: number;
   limit_usage_percent: number | null;
-  top_titles: { title_id: string | null; title: string; minutes: number }[];
+  /** title_id is null for a title removed from the catalogue since. */
+  top_titles: { title_id: string | null; title_name: string; total_minutes: number }[];
   grants: { date: string; minutes: number | null; unlimited: boolean; granted_at: string }[];
 }
 

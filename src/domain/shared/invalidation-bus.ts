@@ -5,7 +5,6 @@ export type Invalidation =
   | { entity: 'config'; id: string }
   | { entity: 'profile'; id: string }
   | { entity: 'user'; id: string }
-  | { entity: 'title'; id: string }
   | { entity: 'all' };
 
 /**

@@ -2,12 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Profile } from '../accounts/profile.entity.ts';
 
-/** One row per profile per viewing day; written by the heartbeat statement's upsert. */
+/**
+ * One row per profile per viewing day, holding that day's facts as the time rules computed them
+ * (start, end, the limit in force, the educational exemption), so the heartbeat statement finds
+ * today's row by instant and never needs the settings. A settings change rewrites today's row in
+ * its own transaction; the row is created by the first heartbeat or grant of the day.
+ */
 export const ViewingTimeBalance = defineEntity({
   name: 'ViewingTimeBalance',
   tableName: 'viewing_time_balances',
   uniques: [{ name: 'vtb_profile_reset_date_unique', properties: ['profile', 'resetDate'] }],
-  indexes: [{ name: 'vtb_reset_date_idx', properties: ['resetDate'] }], // retention, by day
+  indexes: [
+    { name: 'vtb_reset_date_idx', properties: ['resetDate'] }, // retention, by day
+    { name: 'vtb_profile_day_end_idx', properties: ['profile', 'dayEnd'] }, // the day containing an instant
+  ],
   checks: [
     { name: 'vtb_seconds_check', expression: 'used_seconds >= 0 and educational_seconds >= 0 and bonus_seconds >= 0' },
     { name: 'vtb_day_check', expression: 'day_end > day_start' },
@@ -23,6 +31,9 @@ export const ViewingTimeBalance = defineEntity({
     dayStart: p.datetime(),
     dayEnd: p.datetime(),
     limitMinutes: p.integer().nullable(),
+    educationalExempt: p.boolean().default(true),
+    // what the last credit update granted (RETURNING cannot see the old values)
+    creditedSeconds: p.integer().default(0),
     updatedAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -3,8 +3,10 @@ import { CachedLoader, type CacheStats } from '../shared/cached-loader.ts';
 import type { Clock } from '../shared/clock.ts';
 import { conflict, invalidField, notFound } from '../shared/errors.ts';
 import type { InvalidationBus } from '../shared/invalidation-bus.ts';
+import { ViewingTimeBalance } from './balance.entity.ts';
 import { ViewingTimeConfig, type IViewingTimeConfig } from './config.entity.ts';
-import { isValidTimeZone, withBoundaryChange, type DaySettings } from './viewing-day.ts';
+import type { DayFacts } from './viewing-time-repository.ts';
+import { isValidTimeZone, viewingDayAt, withBoundaryChange, type DaySettings } from './viewing-day.ts';
 
 export interface ConfigFacts {
   profileId: string;
@@ -35,7 +37,13 @@ export const toFacts = (profileId: string, c: ConfigFields): ConfigFacts => ({
   educationalExempt: c.educationalExempt, version: c.version, updatedAt: c.updatedAt,
 });
 
-/** From a raw row or to_jsonb() of viewing_time_configs (snake_case columns). */
+/** The viewing day containing `now` under these settings, with what its balance row records. */
+export function dayFactsAt(now: Date, c: ConfigFacts): DayFacts {
+  const d = viewingDayAt(now, c.settings);
+  return { date: d.date, start: d.start, end: d.end, limitMinutes: d.limitMinutes, educationalExempt: c.educationalExempt, configVersion: c.version };
+}
+
+/** From a raw row or vt_config_json() of viewing_time_configs (snake_case columns). */
 export function configFromRow(profileId: string, r: Record<string, unknown>): ConfigFacts {
   const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
   return toFacts(profileId, {
@@ -62,7 +70,9 @@ function validate(p: ConfigPatch): void {
 
 /**
  * Viewing-time configs behind a TTL/LRU cache (SPEC H-02): read from the database at most once
- * per TTL per profile, dropped at once when the config changes (through the bus).
+ * per TTL per profile, dropped at once when the config changes (through the bus). Heartbeats and
+ * balance reads never depend on it for correctness: they read the day's row, which a change
+ * rewrites, and a day computed from a cached config is version-checked in SQL before it is used.
  */
 export class ConfigService {
   readonly #em: EntityManager;
@@ -92,18 +102,28 @@ export class ConfigService {
     return facts;
   }
 
-  /** The cached config (possibly past its TTL: then `fresh` is false), or undefined. */
-  peek(profileId: string): { value: ConfigFacts; fresh: boolean } | undefined {
-    return this.#cache.peekAllowStale(profileId);
-  }
-
-  epoch(): number {
-    return this.#cache.epoch();
-  }
-
-  fill(epoch: number, facts: ConfigFacts): void {
+  /** The settings as the database has them now (parent screens: a change made anywhere shows at once). */
+  async fresh(profileId: string): Promise<ConfigFacts> {
+    const epoch = this.#cache.epoch();
     this.dbReads++;
-    this.#cache.fill(epoch, facts.profileId, facts);
+    const c = await this.#em.findOne(ViewingTimeConfig, { profile: profileId }, { refresh: true });
+    if (!c) throw notFound('viewing-time config');
+    const facts = toFacts(profileId, c);
+    this.#cache.fill(epoch, profileId, facts);
+    return facts;
+  }
+
+  /** Any cached config, even past its TTL (a day computed from it is version-checked in SQL). */
+  peekAny(profileId: string): ConfigFacts | undefined {
+    return this.#cache.peekAllowStale(profileId)?.value;
+  }
+
+  /** Keeps settings a statement handed back (vt_config_json) and returns them. */
+  learn(profileId: string, row: Record<string, unknown>): ConfigFacts {
+    const facts = configFromRow(profileId, row);
+    this.dbReads++;
+    this.#cache.fill(this.#cache.epoch(), profileId, facts);
+    return facts;
   }
 
   stats(): CacheStats {
@@ -112,7 +132,9 @@ export class ConfigService {
 
   /**
    * Partial update. Limits apply at once; a reset hour or timezone change from the next day
-   * boundary. A stale expectedVersion is a 409. Caches everywhere drop the entry.
+   * boundary. A stale expectedVersion is a 409. Today's balance row gets today's new facts in the
+   * same transaction, so every process's next heartbeat or balance read sees the change; caches
+   * everywhere drop the entry.
    */
   async update(profileId: string, patch: ConfigPatch, expectedVersion?: number): Promise<ConfigFacts> {
     validate(patch);
@@ -135,7 +157,11 @@ export class ConfigService {
       c.version += 1;
       c.updatedAt = now;
       await em.flush();
-      return toFacts(profileId, c);
+      const facts = toFacts(profileId, c);
+      const today = dayFactsAt(now, facts);
+      await em.nativeUpdate(ViewingTimeBalance, { profile: profileId, dayStart: { $lte: now }, dayEnd: { $gt: now } },
+        { limitMinutes: today.limitMinutes, educationalExempt: today.educationalExempt, updatedAt: now });
+      return facts;
     });
     this.#bus.publish({ entity: 'config', id: profileId });
     return facts;

@@ -1,61 +1,96 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { runNamed } from '../shared/sql.ts';
 
-// The player's hot statements; each is one round trip (see runNamed).
+// The player's statements; each is one round trip (see runNamed). Their rules live in src/db/sql.
+
+/** A viewing day as the time rules computed it from settings version configVersion. */
+export interface DayFacts {
+  date: string;
+  start: Date;
+  end: Date;
+  limitMinutes: number | null;
+  educationalExempt: boolean;
+  configVersion: number;
+}
 
 export interface BeatInput {
+  userId: string;
   profileId: string;
   sessionId: string | null;
   titleId: string;
-  titleEducational: boolean;
   deviceId: string;
   deviceType: string;
   paused: boolean;
   seq: number | null;
   now: Date;
-  day: { date: string; start: Date; end: Date };
-  limitMinutes: number | null;
-  exempt: boolean;
-  counts: boolean;
-  /** The version of a cached config past its TTL: the statement re-reads and checks it. */
-  staleConfigVersion: number | null;
+  /** The day containing `now`, when the caller could compute it: used only to create its balance row. */
+  day: DayFacts | null;
 }
 
+export type BeatOutcome = 'ok' | 'retry' | 'started' | 'resumed' | 'superseded' | 'need_day' | 'no_profile' | 'inactive' | 'no_title' | 'not_found';
+
 export interface BeatRow {
-  session_id: string;
-  outcome: 'started' | 'ok' | 'retry' | 'ended' | 'not_found' | 'config_changed';
-  is_educational: boolean;
-  used_seconds: number;
-  educational_seconds: number;
-  bonus_seconds: number;
-  unlimited_override: boolean;
-  /** The config row (snake_case) when staleConfigVersion was given. */
+  outcome: BeatOutcome;
+  session_id: string | null;
+  is_kids: boolean | null;
+  is_educational: boolean | null;
+  used_seconds: number | null;
+  educational_seconds: number | null;
+  bonus_seconds: number | null;
+  unlimited_override: boolean | null;
+  limit_minutes: number | null;
+  educational_exempt: boolean | null;
+  day_end: Date | null;
+  remaining_seconds: number | null;
+  /** The settings (vt_config_json) when outcome is need_day. */
   config: Record<string, unknown> | null;
 }
 
-// vt_heartbeat (migration 20261123200000): locks the session, credits, upserts the day's balance, returns it
-const HEARTBEAT = 'select * from vt_heartbeat($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)';
+const HEARTBEAT = `select * from vt_heartbeat(p_user => $1, p_profile => $2, p_session => $3, p_title => $4, p_device_id => $5,
+  p_device_type => $6, p_paused => $7, p_seq => $8, p_now => $9, p_day_date => $10, p_day_start => $11, p_day_end => $12,
+  p_day_limit => $13, p_day_exempt => $14, p_config_version => $15)`;
+
+export const dayParams = (d: DayFacts | null) => [d?.date ?? null, d?.start ?? null, d?.end ?? null, d?.limitMinutes ?? null, d?.educationalExempt ?? null, d?.configVersion ?? null];
+
+/** The heartbeat statement as sent (the load baseline sends exactly this to PostgreSQL alone). */
+export function heartbeatQuery(b: BeatInput): { name: string; text: string; values: unknown[] } {
+  return { name: 'vt_heartbeat', text: HEARTBEAT, values: [b.userId, b.profileId, b.sessionId, b.titleId, b.deviceId, b.deviceType, b.paused, b.seq, b.now, ...dayParams(b.day)] };
+}
 
 export async function heartbeat(em: EntityManager, b: BeatInput): Promise<BeatRow> {
-  const rows = await runNamed<BeatRow>(em, 'vt_heartbeat', HEARTBEAT, [
-    b.profileId, b.sessionId, b.titleId, b.titleEducational, b.deviceId, b.deviceType, b.paused, b.seq, b.now,
-    b.day.date, b.day.start, b.day.end, b.limitMinutes, b.exempt, b.counts, b.staleConfigVersion,
-  ]);
-  return rows[0];
+  const q = heartbeatQuery(b);
+  return (await runNamed<BeatRow>(em, q.name, q.text, q.values))[0];
 }
 
 export interface BalanceRow {
-  used_seconds: number;
-  educational_seconds: number;
-  bonus_seconds: number;
-  is_unlimited_override: boolean;
+  user_id: string;
+  is_active: boolean;
+  is_kids: boolean;
+  /** Null when no balance row contains the instant yet (nothing watched or granted today). */
+  reset_date: string | null;
+  day_end: Date | null;
+  used_seconds: number | null;
+  educational_seconds: number | null;
+  bonus_seconds: number | null;
+  is_unlimited_override: boolean | null;
+  limit_minutes: number | null;
+  remaining_seconds: number | null;
+  /** The settings, for a kids profile without a row: the caller computes the day from them. */
+  config: Record<string, unknown> | null;
 }
 
-const BALANCE = `select used_seconds, educational_seconds, bonus_seconds, is_unlimited_override
-  from viewing_time_balances where profile_id = $1 and reset_date = $2`;
+// The caller's profile, its account and the balance of the day containing $2, read fresh: a
+// limit change or grant answered on any process is seen at once (read-your-writes).
+const BALANCE = `select p.user_id, u.is_active, p.is_kids, b.reset_date::text as reset_date, b.day_end, b.used_seconds,
+    b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes,
+    vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override) as remaining_seconds,
+    case when p.is_kids and b.id is null then vt_config_json(p.id) end as config
+  from profiles p join users u on u.id = p.user_id
+  left join viewing_time_balances b on b.profile_id = p.id and b.day_end > $2 and b.day_start <= $2
+  where p.id = $1`;
 
-export async function balance(em: EntityManager, profileId: string, date: string): Promise<BalanceRow | null> {
-  const rows = await runNamed<BalanceRow>(em, 'vt_balance', BALANCE, [profileId, date]);
+export async function balance(em: EntityManager, profileId: string, now: Date): Promise<BalanceRow | null> {
+  const rows = await runNamed<BalanceRow>(em, 'vt_balance', BALANCE, [profileId, now]);
   return rows[0] ?? null;
 }
 
@@ -67,8 +102,7 @@ export interface EndRow {
   total_seconds: number;
 }
 
-// vt_end_session: idempotent; only sessions of the user's profiles (and of the scoped profile, if any)
-const END = 'select * from vt_end_session($1, $2, $3, $4)';
+const END = 'select * from vt_end_session(p_session => $1, p_user => $2, p_only_profile => $3, p_now => $4)';
 
 export async function endSession(em: EntityManager, sessionId: string, userId: string, onlyProfile: string | null, now: Date): Promise<EndRow | null> {
   const rows = await runNamed<EndRow>(em, 'vt_end_session', END, [sessionId, userId, onlyProfile, now]);

@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { IdentityService, ProfileFacts } from '../accounts/identity.ts';
+import { LRUCache } from 'lru-cache';
+import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
-import { notFound } from '../shared/errors.ts';
-import type { PlayerContext, PlayerFacts } from './player-context.ts';
-import { enforcementFor, minutes, remainingSeconds, type BalanceFigures, type Enforcement } from './enforcement.ts';
+import { AppError, notFound, unauthorized } from '../shared/errors.ts';
+import { dayFactsAt, type ConfigService } from './config-service.ts';
+import { minutes, untouchedRemaining, verdict, WARNING_THRESHOLD_MINUTES, type DayFigures, type Enforcement, type Reason } from './enforcement.ts';
 import * as repo from './viewing-time-repository.ts';
-import { viewingDayAt, type ViewingDay } from './viewing-day.ts';
+import type { BeatRow, DayFacts } from './viewing-time-repository.ts';
 
 export interface HeartbeatInput {
   profile_id: string;
@@ -21,102 +22,124 @@ export interface HeartbeatInput {
 export interface HeartbeatResult {
   session_id: string;
   enforcement: Enforcement;
+  reason: Reason;
   remaining_minutes: number | null;
   remaining_seconds: number | null;
   used_minutes: number;
   educational_minutes: number;
   is_educational: boolean;
   next_reset_at: string | null;
+  next_change_at: string | null;
 }
 
-interface DayContext {
-  profile: ProfileFacts;
-  day: ViewingDay | null;
-  exempt: boolean;
-}
+// how often a heartbeat computes the day again when its settings keep changing under it
+const NEED_DAY_TRIES = 3;
 
-const ADULT_DAY = { date: '1970-01-01', start: new Date(0), end: new Date(1) };
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const mins = (s: number | null) => (s === null ? null : minutes(s));
+
+function beatError(row: BeatRow): AppError | null {
+  switch (row.outcome) {
+    case 'no_profile': return notFound('profile');
+    case 'inactive': return unauthorized('this account is disabled or no longer exists', 'account_disabled');
+    case 'no_title': return notFound('title');
+    case 'not_found': return notFound('session');
+    case 'need_day': return new AppError('unavailable', 'settings_changing', 'the settings are changing; retry shortly', { retry_after: 1 });
+    default: return null;
+  }
+}
 
 /** Heartbeats, balances, eligibility and session ends: the player's side of the service. */
 export class ViewingTimeService {
   readonly #em: EntityManager;
-  readonly #player: PlayerContext;
   readonly #identity: IdentityService;
+  readonly #configs: ConfigService;
   readonly #clock: Clock;
+  // end of the last viewing day a statement reported per profile: before it, that day's row exists
+  readonly #dayEnds: LRUCache<string, number>;
 
-  constructor(d: { em: EntityManager; player: PlayerContext; identity: IdentityService; clock: Clock }) {
+  constructor(d: { em: EntityManager; identity: IdentityService; configs: ConfigService; clock: Clock; maxProfiles: number }) {
     this.#em = d.em;
-    this.#player = d.player;
     this.#identity = d.identity;
+    this.#configs = d.configs;
     this.#clock = d.clock;
+    this.#dayEnds = new LRUCache({ max: d.maxProfiles });
   }
 
-  /** Ownership, title and config come from caches; the statement itself is one round trip. */
+  /**
+   * One round trip: the statement checks ownership, title and the day's row itself. Only a
+   * profile's first beat of a viewing day, on a process that has not seen its settings, takes a
+   * second one (need_day) to create that day's row.
+   */
   async heartbeat(principal: Principal, input: HeartbeatInput): Promise<HeartbeatResult> {
+    this.#identity.checkScope(principal, input.profile_id);
     const now = this.#clock.now();
-    const facts = await this.#player.load(principal, input.profile_id, input.title_id);
-    let ctx = dayContext(facts, now);
-    const epoch = this.#player.configEpoch();
-    const beat = (c: DayContext, staleVersion: number | null) => repo.heartbeat(this.#em, {
-      profileId: input.profile_id, sessionId: input.session_id ?? null, titleId: input.title_id, titleEducational: facts.title!.isEducational,
-      deviceId: input.device_id, deviceType: input.device_type, paused: input.is_paused, seq: input.seq ?? null, now,
-      day: c.day ?? ADULT_DAY, limitMinutes: c.day?.limitMinutes ?? null, exempt: c.exempt, counts: c.profile.isKids, staleConfigVersion: staleVersion,
+    const beat = (day: DayFacts | null) => repo.heartbeat(this.#em, {
+      userId: principal.userId, profileId: input.profile_id, sessionId: input.session_id ?? null, titleId: input.title_id,
+      deviceId: input.device_id, deviceType: input.device_type, paused: input.is_paused, seq: input.seq ?? null, now, day,
     });
-    let row = await beat(ctx, facts.configStale ? facts.config!.version : null);
-    if (row.config) {
-      // the cached config was past its TTL and the statement re-read it: keep it, and if it had
-      // changed (an invalidation we never heard of), redo the beat with the new settings
-      const fresh = this.#player.refreshConfig(input.profile_id, row.config, epoch);
-      if (row.outcome === 'config_changed') {
-        ctx = dayContext({ ...facts, config: fresh }, now);
-        row = await beat(ctx, null);
-      }
+    let row = await beat(this.#dayGuess(input.profile_id, now));
+    for (let i = 1; row.outcome === 'need_day' && i < NEED_DAY_TRIES; i++) {
+      row = await beat(dayFactsAt(now, this.#configs.learn(input.profile_id, row.config!)));
     }
-    if (row.outcome === 'not_found') throw notFound('session');
-    const figures = figuresOf(ctx, row);
-    const remaining = remainingSeconds(figures);
+    const error = beatError(row);
+    if (error) throw error;
+    if (row.day_end) this.#dayEnds.set(input.profile_id, new Date(row.day_end).getTime());
+    const v = verdict(figures(row), { superseded: row.outcome === 'superseded', exemptEducational: Boolean(row.is_educational && row.educational_exempt) });
     return {
-      session_id: row.session_id,
-      enforcement: row.outcome === 'ended' ? 'session_ended' : enforcementFor(remaining, row.is_educational && ctx.exempt),
-      remaining_minutes: remaining === null ? null : minutes(remaining),
-      remaining_seconds: remaining,
-      used_minutes: minutes(figures.usedSeconds),
-      educational_minutes: minutes(figures.educationalSeconds),
-      is_educational: row.is_educational,
-      next_reset_at: ctx.day?.end.toISOString() ?? null,
+      session_id: row.session_id!,
+      enforcement: v.enforcement,
+      reason: v.reason,
+      remaining_minutes: mins(row.remaining_seconds),
+      remaining_seconds: row.remaining_seconds,
+      used_minutes: minutes(row.used_seconds ?? 0),
+      educational_minutes: minutes(row.educational_seconds ?? 0),
+      is_educational: row.is_educational!,
+      next_reset_at: iso(row.day_end),
+      next_change_at: iso(v.nextChangeAt),
     };
   }
 
-  /** Today's balance of a profile: at most one round trip (none for an adult profile with warm caches). */
+  /** The day to pass along: none while the last known day is still running (its row exists). */
+  #dayGuess(profileId: string, now: Date): DayFacts | null {
+    if ((this.#dayEnds.get(profileId) ?? 0) > now.getTime()) return null;
+    const config = this.#configs.peekAny(profileId);
+    return config ? dayFactsAt(now, config) : null;
+  }
+
+  /** Today's balance of a profile, read fresh in one round trip. */
   async balance(principal: Principal, profileId: string) {
+    this.#identity.checkScope(principal, profileId);
     const now = this.#clock.now();
-    const facts = await this.#player.load(principal, profileId, null, now);
-    const ctx = dayContext(facts, now);
-    const row = facts.balance !== undefined ? facts.balance : ctx.day ? await repo.balance(this.#em, profileId, ctx.day.date) : null;
-    const figures = figuresOf(ctx, row ? { ...row, unlimited_override: row.is_unlimited_override } : null);
-    const remaining = remainingSeconds(figures);
+    const row = await repo.balance(this.#em, profileId, now);
+    if (!row || row.user_id !== principal.userId) throw notFound('profile');
+    if (!row.is_active) throw unauthorized('this account is disabled or no longer exists', 'account_disabled');
+    const day = row.is_kids ? dayOf(profileId, row, now, this.#configs) : null;
+    const v = verdict({ kids: row.is_kids, limitMinutes: day?.limitMinutes ?? null, unlimitedOverride: day?.override ?? false, remainingSeconds: day?.remaining ?? null, dayEnd: day?.end ?? null });
     return {
       profile_id: profileId,
-      date: ctx.day?.date ?? null,
-      is_kids: ctx.profile.isKids,
-      limit_minutes: figures.limitMinutes,
-      used_minutes: minutes(figures.usedSeconds),
-      educational_minutes: minutes(figures.educationalSeconds),
-      bonus_minutes: minutes(figures.bonusSeconds),
-      is_unlimited: remaining === null,
-      remaining_minutes: remaining === null ? null : minutes(remaining),
-      remaining_seconds: remaining,
-      next_reset_at: ctx.day?.end.toISOString() ?? null,
+      date: day?.date ?? null,
+      is_child_profile: row.is_kids,
+      has_limits: (day?.limitMinutes ?? null) !== null,
+      limit_minutes: day?.limitMinutes ?? null,
+      used_minutes: minutes(day?.used ?? 0),
+      educational_minutes: minutes(day?.educational ?? 0),
+      bonus_minutes: minutes(day?.bonus ?? 0),
+      is_unlimited_override: day?.override ?? false,
+      remaining_minutes: mins(day?.remaining ?? null),
+      remaining_seconds: day?.remaining ?? null,
+      budget_remaining_minutes: mins(day?.remaining ?? null),
+      next_reset_at: iso(day?.end ?? null),
+      warning_threshold_minutes: [...WARNING_THRESHOLD_MINUTES],
+      reason: v.reason,
+      next_change_at: iso(v.nextChangeAt),
+      allowed_now: v.allowedNow,
     };
   }
 
   async eligibility(principal: Principal, profileId: string) {
     const b = await this.balance(principal, profileId);
-    const reason = !b.is_kids ? 'adult_profile'
-      : b.limit_minutes === null ? 'no_limit'
-      : b.is_unlimited ? 'unlimited_today'
-      : (b.remaining_seconds ?? 0) > 0 ? 'within_limit' : 'daily_limit_reached';
-    return { eligible: reason !== 'daily_limit_reached', remaining_minutes: b.remaining_minutes, reason, next_reset_at: b.next_reset_at };
+    return { eligible: b.allowed_now, remaining_minutes: b.remaining_minutes, reason: b.reason, next_reset_at: b.next_reset_at, next_change_at: b.next_change_at };
   }
 
   /** Idempotent: a second call returns the same ended_at and credits nothing more. */
@@ -129,19 +152,21 @@ export class ViewingTimeService {
   }
 }
 
-function dayContext(facts: PlayerFacts, now: Date): DayContext {
-  if (!facts.config) return { profile: facts.profile, day: null, exempt: false };
-  return { profile: facts.profile, day: viewingDayAt(now, facts.config.settings), exempt: facts.config.educationalExempt };
+function figures(row: BeatRow): DayFigures {
+  return {
+    kids: Boolean(row.is_kids), limitMinutes: row.limit_minutes, unlimitedOverride: Boolean(row.unlimited_override),
+    remainingSeconds: row.remaining_seconds, dayEnd: row.day_end ? new Date(row.day_end) : null,
+  };
 }
 
-type Counters = { used_seconds: number; educational_seconds: number; bonus_seconds: number; unlimited_override: boolean };
-
-function figuresOf(ctx: DayContext, row: Counters | null): BalanceFigures {
-  return {
-    limitMinutes: ctx.day ? ctx.day.limitMinutes : null,
-    usedSeconds: row?.used_seconds ?? 0,
-    educationalSeconds: row?.educational_seconds ?? 0,
-    bonusSeconds: row?.bonus_seconds ?? 0,
-    unlimitedOverride: row?.unlimited_override ?? false,
-  };
+/** Today's figures: from the day's row, or (nothing watched or granted yet) from the settings. */
+function dayOf(profileId: string, row: repo.BalanceRow, now: Date, configs: ConfigService) {
+  if (row.reset_date !== null) {
+    return {
+      date: row.reset_date, end: new Date(row.day_end!), limitMinutes: row.limit_minutes, override: row.is_unlimited_override!,
+      used: row.used_seconds!, educational: row.educational_seconds!, bonus: row.bonus_seconds!, remaining: row.remaining_seconds,
+    };
+  }
+  const d = dayFactsAt(now, configs.learn(profileId, row.config!));
+  return { date: d.date, end: d.end, limitMinutes: d.limitMinutes, override: false, used: 0, educational: 0, bonus: 0, remaining: untouchedRemaining(d.limitMinutes) };
 }

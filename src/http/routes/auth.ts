@@ -5,8 +5,9 @@ import { route } from '../route.ts';
 import { ageRating, email, password, profileOut, timezone, tokenPair } from '../schemas.ts';
 
 const profileView = (p: IProfile) => ({
-  id: p.id, name: p.name, is_kids: p.isKids, parental_rating: p.parentalRating, created_at: p.createdAt.toISOString(),
+  id: p.id, name: p.name, avatar_url: p.avatarUrl ?? null, parental_rating: p.parentalRating, is_kids: p.isKids, created_at: p.createdAt.toISOString(),
 });
+const avatarUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500);
 
 export function authRoutes(accounts: AccountsService) {
   const tag = 'auth';
@@ -33,10 +34,10 @@ export function authRoutes(accounts: AccountsService) {
     }),
     route({
       method: 'get', path: '/auth/me', summary: 'The signed-in account', tag, access: 'household',
-      response: z.object({ id: z.uuid(), email: z.string(), is_admin: z.boolean(), timezone: z.string(), has_pin: z.boolean(), created_at: z.iso.datetime() }),
+      response: z.object({ id: z.uuid(), email: z.string(), subscription_tier: z.string(), is_admin: z.boolean(), timezone: z.string(), has_pin: z.boolean(), created_at: z.iso.datetime() }),
       handler: async ({ principal }) => {
         const u = await accounts.me(principal.userId);
-        return { id: u.id, email: u.email, is_admin: u.isAdmin, timezone: u.timezone, has_pin: u.pinHash !== null, created_at: u.createdAt.toISOString() };
+        return { id: u.id, email: u.email, subscription_tier: u.subscriptionTier, is_admin: u.isAdmin, timezone: u.timezone, has_pin: u.pinHash !== null, created_at: u.createdAt.toISOString() };
       },
     }),
     route({
@@ -45,8 +46,10 @@ export function authRoutes(accounts: AccountsService) {
       handler: async ({ principal }) => (await accounts.listProfiles(principal.userId)).map(profileView),
     }),
     route({
-      method: 'post', path: '/auth/profiles', summary: 'Create a profile (kids profiles get a default viewing-time config)', tag, access: 'household', status: 201,
-      body: z.strictObject({ name: z.string().trim().min(1).max(50), is_kids: z.boolean(), parental_rating: ageRating.optional() }),
+      method: 'post', path: '/auth/profiles', summary: 'Create a profile (is_kids defaults to false; kids profiles get a default viewing-time config)', tag, access: 'household', status: 201,
+      body: z.strictObject({
+        name: z.string().trim().min(1).max(50), is_kids: z.boolean().default(false), avatar_url: avatarUrl.nullish(), parental_rating: ageRating.nullish().transform((v) => v ?? undefined),
+      }),
       response: profileOut,
       handler: async ({ principal, body }) => profileView(await accounts.createProfile(principal.userId, body)),
     }),

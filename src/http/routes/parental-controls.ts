@@ -4,17 +4,45 @@ import type { PinService } from '../../domain/parental-controls/pin-service.ts';
 import type { ReportsService } from '../../domain/parental-controls/reports-service.ts';
 import type { SettingsService } from '../../domain/parental-controls/settings-service.ts';
 import { route } from '../route.ts';
-import { timezone, uuid } from '../schemas.ts';
+import { detailOut, timezone, uuid } from '../schemas.ts';
 
 export const pin = z.string().regex(/^\d{4}$/, 'must be exactly 4 digits');
 const date = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' });
-const proof = { pin: pin.optional(), pin_token: z.string().min(1).max(2048).optional() };
+// PIN proof: either, or neither when this login verified the PIN in the last 5 minutes; null = absent
+const proof = { pin: pin.nullish(), pin_token: z.string().min(1).max(2048).nullish() };
 const profileParams = z.object({ profile_id: uuid });
 const limit = z.int().min(15).max(480).refine((v) => v % 15 === 0, 'must be a multiple of 15').nullable();
 const configOut = z.object({
   profile_id: z.uuid(), weekday_limit_minutes: z.int().nullable(), weekend_limit_minutes: z.int().nullable(), reset_hour: z.int(),
   timezone: z.string(), educational_exempt: z.boolean(), version: z.int(), updated_at: z.iso.datetime(),
   pending_change: z.object({ effective_at: z.iso.datetime(), current_reset_hour: z.int(), current_timezone: z.string() }).nullable(),
+});
+
+const historyOut = z.object({
+  profile_id: z.uuid(), from_date: z.iso.date(), to_date: z.iso.date(),
+  days: z.array(z.object({
+    date: z.iso.date(), total_minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(),
+    sessions: z.array(z.object({
+      session_id: z.uuid(), title_id: z.uuid().nullable(), title_name: z.string(), device_type: z.string().nullable(), device_id: z.string(),
+      is_educational: z.boolean(), started_at: z.iso.datetime(), ended_at: z.iso.datetime().nullable(), end_reason: z.string().nullable(), duration_minutes: z.number(),
+    })),
+  })),
+  has_more: z.boolean(), next_cursor: z.string().nullable(),
+});
+
+const weeklyReportOut = z.object({
+  week_start: z.iso.date(), week_end: z.iso.date(), generated_at: z.iso.datetime(), total_minutes: z.number(),
+  profiles: z.array(z.object({
+    profile_id: z.uuid(), profile_name: z.string(),
+    daily_totals: z.array(z.object({
+      date: z.iso.date(), minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(), limit_minutes: z.int().nullable(),
+      bonus_minutes: z.number(), unlimited: z.boolean(),
+    })),
+    total_minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(), days_elapsed: z.int(), average_daily_minutes: z.number(),
+    limit_usage_percent: z.number().nullable(),
+    top_titles: z.array(z.object({ title_id: z.uuid().nullable(), title_name: z.string(), total_minutes: z.number() })),
+    grants: z.array(z.object({ date: z.iso.date(), minutes: z.int().nullable(), unlimited: z.boolean(), granted_at: z.iso.datetime() })),
+  })),
 });
 
 export function parentalRoutes(d: { pins: PinService; settings: SettingsService; grants: GrantsService; reports: ReportsService }) {
@@ -27,19 +55,25 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
       handler: ({ principal }) => d.pins.status(principal.userId),
     }),
     route({
-      method: 'post', path: '/parental-controls/pin', summary: 'Set the PIN, or change it with the current one', tag, access: 'household', status: 204, errors: [423],
-      body: z.strictObject({ pin, current_pin: pin.optional() }),
-      handler: async ({ principal, body }) => { await d.pins.set(principal.userId, body.pin, body.current_pin); },
+      method: 'post', path: '/parental-controls/pin', summary: 'Set the first PIN (this login becomes PIN-verified), or change it with current_pin (every login\'s window closes)', tag, access: 'household', errors: [400, 423],
+      body: z.strictObject({ new_pin: pin, current_pin: pin.nullish() }), response: detailOut,
+      handler: ({ principal, body }) => d.pins.set(principal, body.new_pin, body.current_pin),
     }),
     route({
-      method: 'post', path: '/parental-controls/pin/verify', summary: 'Check the PIN; a correct one returns a 5-minute PIN token (answers take ≥ 200 ms)', tag, access: 'household', errors: [409, 423],
-      body: z.strictObject({ pin }), response: z.object({ pin_token: z.string(), expires_in: z.int() }),
-      handler: ({ principal, body }) => d.pins.verify(principal.userId, body.pin),
+      method: 'post', path: '/parental-controls/pin/verify', tag, access: 'household', errors: [400, 423],
+      summary: 'Check the PIN (answers take ≥ 200 ms). A correct one returns a 5-minute PIN token and keeps this login PIN-verified for 5 minutes; no PIN set: 400 "No PIN set"',
+      body: z.strictObject({ pin }), response: z.object({ verified: z.literal(true), pin_token: z.string(), expires_in: z.int() }),
+      handler: ({ principal, body }) => d.pins.verify(principal, body.pin),
     }),
     route({
-      method: 'post', path: '/parental-controls/pin/reset', summary: 'Forgotten PIN: set a new one with the account password (own attempt limit)', tag, access: 'household', status: 204, errors: [423],
-      body: z.strictObject({ password: z.string().min(1).max(1024), new_pin: pin }),
-      handler: async ({ principal, body }) => { await d.pins.reset(principal.userId, body.password, body.new_pin); },
+      method: 'post', path: '/parental-controls/pin/lock', summary: "End this login's PIN-verified window now", tag, access: 'household',
+      response: detailOut,
+      handler: ({ principal }) => d.pins.lock(principal),
+    }),
+    route({
+      method: 'post', path: '/parental-controls/pin/reset', summary: 'Forgotten PIN: set a new one with the account password (own attempt limit; every login\'s window closes)', tag, access: 'household', errors: [423],
+      body: z.strictObject({ password: z.string().min(1).max(1024), new_pin: pin }), response: detailOut,
+      handler: ({ principal, body }) => d.pins.reset(principal, body.password, body.new_pin),
     }),
     route({
       method: 'get', path: `${base}/viewing-time`, summary: "A kids profile's viewing-time settings", tag, access: 'household', errors: [404],
@@ -48,7 +82,7 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
     }),
     route({
       method: 'put', path: `${base}/viewing-time`, tag, access: 'household', errors: [404, 409, 423],
-      summary: 'Change settings (partial; needs pin or pin_token; If-Match or version guards against lost updates). Limits apply at once, reset hour and timezone from the next day boundary.',
+      summary: 'Change settings (partial; needs PIN proof: pin, pin_token or a PIN-verified login; If-Match or version guards against lost updates). Limits apply at once, reset hour and timezone from the next day boundary.',
       params: profileParams, response: configOut,
       body: z.strictObject({
         weekday_limit_minutes: limit.optional(), weekend_limit_minutes: limit.optional(), reset_hour: z.int().min(0).max(23).optional(),
@@ -57,27 +91,32 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
       handler: ({ principal, params, body, ctx }) => d.settings.update(principal, params.profile_id, body, ctx.get('if-match') || undefined),
     }),
     route({
-      method: 'post', path: `${base}/viewing-time/grant`, summary: 'Grant extra time today: minutes (15..120) or null for unlimited today (needs pin or pin_token)', tag, access: 'household', status: 201, errors: [404, 423],
+      method: 'post', path: `${base}/viewing-time/grant`, summary: 'Grant extra time today: minutes (15..120) or null for unlimited today (needs PIN proof: pin, pin_token or a PIN-verified login)', tag, access: 'household', status: 201, errors: [404, 423],
       params: profileParams,
-      body: z.strictObject({ minutes: z.int().min(15).max(120).nullable(), device_id: z.string().min(1).max(128).optional(), ...proof }),
-      response: z.object({ grant_id: z.uuid(), profile_id: z.uuid(), date: z.iso.date(), minutes: z.int().nullable(), unlimited_today: z.boolean(), bonus_minutes: z.number(), remaining_minutes: z.number().nullable(), expires_at: z.iso.datetime() }),
+      body: z.strictObject({ minutes: z.int().min(15).max(120).nullable(), device_id: z.string().min(1).max(128).nullish(), ...proof }),
+      response: z.object({
+        granted_minutes: z.int().nullable(), remaining_minutes: z.number().nullable(), is_unlimited_override: z.boolean(),
+        grant_id: z.uuid(), profile_id: z.uuid(), date: z.iso.date(), bonus_minutes: z.number(), expires_at: z.iso.datetime(),
+      }),
       handler: ({ principal, params, body }) => d.grants.grant(principal, params.profile_id, body),
     }),
     route({
       method: 'get', path: `${base}/viewing-time/grants`, summary: 'The grants ledger for a date range (default the last 30 days)', tag, access: 'household', errors: [404],
-      params: profileParams, query: z.strictObject({ from: date.optional(), to: date.optional() }),
-      response: z.object({ from: z.iso.date(), to: z.iso.date(), items: z.array(z.object({ id: z.uuid(), minutes: z.int().nullable(), unlimited: z.boolean(), date: z.iso.date(), granted_at: z.iso.datetime(), granted_by: z.string(), device_id: z.string().nullable() })) }),
+      params: profileParams, query: z.strictObject({ from_date: date.optional(), to_date: date.optional() }),
+      response: z.object({ from_date: z.iso.date(), to_date: z.iso.date(), items: z.array(z.object({ id: z.uuid(), minutes: z.int().nullable(), unlimited: z.boolean(), date: z.iso.date(), granted_at: z.iso.datetime(), granted_by: z.string(), device_id: z.string().nullable() })) }),
       handler: ({ principal, params, query }) => d.grants.list(principal, params.profile_id, query),
     }),
     route({
-      method: 'get', path: `${base}/history`, summary: 'Sessions by viewing day, newest first (default last 30 days, at most 90; paged by cursor)', tag, access: 'household', errors: [404],
+      method: 'get', path: `${base}/history`, tag, access: 'household', errors: [404],
+      summary: 'Sessions by viewing day, newest first, from_date..to_date inclusive (default the last 30 days, at most 90); pages hold whole days (next_cursor)',
       params: profileParams,
-      query: z.strictObject({ from: date.optional(), to: date.optional(), cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      query: z.strictObject({ from_date: date.optional(), to_date: date.optional(), cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+      response: historyOut,
       handler: ({ principal, params, query }) => d.reports.history(principal, params.profile_id, query),
     }),
     route({
       method: 'get', path: '/parental-controls/weekly-report', summary: 'The week of every kids profile (week_start defaults to this Monday)', tag, access: 'household',
-      query: z.strictObject({ week_start: date.optional() }),
+      query: z.strictObject({ week_start: date.optional() }), response: weeklyReportOut,
       handler: ({ principal, query }) => d.reports.weeklyReport(principal, query.week_start),
     }),
   ];

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { DEVICE_TYPES } from '../../domain/viewing-time/session.entity.ts';
-import { ENFORCEMENT } from '../../domain/viewing-time/enforcement.ts';
+import { ENFORCEMENT, REASONS } from '../../domain/viewing-time/enforcement.ts';
 import type { ViewingTimeService } from '../../domain/viewing-time/viewing-time-service.ts';
 import { route } from '../route.ts';
 import { uuid } from '../schemas.ts';
 
 const minutesOrNull = z.number().nullable();
+const instantOrNull = z.iso.datetime().nullable();
+const reason = z.enum(REASONS);
 const profileParams = z.object({ profile_id: uuid });
 
 export function viewingTimeRoutes(vt: ViewingTimeService) {
@@ -13,7 +15,7 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
   return [
     route({
       method: 'post', path: '/viewing-time/heartbeat', tag, access: 'player', errors: [404],
-      summary: 'Credit playback time (every 30 s while playing); answers whether playback may continue. Without session_id a session starts and the profile\'s previous one ends.',
+      summary: 'Credit playback time (every 30 s while playing); answers whether playback may continue. Without session_id a session starts and the profile\'s previous one ends; a stale or ended session of the same device resumes as a new one (store the session_id that comes back).',
       body: z.strictObject({
         profile_id: uuid,
         session_id: uuid.nullable().optional(),
@@ -24,8 +26,8 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
         seq: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
       }),
       response: z.object({
-        session_id: z.uuid(), enforcement: z.enum(ENFORCEMENT), remaining_minutes: minutesOrNull, remaining_seconds: z.int().nullable(),
-        used_minutes: z.number(), educational_minutes: z.number(), is_educational: z.boolean(), next_reset_at: z.iso.datetime().nullable(),
+        session_id: z.uuid(), enforcement: z.enum(ENFORCEMENT), reason, remaining_minutes: minutesOrNull, remaining_seconds: z.int().nullable(),
+        used_minutes: z.number(), educational_minutes: z.number(), is_educational: z.boolean(), next_reset_at: instantOrNull, next_change_at: instantOrNull,
       }),
       handler: ({ principal, body }) => vt.heartbeat(principal, body),
     }),
@@ -33,19 +35,17 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
       method: 'get', path: '/viewing-time/balance/{profile_id}', summary: "Today's viewing-time balance of a profile", tag, access: 'player',
       params: profileParams, errors: [404],
       response: z.object({
-        profile_id: z.uuid(), date: z.iso.date().nullable(), is_kids: z.boolean(), limit_minutes: z.int().nullable(), used_minutes: z.number(),
-        educational_minutes: z.number(), bonus_minutes: z.number(), is_unlimited: z.boolean(), remaining_minutes: minutesOrNull,
-        remaining_seconds: z.int().nullable(), next_reset_at: z.iso.datetime().nullable(),
+        profile_id: z.uuid(), date: z.iso.date().nullable(), is_child_profile: z.boolean(), has_limits: z.boolean(), limit_minutes: z.int().nullable(),
+        used_minutes: z.number(), educational_minutes: z.number(), bonus_minutes: z.number(), is_unlimited_override: z.boolean(),
+        remaining_minutes: minutesOrNull, remaining_seconds: z.int().nullable(), budget_remaining_minutes: minutesOrNull, next_reset_at: instantOrNull,
+        warning_threshold_minutes: z.array(z.int()), reason, next_change_at: instantOrNull, allowed_now: z.boolean(),
       }),
       handler: ({ principal, params }) => vt.balance(principal, params.profile_id),
     }),
     route({
       method: 'get', path: '/viewing-time/playback-eligible/{profile_id}', summary: 'May playback start now? (reason is a machine code)', tag, access: 'player',
       params: profileParams, errors: [404],
-      response: z.object({
-        eligible: z.boolean(), remaining_minutes: minutesOrNull,
-        reason: z.enum(['adult_profile', 'no_limit', 'unlimited_today', 'within_limit', 'daily_limit_reached']), next_reset_at: z.iso.datetime().nullable(),
-      }),
+      response: z.object({ eligible: z.boolean(), remaining_minutes: minutesOrNull, reason, next_reset_at: instantOrNull, next_change_at: instantOrNull }),
       handler: ({ principal, params }) => vt.eligibility(principal, params.profile_id),
     }),
     route({

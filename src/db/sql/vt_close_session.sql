@@ -1,0 +1,25 @@
+-- Ends a session the caller has locked: a stale one (no beat for 5 minutes) at its last beat with
+-- no credit, otherwise at p_now, crediting the stretch since its last beat once: to the day's
+-- balance for a kids profile (nothing without one), straight to the session for an adult.
+create or replace function vt_close_session(
+  p_session uuid, p_last timestamptz, p_paused_at timestamptz, p_educational boolean,
+  p_kids boolean, p_balance uuid, p_now timestamptz, p_reason text)
+returns void
+language plpgsql
+as $function$
+declare
+  v_granted integer;
+begin
+  if vt_is_stale(p_last, p_now) then
+    update viewing_sessions v set ended_at = p_last, end_reason = 'stale' where v.id = p_session;
+    return;
+  end if;
+  v_granted := vt_interval_credit(p_last, p_paused_at, p_now);
+  if p_kids then
+    v_granted := case when p_balance is null or v_granted = 0 then 0
+                      else (select c.granted from vt_credit(p_balance, v_granted, p_educational, p_now) c) end;
+  end if;
+  update viewing_sessions v set ended_at = p_now, end_reason = p_reason, total_seconds = v.total_seconds + v_granted
+   where v.id = p_session;
+end
+$function$;

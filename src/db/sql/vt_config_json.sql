@@ -1,0 +1,14 @@
+-- A profile's viewing-time settings as the service's time rules need them (SPEC §2), handed back
+-- when the service must compute a viewing day it has not cached (rare: once per profile per day).
+create or replace function vt_config_json(p_profile uuid)
+returns json
+language sql stable
+as $function$
+  select json_build_object(
+    'timezone', c.timezone, 'reset_hour', c.reset_hour,
+    'weekday_limit_minutes', c.weekday_limit_minutes, 'weekend_limit_minutes', c.weekend_limit_minutes,
+    'previous_timezone', c.previous_timezone, 'previous_reset_hour', c.previous_reset_hour,
+    'settings_effective_at', c.settings_effective_at, 'educational_exempt', c.educational_exempt,
+    'version', c.version, 'updated_at', c.updated_at)
+  from viewing_time_configs c where c.profile_id = p_profile
+$function$;

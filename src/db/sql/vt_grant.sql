@@ -1,0 +1,36 @@
+-- Extra time for the viewing day containing p_now (SPEC §3 "Grants"): the ledger row and the
+-- balance change commit together or not at all. Minutes add to bonus_seconds, so nothing is lost
+-- when little was used; null minutes = unlimited today. need_day: as for vt_heartbeat.
+create or replace function vt_grant(
+  p_profile uuid, p_granted_by uuid, p_minutes integer, p_device_id text, p_now timestamptz,
+  p_day_date date, p_day_start timestamptz, p_day_end timestamptz, p_day_limit integer, p_day_exempt boolean,
+  p_config_version integer)
+returns table (outcome text, grant_id uuid, reset_date text, day_end timestamptz, used_seconds integer, bonus_seconds integer,
+               unlimited_override boolean, limit_minutes integer, remaining_seconds integer, config json)
+language plpgsql
+as $function$
+#variable_conflict use_column
+declare
+  v_balance uuid;
+begin
+  select b.id into v_balance from viewing_time_balances b
+   where b.profile_id = p_profile and b.day_end > p_now and b.day_start <= p_now;
+  if v_balance is null then
+    v_balance := vt_day_balance(p_profile, p_now, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt, p_config_version);
+    if v_balance is null then
+      outcome := 'need_day'; config := vt_config_json(p_profile); return next; return;
+    end if;
+  end if;
+  update viewing_time_balances b set bonus_seconds = b.bonus_seconds + coalesce(p_minutes, 0) * 60,
+         is_unlimited_override = b.is_unlimited_override or p_minutes is null, updated_at = p_now
+   where b.id = v_balance
+  returning b.reset_date::text, b.day_end, b.used_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes,
+            vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override)
+       into reset_date, day_end, used_seconds, bonus_seconds, unlimited_override, limit_minutes, remaining_seconds;
+  insert into time_grants as g (id, profile_id, granted_by_id, minutes, reset_date, device_id, granted_at)
+  values (gen_random_uuid(), p_profile, p_granted_by, p_minutes, reset_date::date, p_device_id, p_now)
+  returning g.id into grant_id;
+  outcome := 'granted';
+  return next;
+end
+$function$;
