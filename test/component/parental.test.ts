@@ -66,9 +66,10 @@ describe('settings', () => {
     expect((await api('GET', settingsPath(f.kidId), { token: f.token })).body.weekday_limit_minutes).toBe(90);
   });
 
-  it('adult profiles have no viewing-time settings (404)', async () => {
+  it('adult profiles are unlimited: their settings read as no limits, and cannot be changed (404)', async () => {
     const f = await family();
-    expect((await api('GET', settingsPath(f.adultId), { token: f.token })).status).toBe(404);
+    const got = await api('GET', settingsPath(f.adultId), { token: f.token });
+    expect(got.body).toMatchObject({ profile_id: f.adultId, weekday_limit_minutes: null, weekend_limit_minutes: null, timezone: 'Europe/Berlin', pending_change: null });
     expect((await api('PUT', settingsPath(f.adultId), { token: f.token, body: { weekday_limit_minutes: 60, pin_token: f.pinToken } })).status).toBe(404);
   });
 

@@ -49,6 +49,15 @@ describe('round trips (counted at the driver)', () => {
     expect(adult.body).toMatchObject({ eligible: true, reason: 'adult_profile', remaining_minutes: null });
   });
 
+  it('every heartbeat, balance and eligibility answer carries reason and next_change_at', async () => {
+    const h = await household(api);
+    const s = await beat(api, h.token, { profile_id: h.kidId, title_id: titles.regular });
+    const answers = [s, await api('GET', `/api/v1/viewing-time/balance/${h.kidId}`, { token: h.token }), await api('GET', `/api/v1/viewing-time/playback-eligible/${h.kidId}`, { token: h.token })];
+    for (const a of answers) expect(a.body).toMatchObject({ reason: 'within_limit', next_change_at: '2026-11-26T05:00:00.000Z' });
+    const adult = await beat(api, h.token, { profile_id: h.adultId, title_id: titles.regular });
+    expect(adult.body).toMatchObject({ enforcement: 'allowed', reason: 'adult_profile', next_change_at: null });
+  });
+
   it('session end is one round trip', async () => {
     const h = await household(api);
     const s = await beat(api, h.token, { profile_id: h.kidId, title_id: titles.regular });

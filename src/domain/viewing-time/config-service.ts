@@ -4,7 +4,8 @@ import type { Clock } from '../shared/clock.ts';
 import { conflict, invalidField, notFound } from '../shared/errors.ts';
 import type { InvalidationBus } from '../shared/invalidation-bus.ts';
 import { ViewingTimeBalance } from './balance.entity.ts';
-import { ViewingTimeConfig, type IViewingTimeConfig } from './config.entity.ts';
+import { Profile } from '../accounts/profile.entity.ts';
+import { CONFIG_DEFAULTS, ViewingTimeConfig, type IViewingTimeConfig } from './config.entity.ts';
 import type { DayFacts } from './viewing-time-repository.ts';
 import { isValidTimeZone, viewingDayAt, withBoundaryChange, type DaySettings } from './viewing-day.ts';
 
@@ -111,6 +112,19 @@ export class ConfigService {
     const facts = toFacts(profileId, c);
     this.#cache.fill(epoch, profileId, facts);
     return facts;
+  }
+
+  /**
+   * What an adult profile's settings are: none apply, so both limits are null (unlimited), in the
+   * household's timezone. The old parent page loads settings for every profile.
+   */
+  async unlimited(profileId: string): Promise<ConfigFacts> {
+    const p = await this.#em.findOne(Profile, { id: profileId }, { populate: ['user'], fields: ['createdAt', 'user.timezone'] });
+    if (!p) throw notFound('profile');
+    return toFacts(profileId, {
+      timezone: p.user.timezone, resetHour: CONFIG_DEFAULTS.resetHour, weekdayLimitMinutes: null, weekendLimitMinutes: null, previousTimezone: null,
+      previousResetHour: null, settingsEffectiveAt: null, educationalExempt: CONFIG_DEFAULTS.educationalExempt, version: 0, updatedAt: p.createdAt,
+    });
   }
 
   /** Any cached config, even past its TTL (a day computed from it is version-checked in SQL). */

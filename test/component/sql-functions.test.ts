@@ -1,0 +1,59 @@
+// Every SQL function's current text lives in exactly one file of src/db/sql: the database's
+// definitions must be those files, and no vt_* function may exist without one.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { sqlFunctionFiles } from '../../src/db/sql-functions.ts';
+import { databaseUrl } from '../harness.ts';
+
+let db: pg.Client;
+beforeAll(async () => {
+  db = new pg.Client({ connectionString: databaseUrl() });
+  await db.connect();
+});
+afterAll(() => db.end());
+
+const DEFS = `select p.proname as name, pg_get_functiondef(p.oid) as def from pg_proc p where p.pronamespace = $1::regnamespace and p.proname like 'vt\\_%' order by 1`;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const full = path.join(dir, f);
+    return statSync(full).isDirectory() ? files(full) : /\.(ts|sql)$/.test(f) ? [full] : [];
+  });
+}
+
+describe('SQL functions', () => {
+  it('the database holds exactly the functions of src/db/sql, with the files’ text (pg_get_functiondef)', async () => {
+    const sources = sqlFunctionFiles();
+    const live = new Map((await db.query(DEFS, ['public'])).rows.map((r) => [r.name as string, r.def as string]));
+    expect([...live.keys()].sort()).toEqual(sources.map((f) => f.name).sort());
+    // each file, created on its own in a scratch schema, must define what the database has
+    await db.query('begin');
+    try {
+      await db.query('create schema vt_definition_check');
+      await db.query('set local search_path = vt_definition_check, public');
+      await db.query('set local check_function_bodies = off');
+      for (const f of sources) await db.query(f.text);
+      const scratch = (await db.query(DEFS, ['vt_definition_check'])).rows;
+      expect(scratch.map((r) => r.name)).toEqual([...live.keys()].sort());
+      for (const r of scratch) expect([r.name, (r.def as string).replace('vt_definition_check.', 'public.')]).toEqual([r.name, live.get(r.name)]);
+    } finally {
+      await db.query('rollback');
+    }
+  });
+
+  it('each file defines one function, named as the file', () => {
+    for (const f of sqlFunctionFiles()) {
+      const defined = [...f.text.matchAll(/create\s+(?:or\s+replace\s+)?function\s+(\w+)/gi)].map((m) => m[1]);
+      expect([f.name, defined]).toEqual([f.name, [f.name]]);
+    }
+  });
+
+  it('no function text outside src/db/sql: migrations and code only call them', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const outside = [...files(path.join(root, 'src')), ...files(path.join(root, 'migrations')), ...files(path.join(root, 'load-tests'))]
+      .filter((f) => !f.includes(`${path.sep}db${path.sep}sql${path.sep}`))
+      .filter((f) => /create\s+(or\s+replace\s+)?function/i.test(readFileSync(f, 'utf8')));
+    expect(outside.map((f) => path.relative(root, f))).toEqual([]);
+  });
+});
