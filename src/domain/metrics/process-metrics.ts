@@ -99,6 +99,7 @@ export class ProcessMetrics {
     const gauge = (name: string, help: string, read: () => number, aggregator: 'sum' | 'max' | 'average' = 'sum') =>
       new Gauge({ name, help, registers: [this.registry], aggregator, collect() { this.set(read()); } });
     gauge('vtime_db_round_trips_total', 'Database round trips made (counted at the driver)', () => src.dbRoundTrips());
+    gauge('vtime_heartbeat_db_round_trips_total', 'Database round trips that carried heartbeats (per heartbeat: divide by vtime_heartbeat_duration_seconds_count)', () => this.#heartbeat.dbOps);
     gauge('vtime_config_cache_hits_total', 'Config values served from the cache', () => src.configCache().hits);
     gauge('vtime_config_cache_misses_total', 'Config values read from the database', () => src.configCache().misses);
     gauge('vtime_config_cache_invalidations_total', 'Config cache invalidations', () => src.configCache().invalidations);
