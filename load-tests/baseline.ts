@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.ts';
 import { createOrm, migrate } from '../src/db/orm.ts';
 import { HELP as RUN_HELP, parse } from './lib/args.ts';
 import { Metrics } from './lib/metrics.ts';
+import { batchedLike } from './lib/modes.ts';
 import { runBaseline } from './lib/pg-baseline.ts';
 import { sideOf } from './lib/ratio.ts';
 import { endpointRows, table, writeResult } from './lib/report.ts';
@@ -14,12 +15,13 @@ import { loadScenarioFile, resolvePlan, viewersFor } from './lib/scenarios.ts';
 import { seed } from './lib/seed.ts';
 import { database } from './lib/service.ts';
 
-const HELP = `npm run load:baseline -- [--rate N] [--duration D] [--concurrency N] [--speed X] [--saturate ...]
+const HELP = `npm run load:baseline -- [--rate N] [--duration D] [--concurrency N] [--speed X] [--batched] [--saturate ...]
 
 Makes PostgreSQL execute the service's heartbeat statement (select * from vt_heartbeat(...), the
 same parameters and named prepared statement the service sends) for seeded viewers with sessions,
 at a constant arrival rate over N connections (default DB_POOL_MAX × CLUSTER_WORKERS), measured
-like npm run load. Database: DATABASE_URL, else the embedded one under .data/load (migrated here).
+like npm run load. --batched: the group-commit statement instead, batched as CLUSTER_WORKERS service
+processes would batch it. Database: DATABASE_URL, else the embedded one under .data/load (migrated here).
 Rate, duration, speed and saturation options mean what they mean for npm run load:
 ${RUN_HELP.slice(RUN_HELP.indexOf('Scenario and rates'), RUN_HELP.indexOf('k6\n'))}`;
 
@@ -43,6 +45,7 @@ async function main(): Promise<number> {
     const run = (m: Metrics, r: number, durationMs: number, viewers: number) => runBaseline({
       databaseUrl: db.url, fx, metrics: m, rate: r, durationMs, concurrency: connections, viewers,
       maxInFlight: plan.streams[0].maxVUs, lateMs: f.generator.lateMs, pausedShare: f.viewers.pausedShare, log,
+      batched: args.batched ? batchedLike(cfg.CLUSTER_WORKERS) : undefined,
     });
     if (args.saturate) {
       const res = await saturate('postgres', sat, async (r) => {

@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { loadConfig, ConfigError, type Config } from './config.ts';
 import { runPrimary } from './cluster.ts';
 import { NotifyBridge } from './db/notify-bridge.ts';
-import { createOrm, warmPool, type MikroORM } from './db/orm.ts';
+import { createOrm, databaseAnswers, warmPool, type MikroORM } from './db/orm.ts';
 import { prepareDatabase, startRetention } from './db/prepare.ts';
 import { totalDbRoundTrips } from './db/query-counter.ts';
 import { ClusterMetrics } from './domain/metrics/cluster-metrics.ts';
@@ -64,14 +64,6 @@ export interface Service {
   close(timeoutMs?: number): Promise<void>;
 }
 
-async function dbReady(orm: MikroORM): Promise<boolean> {
-  try {
-    await orm.em.getConnection().execute('select 1');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Wires one service process and listens; used by main and by the component tests. */
 export async function startService(config: Config, opts: ServiceOptions): Promise<Service> {
@@ -119,7 +111,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
       ...parentalRoutes({ pins, settings, grants, reports }),
     ],
     rootRoutes: [
-      ...healthRoutes(async () => (draining ? 'draining' : (await dbReady(orm)) ? 'ready' : 'database_unavailable')),
+      ...healthRoutes(async () => (draining ? 'draining' : (await databaseAnswers(orm)) ? 'ready' : 'database_unavailable')),
       ...metricsRoutes(metrics),
     ],
   });

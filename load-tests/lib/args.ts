@@ -29,6 +29,9 @@ Comparisons
   --compare             also run raw PostgreSQL executing the service's own heartbeat statement
                         (select * from vt_heartbeat(...)) at the same rate and duration, right after,
                         on the same database, and print every figure as a ratio to it
+  --batched             with --compare, raw PostgreSQL also runs the group-commit statement (vt_heartbeats),
+                        batched by the service's own GroupCommit per service process (HEARTBEAT_MAX_BATCH,
+                        HEARTBEAT_PACE_MS), beside the single-beat baseline the ratios are taken against
   --concurrency N       PostgreSQL connections of that baseline (default: DB_POOL_MAX × service processes)
   --saturate            step the heartbeat rate up (saturation settings of scenarios.json) until
                         p99 >= the limit, errors or drops; reports the highest rate held
@@ -58,6 +61,8 @@ export interface Args {
   speed?: number;
   viewers?: number;
   compare: boolean;
+  /** the baseline also (npm run load) or instead (load:baseline) runs the group-commit statement */
+  batched: boolean;
   concurrency?: number;
   saturate: boolean;
   saturation: { from?: number; step?: number; max?: number; stepDuration?: string; p99LimitMs?: number };
@@ -81,7 +86,7 @@ export function parse(argv: string[]): Args {
     options: {
       scenario: { type: 'string', default: 'heartbeat' }, rate: { type: 'string' }, rates: { type: 'string' }, duration: { type: 'string' },
       profile: { type: 'string' }, speed: { type: 'string' }, viewers: { type: 'string' }, compare: { type: 'boolean', default: false },
-      baseline: { type: 'boolean', default: false }, concurrency: { type: 'string' }, saturate: { type: 'boolean', default: false },
+      baseline: { type: 'boolean', default: false }, batched: { type: 'boolean', default: false }, concurrency: { type: 'string' }, saturate: { type: 'boolean', default: false },
       from: { type: 'string' }, step: { type: 'string' }, max: { type: 'string' }, 'step-duration': { type: 'string' }, 'p99-limit': { type: 'string' },
       'seed-only': { type: 'boolean', default: false }, start: { type: 'boolean', default: false }, out: { type: 'string' }, hold: { type: 'string', default: '15m' }, help: { type: 'boolean', short: 'h', default: false },
     },
@@ -93,7 +98,7 @@ export function parse(argv: string[]): Args {
   }
   return {
     scenario: v.scenario!, rate: positive('rate', v.rate), rates, duration: v.duration, profile: v.profile, speed: positive('speed', v.speed),
-    viewers: positive('viewers', v.viewers), compare: v.compare! || v.baseline!, concurrency: positive('concurrency', v.concurrency), saturate: v.saturate!,
+    viewers: positive('viewers', v.viewers), compare: v.compare! || v.baseline!, batched: v.batched!, concurrency: positive('concurrency', v.concurrency), saturate: v.saturate!,
     saturation: { from: positive('from', v.from), step: positive('step', v.step), max: positive('max', v.max), stepDuration: v['step-duration'], p99LimitMs: positive('p99-limit', v['p99-limit']) },
     seedOnly: v['seed-only']!, start: v.start!, out: v.out, hold: v.hold!, help: v.help!,
   };

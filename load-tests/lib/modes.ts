@@ -35,12 +35,20 @@ function concurrency(c: Ctx): number {
   return cfg.DB_POOL_MAX * procs;
 }
 
-function baseline(c: Ctx, rate: number, durationMs: number, viewers: number): Promise<{ m: Metrics; run: RunResult; connections: number }> {
+/** The service's group commit, per process, for the batched baseline. */
+export function batchedLike(processes: number) {
+  const cfg = loadConfig(process.env);
+  return { processes, maxBatch: cfg.HEARTBEAT_MAX_BATCH, paceMs: cfg.HEARTBEAT_PACE_MS };
+}
+
+function baseline(c: Ctx, rate: number, durationMs: number, viewers: number, batched = false): Promise<{ m: Metrics; run: RunResult; connections: number }> {
   const m = new Metrics();
   const connections = concurrency(c);
+  const processes = c.target.pid ? serviceProcesses(c.target.pid) : loadConfig(process.env).CLUSTER_WORKERS;
   return runBaseline({
     databaseUrl: c.target.databaseUrl, fx: c.world.fx, metrics: m, rate, durationMs, concurrency: connections, viewers,
     maxInFlight: driverOf(c.plan).maxVUs, lateMs: c.f.generator.lateMs, pausedShare: c.f.viewers.pausedShare, log: c.log,
+    batched: batched ? batchedLike(processes) : undefined,
   }).then((run) => ({ m, run, connections }));
 }
 
@@ -62,12 +70,17 @@ export async function runOnce(c: Ctx): Promise<number> {
     c.log(`service's own count (cluster metric): ${cluster.beats} heartbeats in ${cluster.statements} statements = ${cluster.roundTripsPerHeartbeat.toFixed(3)} round trips per heartbeat ` +
       `(${cluster.meanBatch.toFixed(1)} heartbeats per statement; statements by heartbeats carried: ${Object.entries(cluster.statementsBySize).map(([k, n]) => `${k}: ${n}`).join(', ')})`);
   }
-  let vsPostgres: unknown = null;
+  let vsPostgres: Record<string, unknown> | null = null;
   if (c.args.compare) {
     const d = driverOf(plan);
     const b = await baseline(c, d.rate, plan.durationMs, plan.viewers);
     c.log(ratioTable(`service vs raw PostgreSQL running vt_heartbeat at ${d.rate}/s on ${b.connections} connections, same database, back to back`, sideOf(world.metrics, run), sideOf(b.m, b.run), { service: run, baseline: b.run }));
     vsPostgres = { connections: b.connections, service: sideOf(world.metrics, run), postgres: sideOf(b.m, b.run), endpoints: endpointRows(b.m), cpu: b.run.cpu };
+    if (c.args.batched) {
+      const g = await baseline(c, d.rate, plan.durationMs, plan.viewers, true);
+      c.log(ratioTable(`service vs raw PostgreSQL running the group-commit statement (vt_heartbeats) at ${d.rate}/s, same database, back to back`, sideOf(world.metrics, run), sideOf(g.m, g.run), { service: run, baseline: g.run }));
+      Object.assign(vsPostgres, { batched: { postgres: sideOf(g.m, g.run), endpoints: endpointRows(g.m), cpu: g.run.cpu } });
+    }
   }
   const failed = thresholds.some((t) => !t.ok) || compares.some((x) => !x.ok);
   const file = writeResult(plan.name, { scenario: plan.name, args: c.args, viewers: plan.viewers, durationMs: plan.durationMs, endpoints: endpointRows(world.metrics), run, cluster, checks: Object.fromEntries(world.metrics.checks), thresholds, compares, vsPostgres, passed: !failed });

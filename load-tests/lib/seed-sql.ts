@@ -67,4 +67,5 @@ export const GRANTS = `with g as (
   update viewing_time_balances b set bonus_seconds = b.bonus_seconds + 1800 from g
   where b.profile_id = g.profile_id and b.reset_date = g.reset_date`;
 
-export const ANALYZE = 'analyze users, profiles, viewing_time_configs, titles, viewing_sessions, viewing_time_balances, time_grants';
+// vacuum too: the previous run's rows were just deleted, and every run should start from tables in the same state
+export const ANALYZE = 'vacuum (analyze) users, profiles, viewing_time_configs, titles, viewing_sessions, viewing_time_balances, time_grants, refresh_tokens';

@@ -59,7 +59,9 @@ async function spawnService(db: { url: string; stop(): Promise<void> }, log: (m:
   mkdirSync(RESULTS_DIR, { recursive: true });
   const logFile = path.join(RESULTS_DIR, `service-${Date.now()}.log`);
   const out = openSync(logFile, 'a');
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR, DATABASE_URL: db.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SEED_DEMO_DATA: 'false' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR, DATABASE_URL: db.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SEED_DEMO_DATA: 'false' };
+  // e.g. SERVICE_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=prof': every service process (primary and workers) gets them
+  if (process.env.SERVICE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.SERVICE_NODE_OPTIONS;
   const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', out, out] });
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {

@@ -76,36 +76,55 @@ export class GroupCommit<I, O> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#lastSend = now;
-    const batch = this.#queue.splice(0, this.#o.maxBatch);
     this.#inFlight++;
-    void this.#send(batch).finally(() => {
-      this.#inFlight--;
-      this.#next();
+    void this.#send(this.#queue.splice(0, this.#o.maxBatch));
+  }
+
+  /** Runs one statement; the lane is free again before anyone is answered, so an answer's next beat finds it free. */
+  async #send(batch: Pending<I, O>[]): Promise<void> {
+    let outcome: { ok: true; results: O[] } | { ok: false; error: unknown };
+    const t0 = performance.now();
+    try {
+      outcome = { ok: true, results: await this.#statement(batch) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    const ms = performance.now() - t0;
+    if (!outcome.ok && batch.length > 1 && !this.#o.isFatal(outcome.error)) {
+      // one bad item must not fail its batch-mates: each goes again on its own, in this lane
+      this.#o.onRetry?.(batch.length, outcome.error);
+      for (const b of batch) chargeDbOps(b.ops, this.#o.text, ms);
+      for (const b of batch) await this.#alone(b);
+      this.#release();
+      return;
+    }
+    this.#release();
+    batch.forEach((b, i) => {
+      chargeDbOps(b.ops, this.#o.text, ms);
+      if (outcome.ok) b.resolve(outcome.results[i]);
+      else b.reject(outcome.error);
     });
   }
 
-  async #send(batch: Pending<I, O>[]): Promise<void> {
+  async #alone(b: Pending<I, O>): Promise<void> {
     const t0 = performance.now();
-    let results: O[];
     try {
-      this.#o.onStatement?.(batch.length);
-      results = await outsideDbOps(() => this.#o.run(batch.map((b) => b.item)));
+      const [result] = await this.#statement([b]);
+      chargeDbOps(b.ops, this.#o.text, performance.now() - t0);
+      b.resolve(result);
     } catch (e) {
-      const ms = performance.now() - t0;
-      for (const b of batch) chargeDbOps(b.ops, this.#o.text, ms);
-      if (batch.length === 1 || this.#o.isFatal(e)) {
-        for (const b of batch) b.reject(e);
-        return;
-      }
-      // one bad item must not fail its batch-mates: each goes again on its own (its own round trip)
-      this.#o.onRetry?.(batch.length, e);
-      for (const b of batch) await this.#send([b]);
-      return;
+      chargeDbOps(b.ops, this.#o.text, performance.now() - t0);
+      b.reject(e);
     }
-    const ms = performance.now() - t0;
-    batch.forEach((b, i) => {
-      chargeDbOps(b.ops, this.#o.text, ms);
-      b.resolve(results[i]);
-    });
+  }
+
+  #statement(batch: Pending<I, O>[]): Promise<O[]> {
+    this.#o.onStatement?.(batch.length);
+    return outsideDbOps(() => this.#o.run(batch.map((b) => b.item)));
+  }
+
+  #release(): void {
+    this.#inFlight--;
+    this.#next();
   }
 }

@@ -42,6 +42,16 @@ export async function migrate(orm: MikroORM): Promise<{ migrations: string[]; fu
   return { migrations, functions };
 }
 
+/** Readiness: does the database answer a trivial query? */
+export async function databaseAnswers(orm: MikroORM): Promise<boolean> {
+  try {
+    await orm.em.getConnection().execute('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Opens poolMin connections now so the first requests do not pay for them (M-06). */
 export async function warmPool(orm: MikroORM, size: number): Promise<void> {
   const pool = (await orm.em.getConnection().getNativeClient()) as Pool;

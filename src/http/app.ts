@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import Koa, { type Context, type Next } from 'koa';
 import { koaBody } from 'koa-body';
 import type { Logger } from 'pino';
@@ -47,7 +47,9 @@ function observe(deps: AppDeps) {
     const incoming = ctx.get('x-request-id');
     const requestId = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = deps.logger.child({ reqId: requestId });
+    // the per-request child logger is made when something logs: a heartbeat at info level never does
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', { get: () => (log ??= deps.logger.child({ reqId: requestId })), configurable: true });
     ctx.set('X-Request-Id', requestId);
     const { ops, result } = countDbOps(() => next());
     try {
@@ -56,10 +58,13 @@ function observe(deps: AppDeps) {
       const ms = performance.now() - started;
       ctx.set('X-DB-Ops', String(ops.count));
       ctx.set('Server-Timing', `db;dur=${ops.ms.toFixed(1)}, total;dur=${ms.toFixed(1)}`);
-      const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, dbOps: ops.count };
       // heartbeats are the bulk of the traffic: one line each at debug, with the profile
-      if (ctx.path === HEARTBEAT_PATH && ctx.status < 400) ctx.state.log.debug({ ...line, profileId: (ctx.request as { body?: { profile_id?: string } }).body?.profile_id }, 'heartbeat');
-      else ctx.state.log.info(line, 'request');
+      const heartbeat = ctx.path === HEARTBEAT_PATH && ctx.status < 400;
+      if (deps.logger.isLevelEnabled(heartbeat ? 'debug' : 'info')) {
+        const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, dbOps: ops.count };
+        if (heartbeat) ctx.state.log.debug({ ...line, profileId: (ctx.request as { body?: { profile_id?: string } }).body?.profile_id }, 'heartbeat');
+        else ctx.state.log.info(line, 'request');
+      }
       deps.onRequest?.({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms, ops });
     }
   };
@@ -85,12 +90,12 @@ export function createApp(deps: AppDeps): Koa {
 
   // Order matters: the error boundary wraps everything, then the request id/logger and the
   // round-trip counter (so the headers also cover failures), then the size-limited body parser,
-  // then a MikroORM request context (one identity map per request), then the routers.
+  // then the routers; each route runs in a MikroORM request context (one identity map per
+  // request) unless it only sends statements of its own (router.ts).
   app.use(errorBoundary);
   app.use(observe(deps));
   app.use(requireJson);
   app.use(koaBody({ json: true, jsonStrict: true, jsonLimit: BODY_LIMIT, multipart: false, urlencoded: false, text: false, patchNode: false }));
-  app.use((_ctx, next) => RequestContext.create(deps.orm.em, next));
   app.use(api.routes()).use(api.allowedMethods());
   app.use(root.routes()).use(root.allowedMethods());
   app.silent = true;

@@ -33,6 +33,8 @@ export interface Route<P extends Schema | undefined = Schema | undefined, Q exte
   status?: number;
   response?: Schema;
   errors?: number[];
+  /** false: the route sends only statements of its own and needs no MikroORM request context (the hot player paths). */
+  unitOfWork?: false;
   handler: (input: RouteInput<Out<P>, Out<Q>, Out<B>>) => Promise<unknown>;
 }
 

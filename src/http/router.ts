@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { Context } from 'koa';
 import type { IdentityService } from '../domain/accounts/identity.ts';
 import type { Principal, TokenService } from '../domain/accounts/tokens.ts';
@@ -9,6 +10,7 @@ import { parseOrThrow } from './validation.ts';
 export interface RouterDeps {
   tokens: TokenService;
   identity: IdentityService;
+  orm: MikroORM;
 }
 
 const koaPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
@@ -32,7 +34,7 @@ async function authenticate(ctx: Context, route: Route, deps: RouterDeps): Promi
 export function buildRouter(prefix: string, routes: Route[], deps: RouterDeps): Router {
   const router = new Router({ prefix });
   for (const r of routes) {
-    router[r.method](koaPath(r.path), async (ctx: Context) => {
+    const serve = async (ctx: Context) => {
       const principal = await authenticate(ctx, r, deps);
       const params = r.params ? parseOrThrow(r.params, ctx.params, 'path') : undefined;
       const query = r.query ? parseOrThrow(r.query, ctx.query, 'query') : undefined;
@@ -40,7 +42,8 @@ export function buildRouter(prefix: string, routes: Route[], deps: RouterDeps): 
       const result = await r.handler({ params, query, body, principal: principal as Principal, ctx });
       ctx.status = r.status ?? (result === undefined ? 204 : 200);
       if (result !== undefined) ctx.body = result;
-    });
+    };
+    router[r.method](koaPath(r.path), r.unitOfWork === false ? serve : (ctx: Context) => RequestContext.create(deps.orm.em, () => serve(ctx)));
   }
   return router;
 }

@@ -1,16 +1,10 @@
 import os from 'node:os';
 import type { EntityManager } from '@mikro-orm/core';
 import { AggregatorRegistry } from 'prom-client';
-import { runNamed } from '../../db/statement.ts';
+import * as repo from './metrics-repository.ts';
 import { merge, summary } from './histogram.ts';
 import type { ProcessMetrics } from './process-metrics.ts';
 
-const PUBLISH = `insert into metrics_snapshots (process_key, host, pid, service_started_at, updated_at, snapshot)
-  values ($1, $2, $3, $4, now(), $5)
-  on conflict (process_key) do update set updated_at = now(), snapshot = excluded.snapshot, service_started_at = excluded.service_started_at`;
-const FRESH = `select process_key, service_started_at, snapshot from metrics_snapshots where updated_at > now() - make_interval(secs => $1)`;
-
-interface Row { process_key: string; service_started_at: Date; snapshot: Snap }
 type Snap = {
   heartbeat: { count: number; dbOps: number; hist: string; statements: number; bySize: number[] };
   report: { count: number; queries: number; hist: string };
@@ -63,16 +57,16 @@ export class ClusterMetrics {
 
   async publish(): Promise<void> {
     const snap = await this.#local.snapshot();
-    await runNamed(this.#em, 'metrics_publish', PUBLISH, [this.#local.processKey, os.hostname(), process.pid, this.#serviceStartedAt, JSON.stringify(snap)]);
+    await repo.publish(this.#em, { processKey: this.#local.processKey, host: os.hostname(), pid: process.pid, serviceStartedAt: this.#serviceStartedAt, snapshot: JSON.stringify(snap) });
   }
 
   async withdraw(): Promise<void> {
-    await runNamed(this.#em, 'metrics_withdraw', 'delete from metrics_snapshots where process_key = $1', [this.#local.processKey]);
+    await repo.withdraw(this.#em, this.#local.processKey);
   }
 
-  async #rows(): Promise<Row[]> {
+  async #rows(): Promise<repo.SnapshotRow<Snap>[]> {
     await this.publish(); // our own figures are always current
-    return runNamed<Row>(this.#em, 'metrics_fresh', FRESH, [this.#freshSeconds]);
+    return repo.fresh<Snap>(this.#em, this.#freshSeconds);
   }
 
   async admin() {

@@ -4,11 +4,9 @@ import { invalidPinToken, PIN_TOKEN_TTL_SECONDS, type Principal, type TokenServi
 import type { Clock } from '../shared/clock.ts';
 import type { CpuWork } from '../shared/cpu-work.ts';
 import { AppError, forbidden } from '../shared/errors.ts';
-import { runNamed } from '../../db/statement.ts';
+import * as repo from './pin-repository.ts';
 
 export const PIN_COST = 12;
-const MAX_FAILURES = 5;
-const BASE_LOCKOUT_MINUTES = 30;
 const VERIFY_FLOOR_MS = 200;
 
 const locked = (until: Date, what = 'PIN checks') =>
@@ -16,28 +14,6 @@ const locked = (until: Date, what = 'PIN checks') =>
 // the old parent page looks for "no pin" in this message to offer the PIN set-up
 const noPin = () => new AppError('bad_request', 'pin_not_set', 'No PIN set: create one first (POST /parental-controls/pin)');
 const PROOF_NEEDED = 'this change needs PIN proof: the PIN (pin), a PIN token (pin_token), or a PIN verified on this login in the last 5 minutes';
-
-// Reserve an attempt BEFORE bcrypt runs: the counter goes up atomically under the row lock, so
-// parallel guesses cannot exceed the limit; the attempt that reaches it arms the lockout (30 min,
-// doubling with each further lockout) and a correct PIN disarms it again.
-const RESERVE = `update users set
-    pin_failed_attempts = case when pin_failed_attempts + 1 >= ${MAX_FAILURES} then 0 else pin_failed_attempts + 1 end,
-    pin_lockout_until = case when pin_failed_attempts + 1 >= ${MAX_FAILURES}
-      then $2::timestamptz + make_interval(mins => ${BASE_LOCKOUT_MINUTES} * (2 ^ least(pin_lockout_count, 16))::int) else pin_lockout_until end,
-    pin_lockout_count = case when pin_failed_attempts + 1 >= ${MAX_FAILURES} then pin_lockout_count + 1 else pin_lockout_count end
-  where id = $1 and pin_hash is not null and (pin_lockout_until is null or pin_lockout_until <= $2)
-  returning pin_hash, pin_failed_attempts, pin_lockout_until > $2 as now_locked`;
-
-const STATE = 'select pin_hash is not null as has_pin, pin_lockout_until, pin_failed_attempts from users where id = $1';
-const CLEAR = 'update users set pin_failed_attempts = 0, pin_lockout_count = 0, pin_lockout_until = null where id = $1';
-
-// the reset path has its own counter and lockout, keyed on the account password
-const RESERVE_RESET = `update users set
-    pin_reset_failed_attempts = case when pin_reset_failed_attempts + 1 >= ${MAX_FAILURES} then 0 else pin_reset_failed_attempts + 1 end,
-    pin_reset_lockout_until = case when pin_reset_failed_attempts + 1 >= ${MAX_FAILURES}
-      then $2::timestamptz + make_interval(mins => ${BASE_LOCKOUT_MINUTES}) else pin_reset_lockout_until end
-  where id = $1 and (pin_reset_lockout_until is null or pin_reset_lockout_until <= $2)
-  returning password_hash`;
 
 export interface PinStatus {
   has_pin: boolean;
@@ -70,7 +46,7 @@ export class PinService {
   }
 
   async status(userId: string): Promise<PinStatus> {
-    const [row] = await runNamed<{ has_pin: boolean; pin_lockout_until: Date | null; pin_failed_attempts: number }>(this.#em, 'pin_state', STATE, [userId]);
+    const row = await repo.state(this.#em, userId);
     const until = row?.pin_lockout_until && new Date(row.pin_lockout_until) > this.#clock.now() ? new Date(row.pin_lockout_until).toISOString() : null;
     return { has_pin: row?.has_pin ?? false, locked_until: until, failed_attempts: row?.pin_failed_attempts ?? 0 };
   }
@@ -78,7 +54,7 @@ export class PinService {
   /** Throws 400 (no PIN), 423 (locked) or 403 (wrong PIN); every PIN-checking path goes through here. */
   async check(userId: string, pin: string): Promise<void> {
     const now = this.#clock.now();
-    const [slot] = await runNamed<{ pin_hash: string; now_locked: boolean }>(this.#em, 'pin_reserve', RESERVE, [userId, now]);
+    const slot = await repo.reserveAttempt(this.#em, userId, now);
     if (!slot) {
       const s = await this.status(userId);
       if (!s.has_pin) throw noPin();
@@ -87,7 +63,7 @@ export class PinService {
     this.stats.verifications++;
     const ok = await this.#cpu.verify(pin, slot.pin_hash);
     if (ok) {
-      await runNamed(this.#em, 'pin_clear', CLEAR, [userId]);
+      await repo.clearFailures(this.#em, userId);
       return;
     }
     this.stats.failures++;
@@ -162,11 +138,8 @@ export class PinService {
   async reset(principal: Principal, password: string, newPin: string): Promise<{ detail: string }> {
     const userId = principal.userId;
     const now = this.#clock.now();
-    const [slot] = await runNamed<{ password_hash: string }>(this.#em, 'pin_reset_reserve', RESERVE_RESET, [userId, now]);
-    if (!slot) {
-      const [row] = await runNamed<{ until: Date }>(this.#em, 'pin_reset_state', 'select pin_reset_lockout_until as until from users where id = $1', [userId]);
-      throw locked(new Date(row.until), 'PIN resets');
-    }
+    const slot = await repo.reserveResetAttempt(this.#em, userId, now);
+    if (!slot) throw locked(new Date((await repo.resetLockedUntil(this.#em, userId))!), 'PIN resets');
     if (!(await this.#cpu.verify(password, slot.password_hash))) throw forbidden('the account password is not correct', 'password_incorrect');
     await this.#store(userId, newPin);
     await this.#sessions.closeAllPinWindows(userId);
@@ -174,8 +147,6 @@ export class PinService {
   }
 
   async #store(userId: string, pin: string): Promise<void> {
-    const hash = await this.#cpu.hash(pin, PIN_COST);
-    await runNamed(this.#em, 'pin_store', `update users set pin_hash = $2, pin_failed_attempts = 0, pin_lockout_count = 0,
-      pin_lockout_until = null, pin_reset_failed_attempts = 0, pin_reset_lockout_until = null where id = $1`, [userId, hash]);
+    await repo.store(this.#em, userId, await this.#cpu.hash(pin, PIN_COST));
   }
 }

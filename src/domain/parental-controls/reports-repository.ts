@@ -1,14 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { runNamed } from '../../db/statement.ts';
-
-// History: half-open timestamp range on started_at (H-05) so the (profile_id, started_at DESC)
-// index serves it; only the title's id and name are read (H-04). Pages are whole viewing days: the
-// service narrows [from, to) to the days still to show (limit null: a whole day, however long).
-const HISTORY = `select s.id, s.started_at, s.ended_at, s.end_reason, s.total_seconds, s.is_educational, s.device_type, s.device_id,
-    t.id as title_id, t.title
-  from viewing_sessions s left join titles t on t.id = s.title_id
-  where s.profile_id = $1 and s.started_at >= $2 and s.started_at < $3
-  order by s.started_at desc, s.id desc limit $4`;
+import { ViewingSession } from '../viewing-time/session.entity.ts';
 
 // Weekly report: ONE statement for every kids profile of the account, returned as JSON text so
 // that decoding and aggregation both happen in a worker thread, not on the event loop.
@@ -29,9 +21,21 @@ const WEEK = `select json_build_object(
 
 export interface SessionRow { id: string; started_at: Date; ended_at: Date | null; end_reason: string | null; total_seconds: number; is_educational: boolean; device_type: string; device_id: string; title_id: string | null; title: string | null }
 
-/** Sessions of a profile started in [from, to), newest first, at most `limit`. */
-export function historyRows(em: EntityManager, profileId: string, from: Date, to: Date, limit: number | null): Promise<SessionRow[]> {
-  return runNamed<SessionRow>(em, 'history_page', HISTORY, [profileId, from, to, limit]);
+/**
+ * Sessions of a profile started in [from, to), newest first, at most `limit` (null: all): one
+ * joined query (the session's own columns, the title's id and name only, SPEC H-04) over a
+ * half-open timestamp range, so the (profile_id, started_at DESC) index serves it (H-05). Pages
+ * are whole viewing days, which the service cuts; a row cursor (findByCursor) would cut days.
+ */
+export async function historyRows(em: EntityManager, profileId: string, from: Date, to: Date, limit: number | null): Promise<SessionRow[]> {
+  const sessions = await em.find(ViewingSession, { profile: profileId, startedAt: { $gte: from, $lt: to } }, {
+    populate: ['title'], strategy: 'joined', orderBy: { startedAt: 'desc', id: 'desc' }, ...(limit === null ? {} : { limit }),
+    fields: ['startedAt', 'endedAt', 'endReason', 'totalSeconds', 'isEducational', 'deviceType', 'deviceId', 'title.title'],
+  });
+  return sessions.map((s) => ({
+    id: s.id, started_at: s.startedAt, ended_at: s.endedAt ?? null, end_reason: s.endReason ?? null, total_seconds: s.totalSeconds,
+    is_educational: s.isEducational, device_type: s.deviceType, device_id: s.deviceId, title_id: s.title?.id ?? null, title: s.title?.title ?? null,
+  }));
 }
 
 /** Everything a weekly report needs, for every kids profile of the account, as JSON text. */

@@ -62,6 +62,9 @@ const HEARTBEATS = `select * from vt_heartbeats(p_user => $1::uuid[], p_profile 
   p_now => $9::timestamptz[], p_day_date => $10::date[], p_day_start => $11::timestamptz[], p_day_end => $12::timestamptz[],
   p_day_limit => $13::integer[], p_day_exempt => $14::boolean[], p_config_version => $15::integer[])`;
 
+/** How a group-commit statement shows among a request's statements (X-DB-Ops, Server-Timing). */
+export const HEARTBEATS_STATEMENT = 'select * from vt_heartbeats(...)';
+
 /** Several beats as one statement (group commit): one array per parameter, answered row `ord` per beat. */
 export function heartbeatsQuery(beats: BeatInput[]): { name: string; text: string; values: unknown[] } {
   const columns = heartbeatQuery(beats[0]).values.map(() => [] as unknown[]);
@@ -70,21 +73,26 @@ export function heartbeatsQuery(beats: BeatInput[]): { name: string; text: strin
 }
 
 /**
- * The beats of one group-commit batch in one statement (one alone: vt_heartbeat). Sent sorted by
- * profile, each profile's beats in arrival order, so that concurrent batches of several processes
- * lock rows in the same order; answered in the caller's order.
+ * The statement for one group-commit batch (one beat alone: vt_heartbeat), and how its rows answer
+ * the beats. Beats go sorted by profile, each profile's in arrival order, so that concurrent
+ * batches of several processes lock rows in the same order; answers come in the caller's order.
  */
-export async function heartbeats(em: EntityManager, beats: BeatInput[]): Promise<BeatRow[]> {
-  if (beats.length === 1) {
-    const q = heartbeatQuery(beats[0]);
-    return runNamed<BeatRow>(em, q.name, q.text, q.values);
-  }
+export function batchStatement(beats: BeatInput[]): { query: { name: string; text: string; values: unknown[] }; answer(rows: BeatRow[]): BeatRow[] } {
+  if (beats.length === 1) return { query: heartbeatQuery(beats[0]), answer: (rows) => rows };
   const order = beats.map((_, i) => i).sort((a, b) => (beats[a].profileId < beats[b].profileId ? -1 : beats[a].profileId > beats[b].profileId ? 1 : a - b));
-  const q = heartbeatsQuery(order.map((i) => beats[i]));
-  const rows = await runNamed<BeatRow & { ord: number }>(em, q.name, q.text, q.values);
-  const out: BeatRow[] = new Array(beats.length);
-  for (const r of rows) out[order[r.ord - 1]] = r;
-  return out;
+  return {
+    query: heartbeatsQuery(order.map((i) => beats[i])),
+    answer: (rows) => {
+      const out: BeatRow[] = new Array(beats.length);
+      for (const r of rows as (BeatRow & { ord: number })[]) out[order[r.ord - 1]] = r;
+      return out;
+    },
+  };
+}
+
+export async function heartbeats(em: EntityManager, beats: BeatInput[]): Promise<BeatRow[]> {
+  const s = batchStatement(beats);
+  return s.answer(await runNamed<BeatRow>(em, s.query.name, s.query.text, s.query.values));
 }
 
 export interface BalanceRow {

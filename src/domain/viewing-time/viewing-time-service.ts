@@ -73,7 +73,7 @@ export class ViewingTimeService {
     this.#clock = d.clock;
     this.#dayEnds = new LRUCache({ max: d.maxProfiles });
     this.beats = new GroupCommit({
-      maxBatch: d.maxBatch, lanes: 1, text: 'select * from vt_heartbeats(...)', isFatal: isDatabaseUnavailable,
+      maxBatch: d.maxBatch, lanes: 1, text: repo.HEARTBEATS_STATEMENT, isFatal: isDatabaseUnavailable,
       pace: d.paceMs > 0 ? { intervalMs: d.paceMs, minItems: 2 } : undefined,
       run: (items) => repo.heartbeats(this.#em, items),
       onRetry: (size, err) => d.log.warn({ err, size }, 'a heartbeat batch failed; its beats are retried one by one'),

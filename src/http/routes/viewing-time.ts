@@ -14,7 +14,7 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
   const tag = 'player';
   return [
     route({
-      method: 'post', path: '/viewing-time/heartbeat', tag, access: 'player', errors: [404],
+      method: 'post', path: '/viewing-time/heartbeat', tag, access: 'player', errors: [404], unitOfWork: false,
       summary: 'Credit playback time (every 30 s while playing); answers whether playback may continue. Without session_id a session starts and the profile\'s previous one ends; a stale or ended session of the same device resumes as a new one (store the session_id that comes back).',
       body: z.strictObject({
         profile_id: uuid,
@@ -32,7 +32,7 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
       handler: ({ principal, body }) => vt.heartbeat(principal, body),
     }),
     route({
-      method: 'get', path: '/viewing-time/balance/{profile_id}', summary: "Today's viewing-time balance of a profile", tag, access: 'player',
+      method: 'get', path: '/viewing-time/balance/{profile_id}', summary: "Today's viewing-time balance of a profile", tag, access: 'player', unitOfWork: false,
       params: profileParams, errors: [404],
       response: z.object({
         profile_id: z.uuid(), date: z.iso.date().nullable(), is_child_profile: z.boolean(), has_limits: z.boolean(), limit_minutes: z.int().nullable(),
@@ -43,7 +43,7 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
       handler: ({ principal, params }) => vt.balance(principal, params.profile_id),
     }),
     route({
-      method: 'get', path: '/viewing-time/playback-eligible/{profile_id}', summary: 'May playback start now? (reason is a machine code)', tag, access: 'player',
+      method: 'get', path: '/viewing-time/playback-eligible/{profile_id}', summary: 'May playback start now? (reason is a machine code)', tag, access: 'player', unitOfWork: false,
       params: profileParams, errors: [404],
       response: z.object({ eligible: z.boolean(), remaining_minutes: minutesOrNull, reason, next_reset_at: instantOrNull, next_change_at: instantOrNull }),
       handler: ({ principal, params }) => vt.eligibility(principal, params.profile_id),
