@@ -1,0 +1,164 @@
+// Property: group-committed heartbeats give exactly what one-by-one heartbeats give. Random streams
+// (retries, pauses, stale resumes, device switches, a beat on a superseded session, a viewing-day
+// boundary, limit exhaustion, educational titles) run twice on twin households: once in batches as
+// the group commit forms them (one statement each), once beat by beat. Answers, balances and
+// sessions must match.
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import pg from 'pg';
+import { createOrm, type MikroORM } from '../../src/db/orm.ts';
+import { configFromRow, dayFactsAt } from '../../src/domain/viewing-time/config-service.ts';
+import { heartbeats, type BeatInput, type BeatRow } from '../../src/domain/viewing-time/viewing-time-repository.ts';
+import { databaseUrl } from '../harness.ts';
+
+const KIDS = 4;
+const START = Date.parse('2026-11-25T10:00:00Z'); // Wednesday, Berlin 11:00, reset 06:00
+const CONFIG = configFromRow('x', {
+  timezone: 'Europe/Berlin', reset_hour: 6, weekday_limit_minutes: 15, weekend_limit_minutes: 30, previous_timezone: null,
+  previous_reset_hour: null, settings_effective_at: null, educational_exempt: true, version: 1, updated_at: new Date(START).toISOString(),
+});
+
+type Kind = 'beat' | 'retry' | 'start' | 'switch' | 'old' | 'pause' | 'nextDay';
+interface Cmd { kid: number; kind: Kind; gap: number; educational: boolean; cut: boolean }
+
+const cmd: fc.Arbitrary<Cmd> = fc.record({
+  kid: fc.integer({ min: 0, max: KIDS - 1 }),
+  kind: fc.constantFrom<Kind>('beat', 'beat', 'beat', 'beat', 'retry', 'start', 'switch', 'old', 'pause', 'nextDay'),
+  gap: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 60 }) }, { weight: 1, arbitrary: fc.integer({ min: 61, max: 420 }) }),
+  educational: fc.boolean(),
+  cut: fc.boolean(),
+});
+
+let orm: MikroORM;
+let db: pg.Client;
+const titles = { regular: randomUUID(), educational: randomUUID() };
+
+beforeAll(async () => {
+  orm = await createOrm({ url: databaseUrl(), poolMin: 0, poolMax: 2 });
+  db = new pg.Client({ connectionString: databaseUrl() });
+  await db.connect();
+  await db.query(`insert into titles (id, title, is_educational, duration_minutes, age_rating, created_at)
+    values ($1, 'Regular', false, 20, 'G', now()), ($2, 'Educational', true, 20, 'G', now())`, [titles.regular, titles.educational]);
+});
+afterAll(async () => {
+  await db.end();
+  await orm.close();
+});
+
+async function household(): Promise<{ userId: string; kids: string[] }> {
+  const userId = randomUUID();
+  await db.query(`insert into users (id, email, password_hash, created_at) values ($1, $2, 'x', now())`, [userId, `eq-${userId}@test.example`]);
+  const kids: string[] = [];
+  for (let i = 0; i < KIDS; i++) {
+    const id = randomUUID();
+    await db.query(`insert into profiles (id, user_id, name, is_kids, parental_rating, created_at) values ($1, $2, 'Kid', true, 'PG', now())`, [id, userId]);
+    await db.query(`insert into viewing_time_configs (id, profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone, version, updated_at)
+      values ($1, $2, 15, 30, 6, true, 'Europe/Berlin', 1, now())`, [randomUUID(), id]);
+    // 12 of today's 15 minutes already watched, so streams run into the limit
+    const today = dayFactsAt(new Date(START), CONFIG);
+    await db.query(`insert into viewing_time_balances (id, profile_id, reset_date, day_start, day_end, limit_minutes, used_seconds, updated_at)
+      values ($1, $2, $3, $4, $5, 15, 720, now())`, [randomUUID(), id, today.date, today.start, today.end]);
+    kids.push(id);
+  }
+  return { userId, kids };
+}
+
+/** One world's player apps: what each kid's device sends next, from the answers so far. */
+class Players {
+  readonly s = Array.from({ length: KIDS }, () => ({ session: null as string | null, old: null as string | null, seq: 0, device: 0, paused: false, title: titles.regular, last: null as BeatInput | null }));
+  readonly h: { userId: string; kids: string[] };
+  constructor(h: { userId: string; kids: string[] }) {
+    this.h = h;
+  }
+
+  input(c: Cmd, now: number): BeatInput {
+    const k = this.s[c.kid];
+    const base = { userId: this.h.userId, profileId: this.h.kids[c.kid], deviceType: 'tv', now: new Date(now), day: dayFactsAt(new Date(now), CONFIG) };
+    if (c.kind === 'retry' && k.last) return { ...k.last, now: new Date(now), day: base.day };
+    if (c.kind === 'old' && k.old) return { ...base, sessionId: k.old, titleId: k.title, deviceId: `d${1 - k.device}`, paused: false, seq: ++k.seq };
+    if (c.kind === 'switch') { k.device = 1 - k.device; k.old = k.session; k.session = null; }
+    if (c.kind === 'start' || c.kind === 'switch' || !k.session) { k.session = null; k.title = c.educational ? titles.educational : titles.regular; }
+    if (c.kind === 'pause') k.paused = !k.paused;
+    k.last = { ...base, sessionId: k.session, titleId: k.title, deviceId: `d${k.device}`, paused: k.paused, seq: ++k.seq };
+    return k.last;
+  }
+
+  answered(kid: number, r: BeatRow): void {
+    const k = this.s[kid];
+    if (r.outcome === 'superseded') { if (r.session_id === k.session) k.session = null; return; }
+    k.session = r.session_id; // the app keeps whatever id comes back (a resumed session has a new one)
+  }
+}
+
+/** The clock of a stream: gaps between commands; nextDay jumps just past the next reset. */
+function times(cmds: Cmd[]): number[] {
+  let t = START;
+  return cmds.map((c) => (t = c.kind === 'nextDay' ? dayFactsAt(new Date(t), CONFIG).end.getTime() + 5_000 : t + c.gap * 1000));
+}
+
+let sharedStatements = 0; // batches of more than one beat, over all runs
+const seen = new Set<string>(); // what the streams covered, over all runs
+
+/** Runs the stream, beats grouped as the group commit could group them (never two that depend on each other). */
+async function run(h: { userId: string; kids: string[] }, cmds: Cmd[], batched: boolean): Promise<string[]> {
+  const players = new Players(h);
+  const at = times(cmds);
+  const answers: string[] = [];
+  const labels = new Map<string, string>();
+  const label = (id: string | null) => (id === null ? '-' : labels.get(id) ?? (labels.set(id, `S${labels.size + 1}`), labels.get(id)!));
+  let batch: { kid: number; beat: BeatInput }[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    if (batch.length > 1) sharedStatements++;
+    const rows = await heartbeats(orm.em, batch.map((b) => b.beat));
+    rows.forEach((r, i) => {
+      players.answered(batch[i].kid, r);
+      seen.add(r.outcome);
+      if (r.remaining_seconds === 0) seen.add('exhausted');
+      if ((r.educational_seconds ?? 0) > 0) seen.add('educational');
+      if (batch[i].beat.paused) seen.add('paused');
+      if (r.day_end && new Date(r.day_end).getTime() > dayFactsAt(new Date(START), CONFIG).end.getTime()) seen.add('next day');
+      answers.push([batch[i].kid, r.outcome, label(r.session_id), r.used_seconds, r.educational_seconds, r.remaining_seconds].join(' '));
+    });
+    batch = [];
+  };
+  for (let i = 0; i < cmds.length; i++) {
+    const c = cmds[i];
+    // a player sends its next beat only after the previous answer; a retry repeats a beat it already sent
+    if (!batched || (batch.some((b) => b.kid === c.kid) && c.kind !== 'retry')) await flush();
+    batch.push({ kid: c.kid, beat: players.input(c, at[i]) });
+    if (c.cut) await flush();
+  }
+  await flush();
+  return answers;
+}
+
+async function state(h: { kids: string[] }): Promise<unknown> {
+  const balances = await db.query(`select profile_id, reset_date::text, used_seconds, educational_seconds, bonus_seconds, limit_minutes
+    from viewing_time_balances where profile_id = any($1) order by reset_date`, [h.kids]);
+  const sessions = await db.query(`select profile_id, started_at, ended_at, end_reason, total_seconds, last_seq, device_id, is_educational
+    from viewing_sessions where profile_id = any($1) order by started_at, last_seq`, [h.kids]);
+  const kid = (id: string) => h.kids.indexOf(id);
+  const byKid = (a: { profile_id: number }, b: { profile_id: number }) => a.profile_id - b.profile_id; // stable: keeps the time order per kid
+  return {
+    balances: balances.rows.map((r) => ({ ...r, profile_id: kid(r.profile_id) })).sort(byKid),
+    sessions: sessions.rows.map((r) => ({ ...r, profile_id: kid(r.profile_id), last_seq: Number(r.last_seq) })).sort(byKid),
+  };
+}
+
+describe('group commit changes nothing', () => {
+  it('random streams give the same answers, balances and sessions batched and one by one', async () => {
+    const seed = Number(process.env.VTIME_PROPERTY_SEED ?? Date.now() % 2 ** 31);
+    console.log(`batch-equivalence seed: ${seed} (VTIME_PROPERTY_SEED=${seed} repeats this run)`);
+    await fc.assert(fc.asyncProperty(fc.array(cmd, { minLength: 20, maxLength: 80 }), async (cmds) => {
+      const a = await household();
+      const b = await household();
+      const batched = await run(a, cmds, true);
+      const single = await run(b, cmds, false);
+      expect(batched).toEqual(single);
+      expect(await state(a)).toEqual(await state(b));
+    }), { seed, numRuns: 25 });
+    expect(sharedStatements).toBeGreaterThan(25); // the batched runs really did share statements
+    expect([...seen].sort()).toEqual(expect.arrayContaining(['educational', 'exhausted', 'next day', 'ok', 'paused', 'resumed', 'retry', 'started', 'superseded']));
+  }, 120_000);
+});
