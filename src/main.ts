@@ -27,6 +27,8 @@ import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
 import { titleRoutes } from './http/routes/titles.ts';
 import { viewingTimeRoutes } from './http/routes/viewing-time.ts';
+import { docsRoutes } from './http/routes/docs.ts';
+import { landingRoutes } from './http/routes/landing.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
 import { parentalRoutes } from './http/routes/parental-controls.ts';
 import { GrantsService } from './domain/parental-controls/grants-service.ts';
@@ -118,6 +120,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     rootRoutes: [
       ...healthRoutes(async () => (draining ? 'draining' : (await dbReady(orm)) ? 'ready' : 'database_unavailable')),
       ...metricsRoutes(metrics),
+      ...landingRoutes(VERSION), ...docsRoutes('/api/v1/openapi.json'),
     ],
   });
   const handler = app.callback();

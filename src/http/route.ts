@@ -33,6 +33,8 @@ export interface Route<P extends Schema | undefined = Schema | undefined, Q exte
   status?: number;
   response?: Schema;
   errors?: number[];
+  /** Left out of the OpenAPI document (static files of /docs). */
+  hidden?: boolean;
   handler: (input: RouteInput<Out<P>, Out<Q>, Out<B>>) => Promise<unknown>;
 }
 
