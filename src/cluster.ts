@@ -64,7 +64,7 @@ class Supervisor {
   }
 }
 
-/** The data directory, or exit 1 with one line naming the instance that has it. */
+/** The data directory of the embedded database, or exit 1 with one line naming the instance that has it. */
 function claimOrExit(config: Config): { release(): void } {
   try {
     return claimDataDir(config.DATA_DIR, `http://localhost:${config.PORT}`);
@@ -77,7 +77,9 @@ function claimOrExit(config: Config): { release(): void } {
 
 export async function runPrimary(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL).child({ role: 'primary' });
-  const claim = claimOrExit(config);
+  // the embedded database's data directory is what two instances must not share; with
+  // DATABASE_URL, several instances (one per host, or tests) may run side by side
+  const claim = config.DATABASE_URL ? null : claimOrExit(config);
   const db = await resolveDatabase(config, (m) => logger.info(m)).catch((e: unknown) => {
     if (e instanceof AlreadyRunning) { console.error(e.message); process.exit(1); }
     throw e;
@@ -97,7 +99,7 @@ export async function runPrimary(config: Config): Promise<void> {
     await supervisor.stop(config.SHUTDOWN_TIMEOUT_MS + 2_000);
     await retention.stop();
     await db.stop(); // last: every process that used it has finished
-    claim.release();
+    claim?.release();
     logger.info('stopped');
     process.exit(0);
   };
