@@ -3,7 +3,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config.ts';
 import { resolveDatabase } from './db/database.ts';
-import { AlreadyRunning, claimDataDir } from './db/instance.ts';
+import { AlreadyRunning } from './db/instance.ts';
 import { prepareDatabase, startRetention } from './db/prepare.ts';
 import type { DemoLogins } from './db/seed.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -64,23 +64,10 @@ class Supervisor {
   }
 }
 
-/** The data directory of the embedded database, or exit 1 with one line naming the instance that has it. */
-function claimOrExit(config: Config): { release(): void } {
-  try {
-    return claimDataDir(config.DATA_DIR, `http://localhost:${config.PORT}`);
-  } catch (e) {
-    if (!(e instanceof AlreadyRunning)) throw e;
-    console.error(e.message);
-    process.exit(1);
-  }
-}
-
 export async function runPrimary(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL).child({ role: 'primary' });
-  // the embedded database's data directory is what two instances must not share; with
-  // DATABASE_URL, several instances (one per host, or tests) may run side by side
-  const claim = config.DATABASE_URL ? null : claimOrExit(config);
-  const db = await resolveDatabase(config, (m) => logger.info(m)).catch((e: unknown) => {
+  // an embedded database's data directory is claimed (vtime.pid): a second start names this one
+  const db = await resolveDatabase(config, (m) => logger.info(m), `http://localhost:${config.PORT}`).catch((e: unknown) => {
     if (e instanceof AlreadyRunning) { console.error(e.message); process.exit(1); }
     throw e;
   });
@@ -99,7 +86,6 @@ export async function runPrimary(config: Config): Promise<void> {
     await supervisor.stop(config.SHUTDOWN_TIMEOUT_MS + 2_000);
     await retention.stop();
     await db.stop(); // last: every process that used it has finished
-    claim?.release();
     logger.info('stopped');
     process.exit(0);
   };
