@@ -89,6 +89,7 @@ export async function runPrimary(config: Config): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  // SIGHUP: the terminal was closed; drain and stop the database as on Ctrl-C rather than die
+  // with it running
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
 }

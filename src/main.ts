@@ -185,8 +185,7 @@ async function runWorker(config: Config): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal)); // SIGHUP: the terminal closed
   process.on('message', (m) => { if (m === 'shutdown') void stop('shutdown from primary'); });
 }
 
