@@ -3,7 +3,7 @@
 // (the same seeding, scheduler and histograms as npm run load). `npm run load -- --compare` runs
 // this right after a service run; this entry point runs it alone.
 import { loadConfig } from '../src/config.ts';
-import { createOrm } from '../src/db/orm.ts';
+import { createOrm, migrate } from '../src/db/orm.ts';
 import { HELP as RUN_HELP, parse } from './lib/args.ts';
 import { Metrics } from './lib/metrics.ts';
 import { runBaseline } from './lib/pg-baseline.ts';
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const db = await database(log);
   try {
     const orm = await createOrm({ url: db.url, poolMin: 0, poolMax: 1 });
-    await orm.migrator.up().finally(() => orm.close());
+    await migrate(orm).finally(() => orm.close());
     const fx = await seed(db.url, f, {}, args.saturate ? viewersFor(sat.max, f.viewers.cadenceSeconds, speed) : plan.viewers, log);
     const run = (m: Metrics, r: number, durationMs: number, viewers: number) => runBaseline({
       databaseUrl: db.url, fx, metrics: m, rate: r, durationMs, concurrency: connections, viewers,

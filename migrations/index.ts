@@ -6,6 +6,7 @@ import { Migration20261123200100_metrics_snapshots } from './Migration2026112320
 import { Migration20261123203206_retention_indexes } from './Migration20261123203206_retention_indexes.ts';
 import { Migration20261123205000_cheaper_credit } from './Migration20261123205000_cheaper_credit.ts';
 import { Migration20261202090000_old_apps } from './Migration20261202090000_old_apps.ts';
+import { Migration20261202120000_lean_heartbeat } from './Migration20261202120000_lean_heartbeat.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -14,4 +15,5 @@ export const migrationsList = [
   { name: 'Migration20261123203206_retention_indexes', class: Migration20261123203206_retention_indexes },
   { name: 'Migration20261123205000_cheaper_credit', class: Migration20261123205000_cheaper_credit },
   { name: 'Migration20261202090000_old_apps', class: Migration20261202090000_old_apps },
+  { name: 'Migration20261202120000_lean_heartbeat', class: Migration20261202120000_lean_heartbeat },
 ];

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
-import { createOrm } from '../src/db/orm.ts';
+import { createOrm, migrate } from '../src/db/orm.ts';
 
 const HELP = `node scripts/pm2-reload-check.ts [options]
 
@@ -123,7 +123,7 @@ async function main(): Promise<number> {
   };
   try {
     const orm = await createOrm({ url: db.url, poolMin: 0, poolMax: 1 });
-    await orm.migrator.up();
+    await migrate(orm);
     await orm.close();
     const started = await pm2(['start', 'ecosystem.config.cjs'], env);
     if (started.code !== 0) throw new Error(`pm2 start failed (${started.code}):\n${started.out}`);

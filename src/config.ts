@@ -26,6 +26,10 @@ export const configSchema = z.object({
   WORKER_MAX_QUEUE: int(1000, 1, 100000),
   CLUSTER_WORKERS: int(os.availableParallelism(), 1, 64),
   BCRYPT_COST: int(12, 4, 15),
+  // group commit: heartbeats of one process per statement at most (SPEC §7)
+  HEARTBEAT_MAX_BATCH: int(64, 1, 1000),
+  // under load (2+ beats expected within it) a process sends heartbeat statements at most this often; 0: never waits
+  HEARTBEAT_PACE_MS: int(8, 0, 100),
   CONFIG_CACHE_TTL_SECONDS: int(60, 1, 3600),
   CONFIG_CACHE_MAX_ENTRIES: int(10000, 1, 1000000),
   // users, profiles and titles barely change and every change is published on the bus, so their

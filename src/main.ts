@@ -92,17 +92,20 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const catalog = new CatalogService(orm.em);
   const clock = opts.clock ?? (config.TEST_CLOCK_FILE ? fileClock(config.TEST_CLOCK_FILE) : systemClock);
   const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
-  const viewingTime = new ViewingTimeService({ em: orm.em, identity, configs, clock, maxProfiles: config.CONFIG_CACHE_MAX_ENTRIES });
   const pins = new PinService({ em: orm.em, cpu: pool, tokens, sessions: new LoginSessions(orm.em), clock });
-  const settings = new SettingsService({ identity, configs, pins });
-  const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock });
-  const reports = new ReportsService({ em: orm.em, identity, configs, cpu: pool, clock });
   const pgPool = (await orm.em.getConnection().getNativeClient()) as Pool;
-  let draining = false;
   const local = new ProcessMetrics({
     configCache: () => configs.stats(), pin: () => pins.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
   });
+  const viewingTime = new ViewingTimeService({
+    em: orm.em, identity, configs, clock, maxProfiles: config.CONFIG_CACHE_MAX_ENTRIES, maxBatch: config.HEARTBEAT_MAX_BATCH, paceMs: config.HEARTBEAT_PACE_MS, log: logger,
+    onStatement: (beats) => local.observeHeartbeatStatement(beats),
+  });
+  const settings = new SettingsService({ identity, configs, pins });
+  const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock });
+  const reports = new ReportsService({ em: orm.em, identity, configs, cpu: pool, clock });
+  let draining = false;
   const serviceStartedAt = process.env.VTIME_SERVICE_STARTED_AT ? new Date(process.env.VTIME_SERVICE_STARTED_AT) : local.startedAt;
   const metrics = new ClusterMetrics({ em: orm.em, local, serviceStartedAt, publishIntervalMs: config.METRICS_PUBLISH_INTERVAL_MS });
   const bridge = new NotifyBridge({ url: opts.databaseUrl, bus, log: logger, origin: local.processKey });

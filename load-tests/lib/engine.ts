@@ -12,6 +12,8 @@ export interface RunResult {
   streams: (StreamStats & { rate: number; achieved: number })[];
   /** sessions started before the measured run */
   started: number;
+  /** EngineOptions.sample, read when the measured run starts and when it ends */
+  samples?: [unknown, unknown];
   cpu: CpuGroups;
   eventLoopP99Ms: number;
 }
@@ -21,6 +23,8 @@ export interface EngineOptions {
   servicePid: number | null;
   /** Viewers the driver stream cycles through (all seeded ones by default). */
   viewers?: number;
+  /** Read when the measured run starts and ends (e.g. the service's own counters). */
+  sample?: () => Promise<unknown>;
   log: (line: string) => void;
 }
 
@@ -60,6 +64,7 @@ export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promi
   }));
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  const sample0 = await o.sample?.();
   const cpu0 = cpuSnapshot();
   const pids = knownRoots(cpu0, o.servicePid);
   let last = cpuSnapshot(pids());
@@ -78,8 +83,9 @@ export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promi
   });
   const cpu = cpuBetween(cpu0, cpuSnapshot(), o.servicePid);
   loop.disable();
+  const samples = o.sample ? [sample0, await o.sample()] as [unknown, unknown] : undefined;
   return {
-    durationMs: plan.durationMs, started: sessionsStarted, cpu, eventLoopP99Ms: loop.percentile(99) / 1e6,
+    durationMs: plan.durationMs, started: sessionsStarted, cpu, eventLoopP99Ms: loop.percentile(99) / 1e6, samples,
     streams: stats.map((s, i) => {
       const span = (streams[i].endMs - streams[i].startMs) / 1000;
       return { ...s, rate: streams[i].rate, achieved: s.issued / span };

@@ -7,6 +7,7 @@ import type { Args } from './args.ts';
 import { serviceProcesses } from './cpu.ts';
 import { runPlan, type RunResult } from './engine.ts';
 import { Metrics } from './metrics.ts';
+import { between, heartbeatFigures, type HeartbeatFigures } from './cluster-figures.ts';
 import { runBaseline } from './pg-baseline.ts';
 import { ratioTable, sideOf } from './ratio.ts';
 import { endpointRows, table, writeResult } from './report.ts';
@@ -44,13 +45,24 @@ function baseline(c: Ctx, rate: number, durationMs: number, viewers: number): Pr
   }).then((run) => ({ m, run, connections }));
 }
 
+/** The service's heartbeat counters, read once its processes have published the latest second. */
+const published = (c: Ctx) => async () => {
+  await new Promise((r) => setTimeout(r, 1500));
+  return heartbeatFigures(c.target.databaseUrl);
+};
+
 export async function runOnce(c: Ctx): Promise<number> {
   const { plan, world } = c;
-  const run = await runPlan(world, plan, { lateMs: c.f.generator.lateMs, servicePid: c.target.pid, log: c.log });
+  const run = await runPlan(world, plan, { lateMs: c.f.generator.lateMs, servicePid: c.target.pid, log: c.log, sample: published(c) });
+  const cluster = run.samples ? between(...(run.samples as [HeartbeatFigures, HeartbeatFigures])) : null;
   const thresholds = evaluate(world.metrics, plan.thresholds, plan.durationMs);
   const compares = compare(world.metrics, plan.scenario.compare, plan.durationMs);
   const speed = c.args.speed ?? c.f.viewers.speed;
   c.log(table(`scenario ${plan.name}: ${plan.durationMs / 1000} s, ${plan.viewers} viewers (a beat every ${(c.f.viewers.cadenceSeconds / speed).toFixed(1)} s each), ${c.target.baseUrl}`, world.metrics, run, thresholds, compares));
+  if (cluster?.beats) {
+    c.log(`service's own count (cluster metric): ${cluster.beats} heartbeats in ${cluster.statements} statements = ${cluster.roundTripsPerHeartbeat.toFixed(3)} round trips per heartbeat ` +
+      `(${cluster.meanBatch.toFixed(1)} heartbeats per statement; statements by heartbeats carried: ${Object.entries(cluster.statementsBySize).map(([k, n]) => `${k}: ${n}`).join(', ')})`);
+  }
   let vsPostgres: unknown = null;
   if (c.args.compare) {
     const d = driverOf(plan);
@@ -59,7 +71,7 @@ export async function runOnce(c: Ctx): Promise<number> {
     vsPostgres = { connections: b.connections, service: sideOf(world.metrics, run), postgres: sideOf(b.m, b.run), endpoints: endpointRows(b.m), cpu: b.run.cpu };
   }
   const failed = thresholds.some((t) => !t.ok) || compares.some((x) => !x.ok);
-  const file = writeResult(plan.name, { scenario: plan.name, args: c.args, viewers: plan.viewers, durationMs: plan.durationMs, endpoints: endpointRows(world.metrics), run, checks: Object.fromEntries(world.metrics.checks), thresholds, compares, vsPostgres, passed: !failed });
+  const file = writeResult(plan.name, { scenario: plan.name, args: c.args, viewers: plan.viewers, durationMs: plan.durationMs, endpoints: endpointRows(world.metrics), run, cluster, checks: Object.fromEntries(world.metrics.checks), thresholds, compares, vsPostgres, passed: !failed });
   c.log(`\nresult: ${path.relative(process.cwd(), file)}\n${failed ? 'FAILED: a threshold was breached' : 'all thresholds passed'}`);
   return failed ? 1 : 0;
 }

@@ -19,6 +19,23 @@ export function countDbOps<T>(fn: () => Promise<T>): { ops: DbOps; result: Promi
   return { ops, result: scope.run(ops, fn) };
 }
 
+/** The counter of the unit of work running now (a request), if any. */
+export function currentDbOps(): DbOps | undefined {
+  return scope.getStore();
+}
+
+/** Runs fn outside any unit of work: its round trips are charged explicitly (group commit), not to whoever happened to start it. */
+export function outsideDbOps<T>(fn: () => Promise<T>): Promise<T> {
+  return scope.exit(fn);
+}
+
+/** Charges one round trip that carried this unit of work (a statement it shared with others counts 1 for each). */
+export function chargeDbOps(ops: DbOps | undefined, text: string, ms: number): void {
+  if (!ops) return;
+  ops.count++;
+  ops.statements.push(text);
+  ops.ms += ms;
+}
 
 export function totalDbRoundTrips(): number {
   return totalRoundTrips;

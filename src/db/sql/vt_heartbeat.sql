@@ -27,11 +27,11 @@ declare
   v_balance uuid;
   v_start boolean := p_session is null;
   v_credit integer := 0;
+  v_granted integer;
   s_profile uuid;
   s_device text;
   s_last timestamptz;
   s_paused timestamptz;
-  s_seq bigint;
   s_ended timestamptz;
   s_reason text;
   prev_id uuid;
@@ -67,31 +67,40 @@ begin
   end if;
 
   if not v_start then
-    select v.profile_id, v.device_id, v.last_heartbeat_at, v.paused_at, v.last_seq, v.ended_at, v.end_reason, v.is_educational
-      into s_profile, s_device, s_last, s_paused, s_seq, s_ended, s_reason, is_educational
-      from viewing_sessions v where v.id = p_session for update;
-    if not found or s_profile <> p_profile then
-      outcome := 'not_found'; return next; return;
-    end if;
+    -- the common case in one row operation: this profile's active, fresh session and a new seq;
+    -- the credit is added now and taken back below if the balance clamps it
+    update viewing_sessions v set last_heartbeat_at = p_now, last_seq = coalesce(p_seq, v.last_seq),
+           paused_at = case when p_paused then coalesce(v.paused_at, p_now) end,
+           last_credit_seconds = vt_interval_credit(v.last_heartbeat_at, v.paused_at, p_now),
+           total_seconds = v.total_seconds + vt_interval_credit(v.last_heartbeat_at, v.paused_at, p_now)
+     where v.id = p_session and v.profile_id = p_profile and v.ended_at is null and not vt_is_stale(v.last_heartbeat_at, p_now)
+       and (p_seq is null or v.last_seq is null or p_seq > v.last_seq)
+    returning v.last_credit_seconds, v.is_educational into v_credit, is_educational;
     session_id := p_session;
-    if s_ended is null and vt_is_stale(s_last, p_now) then
-      perform vt_close_session(p_session, s_last, s_paused, is_educational, is_kids, v_balance, p_now, 'stale');
-      s_ended := s_last;
-      s_reason := 'stale';
-    end if;
-    if s_ended is not null then
-      if s_reason = 'superseded' or s_device <> p_device_id then
+    if found then
+      outcome := 'ok';
+    else
+      select v.profile_id, v.device_id, v.last_heartbeat_at, v.paused_at, v.ended_at, v.end_reason, v.is_educational
+        into s_profile, s_device, s_last, s_paused, s_ended, s_reason, is_educational
+        from viewing_sessions v where v.id = p_session for update;
+      if not found or s_profile <> p_profile then
+        outcome := 'not_found'; session_id := null; return next; return;
+      end if;
+      if s_ended is null and vt_is_stale(s_last, p_now) then
+        perform vt_close_session(p_session, s_last, s_paused, is_educational, is_kids, v_balance, p_now, 'stale');
+        s_ended := s_last;
+        s_reason := 'stale';
+      end if;
+      if s_ended is null then
+        outcome := 'retry'; -- active and fresh, so the update above refused it for its seq
+      elsif s_reason = 'superseded' or s_device <> p_device_id then
         outcome := 'superseded';
         remaining_seconds := vt_remaining(used_seconds, bonus_seconds, limit_minutes, unlimited_override);
         return next; return;
+      else
+        v_start := true;
+        outcome := 'resumed';
       end if;
-      v_start := true;
-      outcome := 'resumed';
-    elsif p_seq is not null and s_seq is not null and p_seq <= s_seq then
-      outcome := 'retry';
-    else
-      v_credit := vt_interval_credit(s_last, s_paused, p_now);
-      outcome := 'ok';
     end if;
   end if;
 
@@ -122,15 +131,13 @@ begin
     return next; return;
   end if;
 
-  if outcome = 'ok' then
-    if is_kids and v_credit > 0 then
-      select c.granted, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override, c.limit_minutes, c.educational_exempt
-        into v_credit, used_seconds, educational_seconds, bonus_seconds, unlimited_override, limit_minutes, educational_exempt
-        from vt_credit(v_balance, v_credit, is_educational, p_now) c;
+  if outcome = 'ok' and is_kids and v_credit > 0 then
+    select c.granted, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override, c.limit_minutes, c.educational_exempt
+      into v_granted, used_seconds, educational_seconds, bonus_seconds, unlimited_override, limit_minutes, educational_exempt
+      from vt_credit(v_balance, v_credit, is_educational, p_now) c;
+    if v_granted < v_credit then -- the budget ran out within this stretch: the session keeps what was granted
+      update viewing_sessions v set total_seconds = v.total_seconds - (v_credit - v_granted), last_credit_seconds = v_granted where v.id = p_session;
     end if;
-    update viewing_sessions v set last_heartbeat_at = p_now, last_seq = coalesce(p_seq, v.last_seq),
-           paused_at = case when p_paused then coalesce(v.paused_at, p_now) end, total_seconds = v.total_seconds + v_credit
-     where v.id = p_session;
   end if;
   if is_kids then
     remaining_seconds := vt_remaining(used_seconds, bonus_seconds, limit_minutes, unlimited_override);

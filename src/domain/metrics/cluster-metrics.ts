@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { EntityManager } from '@mikro-orm/core';
 import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
-import { runNamed } from '../shared/sql.ts';
+import { runNamed } from '../../db/statement.ts';
 import { merge, summary } from './histogram.ts';
 import type { ProcessMetrics } from './process-metrics.ts';
 
@@ -12,7 +12,7 @@ const FRESH = `select process_key, service_started_at, snapshot from metrics_sna
 
 interface Row { process_key: string; service_started_at: Date; snapshot: Snap }
 type Snap = {
-  heartbeat: { count: number; dbOps: number; hist: string };
+  heartbeat: { count: number; dbOps: number; hist: string; statements: number; bySize: number[] };
   report: { count: number; queries: number; hist: string };
   requests: { total: number; errors4xx: number; errors5xx: number };
   pin: { verifications: number; failures: number; lockouts: number };
@@ -26,6 +26,23 @@ type Snap = {
 
 const sum = (rows: Snap[], f: (s: Snap) => number) => rows.reduce((a, s) => a + f(s), 0);
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
+
+/** The heartbeats-per-statement distribution of the cluster: counts per size summed over processes. */
+function batchSizes(perProcess: number[][]) {
+  const counts: number[] = [];
+  for (const p of perProcess) p.forEach((n, size) => { counts[size] = (counts[size] ?? 0) + n; });
+  const total = counts.reduce((a, n) => a + (n ?? 0), 0);
+  const at = (q: number) => { let seen = 0; for (let s = 0; s < counts.length; s++) { seen += counts[s] ?? 0; if (seen >= q * total) return s; } return 0; };
+  const ranges: Record<string, number> = {};
+  counts.forEach((n, size) => {
+    if (!n) return;
+    const lo = 2 ** Math.floor(Math.log2(size));
+    const key = lo === 1 ? '1' : `${lo}-${2 * lo - 1}`;
+    ranges[key] = (ranges[key] ?? 0) + n;
+  });
+  const beats = counts.reduce((a, n, size) => a + (n ?? 0) * size, 0);
+  return { mean: total ? round(beats / total, 2) : 0, p50: at(0.5), p95: at(0.95), max: counts.length ? counts.length - 1 : 0, distribution: ranges };
+}
 
 /**
  * Cluster-wide metrics: every process publishes its snapshot to PostgreSQL; the process that
@@ -70,6 +87,7 @@ export class ClusterMetrics {
     const rows = await this.#rows();
     const snaps = rows.map((r) => r.snapshot);
     const hb = summary(merge(snaps.map((s) => s.heartbeat.hist)));
+    const statements = sum(snaps, (s) => s.heartbeat.statements);
     const report = summary(merge(snaps.map((s) => s.report.hist)));
     const hits = sum(snaps, (s) => s.cache.hits);
     const misses = sum(snaps, (s) => s.cache.misses);
@@ -82,6 +100,10 @@ export class ClusterMetrics {
         total_processed: sum(snaps, (s) => s.heartbeat.count),
         avg_db_ops_per_heartbeat: hb.count ? round(sum(snaps, (s) => s.heartbeat.dbOps) / hb.count) : 0,
         avg_duration_ms: hb.avg_ms, max_duration_ms: hb.max_ms, p50_duration_ms: hb.p50_ms, p95_duration_ms: hb.p95_ms, p99_duration_ms: hb.p99_ms,
+        // what group commit lowers: a statement shared by several heartbeats counts once
+        statements: statements,
+        db_round_trips_per_heartbeat: hb.count ? round(statements / hb.count) : 0,
+        heartbeats_per_statement: batchSizes(snaps.map((s) => s.heartbeat.bySize ?? [])),
       },
       config_cache: {
         hit_rate: hits + misses ? round(hits / (hits + misses), 4) : 0, total_hits: hits, total_misses: misses,

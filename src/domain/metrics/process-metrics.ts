@@ -31,6 +31,9 @@ export class ProcessMetrics {
   readonly registry = new Registry();
   readonly #src: MetricSources;
   readonly #heartbeat = { count: 0, dbOps: 0, hist: newHistogram() };
+  // heartbeat statements (group commit) and how many beats each carried
+  readonly #statements = { count: 0, bySize: [] as number[] }; // bySize[n]: statements that carried n beats
+  readonly #promBatch: PromHistogram;
   readonly #report = { count: 0, queries: 0, hist: newHistogram() };
   readonly #requests = { total: 0, errors4xx: 0, errors5xx: 0 };
   readonly #eventLoop: Histogram = newHistogram();
@@ -41,6 +44,7 @@ export class ProcessMetrics {
   constructor(src: MetricSources) {
     this.#src = src;
     this.#promHeartbeat = new PromHistogram({ name: 'vtime_heartbeat_duration_seconds', help: 'Heartbeat latency', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [this.registry] });
+    this.#promBatch = new PromHistogram({ name: 'vtime_heartbeat_batch_size', help: 'Heartbeats per heartbeat statement (group commit)', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [this.registry] });
     this.#promRequests = new Counter({ name: 'vtime_http_requests_total', help: 'HTTP requests by status class', labelNames: ['status_class'], registers: [this.registry] });
     this.#registerCollected();
     this.#sampleEventLoop();
@@ -63,10 +67,17 @@ export class ProcessMetrics {
     }
   }
 
+  /** A heartbeat statement was sent carrying `beats` heartbeats. */
+  observeHeartbeatStatement(beats: number): void {
+    this.#statements.count++;
+    this.#statements.bySize[beats] = (this.#statements.bySize[beats] ?? 0) + 1;
+    this.#promBatch.observe(beats);
+  }
+
   /** Plain data for the snapshots table; histograms travel HDR-encoded. */
   async snapshot(): Promise<Record<string, unknown>> {
     return {
-      heartbeat: { count: this.#heartbeat.count, dbOps: this.#heartbeat.dbOps, hist: encode(this.#heartbeat.hist) },
+      heartbeat: { count: this.#heartbeat.count, dbOps: this.#heartbeat.dbOps, hist: encode(this.#heartbeat.hist), statements: this.#statements.count, bySize: Array.from(this.#statements.bySize, (n) => n ?? 0) },
       report: { count: this.#report.count, queries: this.#report.queries, hist: encode(this.#report.hist) },
       requests: { ...this.#requests },
       pin: this.#src.pin(),
@@ -102,7 +113,7 @@ export class ProcessMetrics {
     const counter = (name: string, help: string, read: () => number) =>
       new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(read()); } });
     counter('vtime_db_round_trips_total', 'Database round trips made (counted at the driver)', () => src.dbRoundTrips());
-    counter('vtime_heartbeat_db_round_trips_total', 'Database round trips that carried heartbeats (per heartbeat: divide by vtime_heartbeat_duration_seconds_count)', () => this.#heartbeat.dbOps);
+    counter('vtime_heartbeat_db_round_trips_total', 'Heartbeat statements sent: a group-commit statement counts once (per heartbeat: divide by vtime_heartbeat_duration_seconds_count)', () => this.#statements.count);
     counter('vtime_config_cache_hits_total', 'Config values served from the cache', () => src.configCache().hits);
     counter('vtime_config_cache_misses_total', 'Config values read from the database', () => src.configCache().misses);
     counter('vtime_config_cache_invalidations_total', 'Config cache invalidations', () => src.configCache().invalidations);

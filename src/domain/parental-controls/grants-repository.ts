@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { runNamed } from '../shared/sql.ts';
+import { runNamed } from '../../db/statement.ts';
 import { dayParams, type DayFacts } from '../viewing-time/viewing-time-repository.ts';
 
 export interface GrantRow {

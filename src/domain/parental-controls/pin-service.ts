@@ -4,7 +4,7 @@ import { invalidPinToken, PIN_TOKEN_TTL_SECONDS, type Principal, type TokenServi
 import type { Clock } from '../shared/clock.ts';
 import type { CpuWork } from '../shared/cpu-work.ts';
 import { AppError, forbidden } from '../shared/errors.ts';
-import { runNamed } from '../shared/sql.ts';
+import { runNamed } from '../../db/statement.ts';
 
 export const PIN_COST = 12;
 const MAX_FAILURES = 5;

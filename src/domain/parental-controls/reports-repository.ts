@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { runNamed } from '../shared/sql.ts';
+import { runNamed } from '../../db/statement.ts';
 
 // History: half-open timestamp range on started_at (H-05) so the (profile_id, started_at DESC)
 // index serves it; only the title's id and name are read (H-04). Pages are whole viewing days: the

@@ -39,6 +39,8 @@ export const ViewingSession = defineEntity({
     endedAt: p.datetime().nullable(),
     endReason: p.string().length(10).nullable(),
     totalSeconds: p.integer().default(0),
+    // what the last beat credited (RETURNING cannot see the old values it was computed from)
+    lastCreditSeconds: p.integer().default(0),
   },
 });
 export type IViewingSession = InferEntity<typeof ViewingSession>;

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { runNamed } from '../shared/sql.ts';
+import { runNamed } from '../../db/statement.ts';
 
 // The player's statements; each is one round trip (see runNamed). Their rules live in src/db/sql.
 
@@ -57,9 +57,34 @@ export function heartbeatQuery(b: BeatInput): { name: string; text: string; valu
   return { name: 'vt_heartbeat', text: HEARTBEAT, values: [b.userId, b.profileId, b.sessionId, b.titleId, b.deviceId, b.deviceType, b.paused, b.seq, b.now, ...dayParams(b.day)] };
 }
 
-export async function heartbeat(em: EntityManager, b: BeatInput): Promise<BeatRow> {
-  const q = heartbeatQuery(b);
-  return (await runNamed<BeatRow>(em, q.name, q.text, q.values))[0];
+const HEARTBEATS = `select * from vt_heartbeats(p_user => $1::uuid[], p_profile => $2::uuid[], p_session => $3::uuid[],
+  p_title => $4::uuid[], p_device_id => $5::text[], p_device_type => $6::text[], p_paused => $7::boolean[], p_seq => $8::bigint[],
+  p_now => $9::timestamptz[], p_day_date => $10::date[], p_day_start => $11::timestamptz[], p_day_end => $12::timestamptz[],
+  p_day_limit => $13::integer[], p_day_exempt => $14::boolean[], p_config_version => $15::integer[])`;
+
+/** Several beats as one statement (group commit): one array per parameter, answered row `ord` per beat. */
+export function heartbeatsQuery(beats: BeatInput[]): { name: string; text: string; values: unknown[] } {
+  const columns = heartbeatQuery(beats[0]).values.map(() => [] as unknown[]);
+  for (const b of beats) heartbeatQuery(b).values.forEach((v, i) => columns[i].push(v));
+  return { name: 'vt_heartbeats', text: HEARTBEATS, values: columns };
+}
+
+/**
+ * The beats of one group-commit batch in one statement (one alone: vt_heartbeat). Sent sorted by
+ * profile, each profile's beats in arrival order, so that concurrent batches of several processes
+ * lock rows in the same order; answered in the caller's order.
+ */
+export async function heartbeats(em: EntityManager, beats: BeatInput[]): Promise<BeatRow[]> {
+  if (beats.length === 1) {
+    const q = heartbeatQuery(beats[0]);
+    return runNamed<BeatRow>(em, q.name, q.text, q.values);
+  }
+  const order = beats.map((_, i) => i).sort((a, b) => (beats[a].profileId < beats[b].profileId ? -1 : beats[a].profileId > beats[b].profileId ? 1 : a - b));
+  const q = heartbeatsQuery(order.map((i) => beats[i]));
+  const rows = await runNamed<BeatRow & { ord: number }>(em, q.name, q.text, q.values);
+  const out: BeatRow[] = new Array(beats.length);
+  for (const r of rows) out[order[r.ord - 1]] = r;
+  return out;
 }
 
 export interface BalanceRow {

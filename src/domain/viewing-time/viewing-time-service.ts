@@ -1,5 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../../db/db-errors.ts';
+import { GroupCommit } from '../../db/group-commit.ts';
 import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -7,7 +10,7 @@ import { AppError, notFound, unauthorized } from '../shared/errors.ts';
 import { dayFactsAt, type ConfigService } from './config-service.ts';
 import { minutes, untouchedRemaining, verdict, WARNING_THRESHOLD_MINUTES, type DayFigures, type Enforcement, type Reason } from './enforcement.ts';
 import * as repo from './viewing-time-repository.ts';
-import type { BeatRow, DayFacts } from './viewing-time-repository.ts';
+import type { BeatInput, BeatRow, DayFacts } from './viewing-time-repository.ts';
 
 export interface HeartbeatInput {
   profile_id: string;
@@ -57,13 +60,25 @@ export class ViewingTimeService {
   readonly #clock: Clock;
   // end of the last viewing day a statement reported per profile: before it, that day's row exists
   readonly #dayEnds: LRUCache<string, number>;
+  /** Heartbeats of this process, group-committed: one statement in flight, the next batch forming behind it. */
+  readonly beats: GroupCommit<BeatInput, BeatRow>;
 
-  constructor(d: { em: EntityManager; identity: IdentityService; configs: ConfigService; clock: Clock; maxProfiles: number }) {
+  constructor(d: {
+    em: EntityManager; identity: IdentityService; configs: ConfigService; clock: Clock; maxProfiles: number; maxBatch: number; paceMs: number; log: Logger;
+    onStatement?: (beats: number) => void;
+  }) {
     this.#em = d.em;
     this.#identity = d.identity;
     this.#configs = d.configs;
     this.#clock = d.clock;
     this.#dayEnds = new LRUCache({ max: d.maxProfiles });
+    this.beats = new GroupCommit({
+      maxBatch: d.maxBatch, lanes: 1, text: 'select * from vt_heartbeats(...)', isFatal: isDatabaseUnavailable,
+      pace: d.paceMs > 0 ? { intervalMs: d.paceMs, minItems: 2 } : undefined,
+      run: (items) => repo.heartbeats(this.#em, items),
+      onRetry: (size, err) => d.log.warn({ err, size }, 'a heartbeat batch failed; its beats are retried one by one'),
+      onStatement: d.onStatement,
+    });
   }
 
   /**
@@ -74,7 +89,7 @@ export class ViewingTimeService {
   async heartbeat(principal: Principal, input: HeartbeatInput): Promise<HeartbeatResult> {
     this.#identity.checkScope(principal, input.profile_id);
     const now = this.#clock.now();
-    const beat = (day: DayFacts | null) => repo.heartbeat(this.#em, {
+    const beat = (day: DayFacts | null) => this.beats.submit({
       userId: principal.userId, profileId: input.profile_id, sessionId: input.session_id ?? null, titleId: input.title_id,
       deviceId: input.device_id, deviceType: input.device_type, paused: input.is_paused, seq: input.seq ?? null, now, day,
     });

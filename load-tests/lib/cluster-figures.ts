@@ -1,0 +1,39 @@
+// The service's own cluster-wide heartbeat figures, read where every process publishes them (the
+// metrics_snapshots table behind /api/v1/admin/metrics): statements sent for heartbeats and how
+// many beats each carried, so a run reports round trips per heartbeat as the service counts them.
+import pg from 'pg';
+
+export interface HeartbeatFigures { beats: number; statements: number; bySize: number[] }
+
+const FRESH = `select snapshot->'heartbeat' as h from metrics_snapshots where updated_at > now() - interval '10 seconds'`;
+
+export async function heartbeatFigures(databaseUrl: string): Promise<HeartbeatFigures> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const out: HeartbeatFigures = { beats: 0, statements: 0, bySize: [] };
+    for (const { h } of (await c.query(FRESH)).rows) {
+      out.beats += h.count ?? 0;
+      out.statements += h.statements ?? 0;
+      (h.bySize ?? []).forEach((n: number, size: number) => { out.bySize[size] = (out.bySize[size] ?? 0) + (n ?? 0); });
+    }
+    return out;
+  } finally {
+    await c.end();
+  }
+}
+
+/** What happened between two readings: round trips per heartbeat and the heartbeats-per-statement spread. */
+export function between(a: HeartbeatFigures, b: HeartbeatFigures) {
+  const beats = b.beats - a.beats;
+  const statements = b.statements - a.statements;
+  const bySize = b.bySize.map((n, size) => (n ?? 0) - (a.bySize[size] ?? 0));
+  const ranges: Record<string, number> = {};
+  bySize.forEach((n, size) => {
+    if (n <= 0) return;
+    const lo = 2 ** Math.floor(Math.log2(size));
+    const key = lo === 1 ? '1' : `${lo}-${2 * lo - 1}`;
+    ranges[key] = (ranges[key] ?? 0) + n;
+  });
+  return { beats, statements, roundTripsPerHeartbeat: beats ? statements / beats : 0, meanBatch: statements ? beats / statements : 0, statementsBySize: ranges };
+}

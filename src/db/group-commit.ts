@@ -1,0 +1,111 @@
+// Group commit: while a statement of this kind is in flight, the next items wait and then go
+// together in one statement (one transaction, one commit). At low load there is no timer: an item
+// arriving when no statement is in flight is sent at once. Under load statements are also paced:
+// when the arrival rate says at least `pace.minItems` items come within `pace.intervalMs`, the
+// next statement leaves no sooner than that interval after the last one, so batches form even when
+// each statement is quick (the database's cost per statement is mostly its commit).
+import { performance } from 'node:perf_hooks';
+import { chargeDbOps, currentDbOps, outsideDbOps, type DbOps } from './query-counter.ts';
+
+interface Pending<I, O> {
+  item: I;
+  ops: DbOps | undefined;
+  resolve(o: O): void;
+  reject(e: unknown): void;
+}
+
+export interface GroupCommitOptions<I, O> {
+  /** Items per statement at most. */
+  maxBatch: number;
+  /** Statements in flight at once (1: the next batch forms while one runs). */
+  lanes: number;
+  /** Pacing under load (see above); none: a lane sends as soon as it is free. */
+  pace?: { intervalMs: number; minItems: number };
+  /** One statement for the batch, answering one result per item, in order. */
+  run(items: I[]): Promise<O[]>;
+  /** What X-DB-Ops' statement list shows for it. */
+  text: string;
+  /** An error that is not the batch's fault (the database is down): fail every item with it. */
+  isFatal(e: unknown): boolean;
+  /** A batch failed and its items are retried one by one. */
+  onRetry?(size: number, e: unknown): void;
+  /** Each statement sent, with the number of items it carries. */
+  onStatement?(size: number): void;
+}
+
+export class GroupCommit<I, O> {
+  readonly #o: GroupCommitOptions<I, O>;
+  readonly #queue: Pending<I, O>[] = [];
+  #inFlight = 0;
+  #lastSend = -Infinity;
+  #lastArrival = performance.now();
+  // exponentially weighted mean time between arrivals (ms): tells load from quiet
+  #gapMs = 1_000;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(o: GroupCommitOptions<I, O>) {
+    this.#o = o;
+  }
+
+  /** Resolves once the statement that carried the item has committed; the caller's round trips count it once. */
+  submit(item: I): Promise<O> {
+    const now = performance.now();
+    this.#gapMs += 0.05 * (Math.min(now - this.#lastArrival, 1_000) - this.#gapMs);
+    this.#lastArrival = now;
+    return new Promise<O>((resolve, reject) => {
+      this.#queue.push({ item, ops: currentDbOps(), resolve, reject });
+      this.#next();
+    });
+  }
+
+  /** How long the next statement should wait for more items: 0 unless the load says more are coming. */
+  #pacing(now: number): number {
+    const p = this.#o.pace;
+    if (!p || this.#queue.length >= this.#o.maxBatch || p.intervalMs / this.#gapMs < p.minItems) return 0;
+    return Math.max(0, this.#lastSend + p.intervalMs - now);
+  }
+
+  #next(): void {
+    if (this.#queue.length === 0 || this.#inFlight >= this.#o.lanes) return;
+    const now = performance.now();
+    const wait = this.#pacing(now);
+    if (wait > 0) {
+      this.#timer ??= setTimeout(() => { this.#timer = null; this.#next(); }, wait);
+      return;
+    }
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#lastSend = now;
+    const batch = this.#queue.splice(0, this.#o.maxBatch);
+    this.#inFlight++;
+    void this.#send(batch).finally(() => {
+      this.#inFlight--;
+      this.#next();
+    });
+  }
+
+  async #send(batch: Pending<I, O>[]): Promise<void> {
+    const t0 = performance.now();
+    let results: O[];
+    try {
+      this.#o.onStatement?.(batch.length);
+      results = await outsideDbOps(() => this.#o.run(batch.map((b) => b.item)));
+    } catch (e) {
+      const ms = performance.now() - t0;
+      for (const b of batch) chargeDbOps(b.ops, this.#o.text, ms);
+      if (batch.length === 1 || this.#o.isFatal(e)) {
+        for (const b of batch) b.reject(e);
+        return;
+      }
+      // one bad item must not fail its batch-mates: each goes again on its own (its own round trip)
+      this.#o.onRetry?.(batch.length, e);
+      for (const b of batch) await this.#send([b]);
+      return;
+    }
+    const ms = performance.now() - t0;
+    batch.forEach((b, i) => {
+      chargeDbOps(b.ops, this.#o.text, ms);
+      b.resolve(results[i]);
+    });
+  }
+}
