@@ -1,10 +1,9 @@
 // npm run load -- --scenario heartbeat --rate 1000 --duration 60s   (see --help)
-import { newStates, type World } from './lib/actions.ts';
+import { missingEndpoints, newStates, type World } from './lib/actions.ts';
 import { HELP, parse, type Args } from './lib/args.ts';
 import { createClient } from './lib/http.ts';
 import { Metrics } from './lib/metrics.ts';
 import { runOnce, runSaturation, seedOnly, type Ctx } from './lib/modes.ts';
-import { missingEndpoints } from './lib/probe.ts';
 import { loadScenarioFile, parseDuration, resolvePlan, viewersFor, type Plan } from './lib/scenarios.ts';
 import { seed } from './lib/seed.ts';
 import { findOrStartService, type Target } from './lib/service.ts';
@@ -28,9 +27,9 @@ async function applyMissing(world: World, plan: Plan): Promise<string | null> {
   const missing = await missingEndpoints(world, [...plan.scenario.requires, ...optional]);
   const required = missing.filter((m) => plan.scenario.requires.includes(m.action));
   if (required.length) {
-    return `SKIPPED: scenario ${plan.name} needs ${required.map((m) => m.endpoint).join(' and ')} (parental controls, issue 4), which answer 404 route_not_found here.`;
+    return `SKIPPED: scenario ${plan.name} needs ${required.map((m) => m.endpoint).join(' and ')}, which answer 404 route_not_found here.`;
   }
-  for (const m of missing) log(`note: stream "${plan.streams.find((s) => s.action === m.action)?.name}" dropped: ${m.endpoint} answers 404 route_not_found (issue 4)`);
+  for (const m of missing) log(`note: stream "${plan.streams.find((s) => s.action === m.action)?.name}" dropped: ${m.endpoint} answers 404 route_not_found`);
   plan.streams = plan.streams.filter((s) => !missing.some((m) => m.action === s.action));
   return null;
 }

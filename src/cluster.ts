@@ -3,6 +3,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config.ts';
 import { resolveDatabase } from './db/database.ts';
+import { AlreadyRunning } from './db/instance.ts';
 import { prepareDatabase, startRetention } from './db/prepare.ts';
 import type { DemoLogins } from './db/seed.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -11,7 +12,7 @@ const CRASH_WINDOW_MS = 60_000;
 
 function printWelcome(config: Config, workers: number, logins: DemoLogins | null): void {
   const url = `http://localhost:${config.PORT}`;
-  const lines = ['', `vtime is ready on ${url} with ${workers} processes  (API ${url}/api/v1, description ${url}/api/v1/openapi.json)`];
+  const lines = ['', `vtime is ready on ${url} with ${workers} processes  (API reference ${url}/docs, API ${url}/api/v1)`];
   if (logins) {
     lines.push(
       `  parent login: ${logins.parent.email} / ${logins.parent.password}   parental PIN: ${logins.parent.pin}`,
@@ -58,14 +59,18 @@ class Supervisor {
     await Promise.all(alive.map((w) => new Promise<void>((resolve) => {
       const kill = setTimeout(() => w.process.kill('SIGKILL'), timeoutMs);
       w.once('exit', () => { clearTimeout(kill); resolve(); });
-      w.send('shutdown');
+      if (w.isConnected()) w.send('shutdown'); // a process that already got the terminal's SIGINT may be gone
     })));
   }
 }
 
 export async function runPrimary(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL).child({ role: 'primary' });
-  const db = await resolveDatabase(config, (m) => logger.info(m));
+  // an embedded database's data directory is claimed (vtime.pid): a second start names this one
+  const db = await resolveDatabase(config, (m) => logger.info(m), `http://localhost:${config.PORT}`).catch((e: unknown) => {
+    if (e instanceof AlreadyRunning) { console.error(e.message); process.exit(1); }
+    throw e;
+  });
   const logins = await prepareDatabase(config, db.url, logger, config.SEED_DEMO_DATA);
   const supervisor = new Supervisor(logger, {
     DATABASE_URL: db.url, PROCESS_ROLE: 'worker', VTIME_SERVICE_STARTED_AT: new Date().toISOString(), VTIME_FORKED_BY_PRIMARY: '1',
@@ -80,10 +85,11 @@ export async function runPrimary(config: Config): Promise<void> {
     logger.info({ signal }, 'stopping: draining service processes');
     await supervisor.stop(config.SHUTDOWN_TIMEOUT_MS + 2_000);
     await retention.stop();
-    await db.stop();
+    await db.stop(); // last: every process that used it has finished
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  // SIGHUP: the terminal was closed; drain and stop the database as on Ctrl-C rather than die
+  // with it running
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
 }

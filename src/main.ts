@@ -27,6 +27,8 @@ import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
 import { titleRoutes } from './http/routes/titles.ts';
 import { viewingTimeRoutes } from './http/routes/viewing-time.ts';
+import { docsRoutes } from './http/routes/docs.ts';
+import { landingRoutes } from './http/routes/landing.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
 import { parentalRoutes } from './http/routes/parental-controls.ts';
 import { GrantsService } from './domain/parental-controls/grants-service.ts';
@@ -113,6 +115,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     rootRoutes: [
       ...healthRoutes(async () => (draining ? 'draining' : (await databaseAnswers(orm)) ? 'ready' : 'database_unavailable')),
       ...metricsRoutes(metrics),
+      ...landingRoutes(VERSION), ...docsRoutes('/api/v1/openapi.json'),
     ],
   });
   const handler = app.callback();
@@ -177,8 +180,7 @@ async function runWorker(config: Config): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal)); // SIGHUP: the terminal closed
   process.on('message', (m) => { if (m === 'shutdown') void stop('shutdown from primary'); });
 }
 

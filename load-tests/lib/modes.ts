@@ -12,6 +12,7 @@ import { runBaseline } from './pg-baseline.ts';
 import { ratioTable, sideOf } from './ratio.ts';
 import { endpointRows, table, writeResult } from './report.ts';
 import { saturate, settings } from './saturation.ts';
+import { k6Command } from './plan.ts';
 import { parseDuration, resolvePlan, viewersFor, type Plan, type ScenarioFile } from './scenarios.ts';
 import { RESULTS_DIR, type Target } from './service.ts';
 import { compare, evaluate } from './thresholds.ts';
@@ -114,7 +115,7 @@ export async function runSaturation(c: Ctx): Promise<number> {
 export async function seedOnly(c: Ctx): Promise<number> {
   const file = path.resolve(c.args.out ?? path.join(RESULTS_DIR, 'fixture.json'));
   writeFileSync(file, JSON.stringify({ baseUrl: c.target.baseUrl, ...c.world.fx }));
-  c.log(`fixture for k6: ${file}\n  k6 run -e BASE_URL=${c.target.baseUrl} -e FIXTURE=${file} load-tests/k6/${c.plan.name}.ts`);
+  c.log(`fixture for k6: ${file}\n  ${k6Command(c.plan, c.target.baseUrl, file)}`);
   if (!c.target.pid) return 0;
   const holdMs = parseDuration(c.args.hold);
   c.log(`the service started here stays up for ${c.args.hold} (Ctrl-C stops it sooner)`);

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startEmbeddedPostgres } from '../../src/db/embedded.ts';
+import { claimDataDir } from '../../src/db/instance.ts';
 
 export interface Target {
   baseUrl: string;
@@ -30,9 +31,10 @@ export async function answers(baseUrl: string): Promise<boolean> {
 /** A PostgreSQL for the runner: DATABASE_URL when set, else an embedded one under .data/load. */
 export async function database(log: (m: string) => void): Promise<{ url: string; stop(): Promise<void> }> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
+  const claim = claimDataDir(DATA_DIR, 'the npm load runner'); // one run at a time on it (a killed one's database is taken over)
   const db = await startEmbeddedPostgres({ dataDir: DATA_DIR, database: 'vtime', persistent: true, log });
   log(`embedded PostgreSQL for the load run (data in ${path.relative(ROOT, DATA_DIR)})`);
-  return db;
+  return { url: db.url, stop: async () => { await db.stop(); claim.release(); } };
 }
 
 export async function findOrStartService(baseUrl: string, log: (m: string) => void, alwaysStart = false): Promise<Target> {

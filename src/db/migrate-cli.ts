@@ -4,6 +4,7 @@
 //   create  write a new migration from the difference (then add it to migrations/index.ts)
 import { loadConfig } from '../config.ts';
 import { resolveDatabase } from './database.ts';
+import { AlreadyRunning } from './instance.ts';
 import { createOrm, migrate } from './orm.ts';
 
 const [command = 'up', name] = process.argv.slice(2);
@@ -12,7 +13,11 @@ if (command === '--help' || command === '-h' || !['up', 'check', 'create'].inclu
   process.exit(command === '--help' || command === '-h' ? 0 : 2);
 }
 const config = loadConfig();
-const db = await resolveDatabase(config, console.log);
+const db = await resolveDatabase(config, console.log, 'npm run migrate').catch((e: unknown) => {
+  if (!(e instanceof AlreadyRunning)) throw e;
+  console.error(`${e.message}; or run this with DATABASE_URL pointing at its database`);
+  process.exit(1);
+});
 const orm = await createOrm({ url: db.url, poolMin: 0, poolMax: 2 });
 let code = 0;
 try {

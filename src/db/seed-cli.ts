@@ -2,6 +2,7 @@
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { resolveDatabase } from './database.ts';
+import { AlreadyRunning } from './instance.ts';
 import { prepareDatabase } from './prepare.ts';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -9,7 +10,11 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.exit(0);
 }
 const config = loadConfig();
-const db = await resolveDatabase(config, console.log);
+const db = await resolveDatabase(config, console.log, 'npm run seed').catch((e: unknown) => {
+  if (!(e instanceof AlreadyRunning)) throw e;
+  console.error(`${e.message}; or run this with DATABASE_URL pointing at its database`);
+  process.exit(1);
+});
 try {
   // the same migrate-and-seed step npm start runs (under its advisory lock)
   const logins = await prepareDatabase(config, db.url, createLogger(config.LOG_LEVEL), true);

@@ -44,32 +44,62 @@ function catalogue(): { title: string; isEducational: boolean; durationMinutes: 
   return rows;
 }
 
-/** A week of ended sessions and their balances for one kids profile. */
+type Session = { startedAt: Date; seconds: number };
+
+/** Viewing days to seed, oldest first: the last 7 days and every day of the current week so far (today included). */
+function seededDays(now: Date, settings: DaySettings) {
+  const today = viewingDayAt(now, settings);
+  const monday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())); // the weekly report's week: Monday to Sunday
+  monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
+  const back = Math.max(7, Math.round((today.start.getTime() - monday.getTime()) / 86_400_000) + 1);
+  const past = new Map<string, ReturnType<typeof viewingDayAt>>();
+  for (let d = back; d >= 1; d--) {
+    const day = viewingDayAt(new Date(now.getTime() - d * 86_400_000), settings);
+    if (day.date < today.date) past.set(day.date, day); // one per date, whatever DST does to 24-hour steps
+  }
+  return { past: [...past.values()], today };
+}
+
+/** Three sessions on a past day; today, up to two short ones that ended before now. */
+function sessionsOf(day: { start: Date }, d: number, now: Date, isToday: boolean): Session[] {
+  if (!isToday) {
+    return [0, 1, 2].map((s) => ({ startedAt: new Date(day.start.getTime() + (8 + s * 3) * 3_600_000), seconds: (15 + ((d * 11 + s * 17) % 40)) * 60 }));
+  }
+  const out: Session[] = [];
+  for (let s = 0; s < 2; s++) {
+    const seconds = (10 + s * 8) * 60;
+    const startedAt = new Date(now.getTime() - (30 * 60 + s * 2 * 3_600_000) - seconds * 1000);
+    if (startedAt >= day.start) out.push({ startedAt, seconds });
+  }
+  return out;
+}
+
+/** Ended sessions and their balances for one kids profile over the seeded days. */
 function history(profileId: string, titles: { id: string; isEducational: boolean }[], settings: DaySettings, now: Date) {
   const sessions = [];
   const balances = [];
-  for (let d = 7; d >= 1; d--) {
-    const day = viewingDayAt(new Date(now.getTime() - d * 86_400_000), settings);
+  const { past, today } = seededDays(now, settings);
+  for (const [d, day] of [...past, today].entries()) {
     let used = 0;
     let educational = 0;
-    for (let s = 0; s < 3; s++) {
+    for (const [s, { startedAt, seconds }] of sessionsOf(day, d, now, day === today).entries()) {
       const title = titles[(d * 7 + s * 13 + profileId.charCodeAt(0)) % titles.length];
-      const startedAt = new Date(day.start.getTime() + (8 + s * 3) * 3_600_000);
-      const seconds = (15 + ((d * 11 + s * 17) % 40)) * 60;
       const endedAt = new Date(startedAt.getTime() + seconds * 1000);
       if (title.isEducational) educational += seconds; else used += seconds;
       sessions.push({ profile: profileId, title: title.id, deviceId: 'demo-tablet', deviceType: 'tablet', isEducational: title.isEducational,
         startedAt, lastHeartbeatAt: endedAt, endedAt, endReason: 'ended', totalSeconds: seconds, lastSeq: seconds / 30 });
     }
+    if (!used && !educational) continue;
     balances.push({ profile: profileId, resetDate: day.date, usedSeconds: used, educationalSeconds: educational, bonusSeconds: 0,
-      isUnlimitedOverride: false, dayStart: day.start, dayEnd: day.end, limitMinutes: day.limitMinutes, updatedAt: day.end });
+      isUnlimitedOverride: false, dayStart: day.start, dayEnd: day.end, limitMinutes: day.limitMinutes, updatedAt: day === today ? now : day.end });
   }
   return { sessions, balances };
 }
 
 /**
  * Demo data: a household (one parent login, two kids, one adult), an admin, 220 titles (one in
- * five educational) and a week of viewing. Idempotent: does nothing when the parent exists.
+ * five educational) and viewing for the last 7 days and the current week
+ * so far, today included (a fresh weekly report is not empty). Idempotent: does nothing when the parent exists.
  */
 export async function seedDemo(em: EntityManager, cpu: CpuWork, opts: { dataDir: string; bcryptCost: number; now?: Date }): Promise<{ created: boolean; logins: DemoLogins }> {
   const logins = demoLogins(opts.dataDir);

@@ -41,7 +41,7 @@ function operation(r: Route): Json {
 export function buildOpenApi(groups: { prefix: string; routes: Route[] }[], version: string): Json {
   const paths: Record<string, Json> = {};
   for (const g of groups) {
-    for (const r of g.routes) (paths[g.prefix + r.path] ??= {})[r.method] = operation(r);
+    for (const r of g.routes.filter((x) => !x.hidden)) (paths[g.prefix + r.path] ??= {})[r.method] = operation(r);
   }
   return {
     openapi: '3.1.0',

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { EntityManager } from '@mikro-orm/core';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, Gauge, Registry } from 'prom-client';
 import * as repo from './metrics-repository.ts';
 import { merge, summary } from './histogram.ts';
 import type { ProcessMetrics } from './process-metrics.ts';
@@ -42,6 +42,14 @@ function batchSizes(perProcess: number[][]) {
  * Cluster-wide metrics: every process publishes its snapshot to PostgreSQL; the process that
  * answers merges the fresh ones (counts summed, HDR histograms added).
  */
+/** Cluster-wide facts no single process holds: is the database reachable, how many processes report. */
+function cluster(databaseUp: number, processes: number): Registry {
+  const r = new Registry();
+  new Gauge({ name: 'vtime_database_up', help: '1 when the database answered this scrape, 0 when it did not', registers: [r] }).set(databaseUp);
+  new Gauge({ name: 'vtime_processes_reporting', help: 'Service processes whose metrics snapshot is fresh (0 when the database is unavailable)', registers: [r] }).set(processes);
+  return r;
+}
+
 export class ClusterMetrics {
   readonly #em: EntityManager;
   readonly #local: ProcessMetrics;
@@ -110,8 +118,16 @@ export class ClusterMetrics {
 
   /** Prometheus text format, aggregated over the fresh processes by prom-client's own rules. */
   async prometheus(): Promise<{ contentType: string; text: string }> {
-    const rows = await this.#rows();
-    const registry = AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom));
+    let rows: repo.SnapshotRow<Snap>[];
+    try {
+      rows = await this.#rows();
+    } catch {
+      // the snapshots live in the database: without it, this process's own figures and the fact
+      // (so "database unavailable" alerts on a metric, not on a failed scrape)
+      const text = await Registry.merge([this.#local.registry, cluster(0, 0)]).metrics();
+      return { contentType: this.#local.registry.contentType, text };
+    }
+    const registry = Registry.merge([AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom)), cluster(1, rows.length)]);
     return { contentType: registry.contentType, text: await registry.metrics() };
   }
 }

@@ -109,14 +109,18 @@ export class ProcessMetrics {
     const src = this.#src;
     const gauge = (name: string, help: string, read: () => number, aggregator: 'sum' | 'max' | 'average' = 'sum') =>
       new Gauge({ name, help, registers: [this.registry], aggregator, collect() { this.set(read()); } });
-    gauge('vtime_db_round_trips_total', 'Database round trips made (counted at the driver)', () => src.dbRoundTrips());
-    gauge('vtime_heartbeat_db_round_trips_total', 'Heartbeat statements sent: a group-commit statement counts once (per heartbeat: divide by vtime_heartbeat_duration_seconds_count)', () => this.#statements.count);
-    gauge('vtime_config_cache_hits_total', 'Config values served from the cache', () => src.configCache().hits);
-    gauge('vtime_config_cache_misses_total', 'Config values read from the database', () => src.configCache().misses);
-    gauge('vtime_config_cache_invalidations_total', 'Config cache invalidations', () => src.configCache().invalidations);
+    // read off the sources at scrape time; typed counter (as their _total names say) so rate() and promtool agree
+    const counter = (name: string, help: string, read: () => number) =>
+      new Counter({ name, help, registers: [this.registry], collect() { this.reset(); this.inc(read()); } });
+    counter('vtime_db_round_trips_total', 'Database round trips made (counted at the driver)', () => src.dbRoundTrips());
+    counter('vtime_heartbeat_db_round_trips_total', 'Heartbeat statements sent: a group-commit statement counts once (per heartbeat: divide by vtime_heartbeat_duration_seconds_count)', () => this.#statements.count);
+    counter('vtime_config_cache_hits_total', 'Config values served from the cache', () => src.configCache().hits);
+    counter('vtime_config_cache_misses_total', 'Config values read from the database', () => src.configCache().misses);
+    counter('vtime_config_cache_invalidations_total', 'Config cache invalidations', () => src.configCache().invalidations);
     gauge('vtime_config_cache_entries', 'Config cache entries', () => src.configCache().size);
-    gauge('vtime_pin_verifications_total', 'PIN bcrypt checks run', () => src.pin().verifications);
-    gauge('vtime_pin_lockouts_total', 'PIN lockouts armed', () => src.pin().lockouts);
+    counter('vtime_pin_verifications_total', 'PIN bcrypt checks run', () => src.pin().verifications);
+    counter('vtime_pin_failures_total', 'PIN checks that failed (wrong PIN)', () => src.pin().failures);
+    counter('vtime_pin_lockouts_total', 'PIN lockouts armed', () => src.pin().lockouts);
     gauge('vtime_worker_pool_threads', 'Worker threads', () => src.workerPool().threads);
     gauge('vtime_worker_pool_queue_size', 'Queued CPU tasks', () => src.workerPool().queueSize);
     gauge('vtime_worker_pool_utilization', 'Worker pool utilization (0..1)', () => src.workerPool().utilization, 'average');
