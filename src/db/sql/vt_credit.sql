@@ -1,5 +1,6 @@
--- Credits p_seconds of viewing to a day's balance under its row lock: exempt educational viewing
--- to educational_seconds, anything else to used_seconds but never past limit + bonus (SPEC §3).
+-- Credits p_seconds of viewing to a day's balance under its row lock (closing a session: the
+-- heartbeat statement does the same inline): exempt educational viewing to educational_seconds,
+-- anything else to used_seconds but never past limit + bonus (vt_grantable).
 -- credited_seconds keeps what this update granted, so RETURNING hands it back without reading the
 -- row under a lock first. PL/pgSQL, not SQL: its plan is cached for the session.
 create or replace function vt_credit(p_balance uuid, p_seconds integer, p_title_educational boolean, p_now timestamptz,
@@ -10,10 +11,9 @@ as $function$
 #variable_conflict use_column
 begin
   update viewing_time_balances b set
-    credited_seconds = case when b.educational_exempt and p_title_educational then p_seconds
-      else least(p_seconds, coalesce(vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override), p_seconds)) end,
+    credited_seconds = vt_grantable(p_seconds, b.educational_exempt and p_title_educational, b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override),
     used_seconds = b.used_seconds + case when b.educational_exempt and p_title_educational then 0
-      else least(p_seconds, coalesce(vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override), p_seconds)) end,
+      else vt_grantable(p_seconds, false, b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override) end,
     educational_seconds = b.educational_seconds + case when b.educational_exempt and p_title_educational then p_seconds else 0 end,
     updated_at = p_now
   where b.id = p_balance
