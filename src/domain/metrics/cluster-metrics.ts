@@ -35,7 +35,7 @@ function batchSizes(perProcess: number[][]) {
     ranges[key] = (ranges[key] ?? 0) + n;
   });
   const beats = counts.reduce((a, n, size) => a + (n ?? 0) * size, 0);
-  return { mean: total ? round(beats / total, 2) : 0, p50: at(0.5), p95: at(0.95), max: counts.length ? counts.length - 1 : 0, distribution: ranges };
+  return { beats_carried: beats, mean: total ? round(beats / total, 2) : 0, p50: at(0.5), p95: at(0.95), max: counts.length ? counts.length - 1 : 0, distribution: ranges };
 }
 
 /**
