@@ -18,6 +18,9 @@ export interface ViewingDay {
   end: Date; // first instant of the next viewing day (exclusive)
   isWeekend: boolean;
   limitMinutes: number | null; // weekend or weekday limit of this day (always from the current settings)
+  // the wall clock the day runs on: the previous settings until a pending change takes effect
+  timezone: string;
+  resetHour: number;
 }
 
 export interface BoundaryChange {
@@ -47,12 +50,15 @@ export function isValidTimeZone(name: string): boolean {
 export function viewingDayAt(now: Date, s: DaySettings): ViewingDay {
   const span = effectiveSpan(now.getTime(), s);
   const isWeekend = isWeekendDay(span.day);
+  const old = s.previous !== null && s.effectiveFrom !== null && now.getTime() < s.effectiveFrom.getTime();
   return {
     date: isoDate(span.day),
     start: new Date(span.start),
     end: new Date(span.end),
     isWeekend,
     limitMinutes: isWeekend ? s.weekendLimitMinutes : s.weekdayLimitMinutes,
+    timezone: old ? s.previous!.timezone : s.timezone,
+    resetHour: old ? s.previous!.resetHour : s.resetHour,
   };
 }
 
