@@ -7,6 +7,7 @@ import { Migration20261123203206_retention_indexes } from './Migration2026112320
 import { Migration20261123205000_cheaper_credit } from './Migration20261123205000_cheaper_credit.ts';
 import { Migration20261202090000_old_apps } from './Migration20261202090000_old_apps.ts';
 import { Migration20261202120000_lean_heartbeat } from './Migration20261202120000_lean_heartbeat.ts';
+import { Migration20261202140000_allowed_hours } from './Migration20261202140000_allowed_hours.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -16,4 +17,5 @@ export const migrationsList = [
   { name: 'Migration20261123205000_cheaper_credit', class: Migration20261123205000_cheaper_credit },
   { name: 'Migration20261202090000_old_apps', class: Migration20261202090000_old_apps },
   { name: 'Migration20261202120000_lean_heartbeat', class: Migration20261202120000_lean_heartbeat },
+  { name: 'Migration20261202140000_allowed_hours', class: Migration20261202140000_allowed_hours },
 ];

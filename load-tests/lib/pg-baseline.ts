@@ -39,7 +39,7 @@ function dayCache() {
     if (!d || now >= d.end) {
       const s: DaySettings = { timezone: tz, resetHour: 6, weekdayLimitMinutes: 120, weekendLimitMinutes: 180, previous: null, effectiveFrom: null };
       const v = viewingDayAt(now, s);
-      days.set(tz, (d = { date: v.date, start: v.start, end: v.end, limitMinutes: v.limitMinutes, educationalExempt: true, configVersion: 1 }));
+      days.set(tz, (d = { date: v.date, start: v.start, end: v.end, limitMinutes: v.limitMinutes, educationalExempt: true, configVersion: 1, allowed: null, educationalIgnoresHours: false }));
     }
     return d;
   };

@@ -139,10 +139,11 @@ async function state(h: { kids: string[] }): Promise<unknown> {
   const sessions = await db.query(`select profile_id, started_at, ended_at, end_reason, total_seconds, last_seq, device_id, is_educational
     from viewing_sessions where profile_id = any($1) order by started_at, last_seq`, [h.kids]);
   const kid = (id: string) => h.kids.indexOf(id);
-  const byKid = (a: { profile_id: number }, b: { profile_id: number }) => a.profile_id - b.profile_id; // stable: keeps the time order per kid
+  // sessions of one kid may start at the same instant (a resume, then a start): compare as sets
+  const canonical = <T>(rows: T[]) => rows.map((r) => JSON.stringify(r)).sort();
   return {
-    balances: balances.rows.map((r) => ({ ...r, profile_id: kid(r.profile_id) })).sort(byKid),
-    sessions: sessions.rows.map((r) => ({ ...r, profile_id: kid(r.profile_id), last_seq: Number(r.last_seq) })).sort(byKid),
+    balances: canonical(balances.rows.map((r) => ({ ...r, profile_id: kid(r.profile_id) }))),
+    sessions: canonical(sessions.rows.map((r) => ({ ...r, profile_id: kid(r.profile_id), last_seq: Number(r.last_seq) }))),
   };
 }
 

@@ -12,7 +12,7 @@ let orm: MikroORM;
 let db: pg.Client;
 let titleId: string;
 const NOW = Date.parse('2026-11-25T10:00:00Z');
-const day = { date: '2026-11-25', start: new Date('2026-11-25T05:00:00Z'), end: new Date('2026-11-26T05:00:00Z'), limitMinutes: 120, educationalExempt: true, configVersion: 1 };
+const day = { date: '2026-11-25', start: new Date('2026-11-25T05:00:00Z'), end: new Date('2026-11-26T05:00:00Z'), limitMinutes: 120, educationalExempt: true, configVersion: 1, allowed: null, educationalIgnoresHours: false };
 
 beforeAll(async () => {
   orm = await createOrm({ url: databaseUrl(), poolMin: 0, poolMax: 4 });

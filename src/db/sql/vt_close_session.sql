@@ -1,6 +1,7 @@
 -- Ends a session the caller has locked: a stale one (no beat for 5 minutes) at its last beat with
--- no credit, otherwise at p_now, crediting the stretch since its last beat once: to the day's
--- balance for a kids profile (nothing without one), straight to the session for an adult.
+-- no credit, otherwise at p_now, crediting the stretch since its last beat once (inside the day's
+-- allowed hours only, unless they do not apply to it): to the day's balance for a kids profile
+-- (nothing without one), straight to the session for an adult.
 create or replace function vt_close_session(
   p_session uuid, p_last timestamptz, p_paused_at timestamptz, p_educational boolean,
   p_kids boolean, p_balance uuid, p_now timestamptz, p_reason text)
@@ -9,12 +10,18 @@ language plpgsql
 as $function$
 declare
   v_granted integer;
+  v_allowed tstzmultirange;
+  v_ignores boolean;
 begin
   if vt_is_stale(p_last, p_now) then
     update viewing_sessions v set ended_at = p_last, end_reason = 'stale' where v.id = p_session;
     return;
   end if;
-  v_granted := vt_interval_credit(p_last, p_paused_at, p_now);
+  if p_kids and p_balance is not null then
+    select b.allowed, b.educational_ignores_hours into v_allowed, v_ignores from viewing_time_balances b where b.id = p_balance;
+    if p_educational and v_ignores then v_allowed := null; end if;
+  end if;
+  v_granted := vt_windowed_credit(p_last, p_paused_at, p_now, v_allowed);
   if p_kids then
     v_granted := case when p_balance is null or v_granted = 0 then 0
                       else (select c.granted from vt_credit(p_balance, v_granted, p_educational, p_now) c) end;

@@ -9,6 +9,9 @@ as $function$
     'weekday_limit_minutes', c.weekday_limit_minutes, 'weekend_limit_minutes', c.weekend_limit_minutes,
     'previous_timezone', c.previous_timezone, 'previous_reset_hour', c.previous_reset_hour,
     'settings_effective_at', c.settings_effective_at, 'educational_exempt', c.educational_exempt,
+    'allowed_hours', c.allowed_hours, 'educational_ignores_hours', c.educational_ignores_hours,
+    'overrides', (select json_object_agg(o.date::text, o.windows) from viewing_time_overrides o
+                   where o.profile_id = p_profile and o.date >= current_date - 2),
     'version', c.version, 'updated_at', c.updated_at)
   from viewing_time_configs c where c.profile_id = p_profile
 $function$;

@@ -4,7 +4,7 @@
 -- lock orders this against a settings change, which rewrites today's row in its own transaction.
 create or replace function vt_day_balance(
   p_profile uuid, p_now timestamptz, p_day_date date, p_day_start timestamptz, p_day_end timestamptz,
-  p_day_limit integer, p_day_exempt boolean, p_config_version integer)
+  p_day_limit integer, p_day_exempt boolean, p_config_version integer, p_day_allowed tstzmultirange, p_day_ignores boolean)
 returns uuid
 language plpgsql
 as $function$
@@ -18,8 +18,10 @@ begin
   if not found then
     return null;
   end if;
-  insert into viewing_time_balances as b (id, profile_id, reset_date, day_start, day_end, limit_minutes, educational_exempt, updated_at)
-  values (gen_random_uuid(), p_profile, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt, p_now)
+  insert into viewing_time_balances as b (id, profile_id, reset_date, day_start, day_end, limit_minutes, educational_exempt,
+                                          allowed, educational_ignores_hours, updated_at)
+  values (gen_random_uuid(), p_profile, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt,
+          p_day_allowed, coalesce(p_day_ignores, false), p_now)
   on conflict (profile_id, reset_date) do nothing
   returning b.id into v_id;
   if v_id is null then

@@ -4,7 +4,7 @@
 create or replace function vt_grant(
   p_profile uuid, p_granted_by uuid, p_minutes integer, p_device_id text, p_now timestamptz,
   p_day_date date, p_day_start timestamptz, p_day_end timestamptz, p_day_limit integer, p_day_exempt boolean,
-  p_config_version integer)
+  p_config_version integer, p_day_allowed text, p_day_ignores boolean)
 returns table (outcome text, grant_id uuid, reset_date text, day_end timestamptz, used_seconds integer, bonus_seconds integer,
                unlimited_override boolean, limit_minutes integer, remaining_seconds integer, config json)
 language plpgsql
@@ -16,7 +16,8 @@ begin
   select b.id into v_balance from viewing_time_balances b
    where b.profile_id = p_profile and b.day_end > p_now and b.day_start <= p_now;
   if v_balance is null then
-    v_balance := vt_day_balance(p_profile, p_now, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt, p_config_version);
+    v_balance := vt_day_balance(p_profile, p_now, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt, p_config_version,
+                                p_day_allowed::tstzmultirange, p_day_ignores);
     if v_balance is null then
       outcome := 'need_day'; config := vt_config_json(p_profile); return next; return;
     end if;

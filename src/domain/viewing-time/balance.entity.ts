@@ -32,6 +32,11 @@ export const ViewingTimeBalance = defineEntity({
     dayEnd: p.datetime(),
     limitMinutes: p.integer().nullable(),
     educationalExempt: p.boolean().default(true),
+    // the day's allowed instants (a tstzmultirange literal); null: any time, '{}': none
+    allowed: p.string().columnType('tstzmultirange').nullable(),
+    educationalIgnoresHours: p.boolean().default(false),
+    // heartbeats answered outside the allowed hours: the time they would have credited
+    refusedSeconds: p.integer().default(0),
     // what the last credit update granted (RETURNING cannot see the old values)
     creditedSeconds: p.integer().default(0),
     updatedAt: p.datetime().onCreate(() => new Date()),

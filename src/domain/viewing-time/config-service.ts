@@ -1,18 +1,24 @@
 import { LockMode, type EntityManager } from '@mikro-orm/core';
+import { Profile } from '../accounts/profile.entity.ts';
 import { CachedLoader, type CacheStats } from '../shared/cached-loader.ts';
 import type { Clock } from '../shared/clock.ts';
 import { conflict, invalidField, notFound } from '../shared/errors.ts';
 import type { InvalidationBus } from '../shared/invalidation-bus.ts';
+import { dayIntervals, NO_HOURS, windowProblem, windowsFor, type AllowedHours, type Overrides, type Window } from './allowed-hours.ts';
 import { ViewingTimeBalance } from './balance.entity.ts';
-import { Profile } from '../accounts/profile.entity.ts';
 import { CONFIG_DEFAULTS, ViewingTimeConfig, type IViewingTimeConfig } from './config.entity.ts';
-import type { DayFacts } from './viewing-time-repository.ts';
-import { isValidTimeZone, viewingDayAt, withBoundaryChange, type DaySettings } from './viewing-day.ts';
+import { ViewingTimeOverride } from './override.entity.ts';
+import { allowedLiteral, type DayFacts } from './viewing-time-repository.ts';
+import { isValidTimeZone, viewingDayAt, viewingDayOf, withBoundaryChange, type DaySettings } from './viewing-day.ts';
 
 export interface ConfigFacts {
   profileId: string;
   settings: DaySettings;
   educationalExempt: boolean;
+  allowedHours: AllowedHours;
+  educationalIgnoresHours: boolean;
+  /** Upcoming viewing days' own windows (from two days ago on). */
+  overrides: Overrides;
   version: number;
   updatedAt: Date;
 }
@@ -23,28 +29,37 @@ export interface ConfigPatch {
   reset_hour?: number;
   timezone?: string;
   educational_exempt?: boolean;
+  allowed_hours?: Partial<AllowedHours>;
+  educational_ignores_hours?: boolean;
 }
 
-type ConfigFields = Pick<IViewingTimeConfig, 'timezone' | 'resetHour' | 'weekdayLimitMinutes' | 'weekendLimitMinutes' | 'previousTimezone'
-  | 'previousResetHour' | 'settingsEffectiveAt' | 'educationalExempt' | 'version' | 'updatedAt'>;
+/** Overrides may be set from today's viewing day to this many days ahead (SPEC §3). */
+export const OVERRIDE_DAYS_AHEAD = 30;
 
-export const toFacts = (profileId: string, c: ConfigFields): ConfigFacts => ({
+type ConfigFields = Pick<IViewingTimeConfig, 'timezone' | 'resetHour' | 'weekdayLimitMinutes' | 'weekendLimitMinutes' | 'previousTimezone'
+  | 'previousResetHour' | 'settingsEffectiveAt' | 'educationalExempt' | 'allowedHours' | 'educationalIgnoresHours' | 'version' | 'updatedAt'>;
+
+export const toFacts = (profileId: string, c: ConfigFields, overrides: Overrides = {}): ConfigFacts => ({
   profileId,
   settings: {
     timezone: c.timezone, resetHour: c.resetHour, weekdayLimitMinutes: c.weekdayLimitMinutes ?? null, weekendLimitMinutes: c.weekendLimitMinutes ?? null,
     previous: c.settingsEffectiveAt ? { timezone: c.previousTimezone ?? c.timezone, resetHour: c.previousResetHour ?? c.resetHour } : null,
     effectiveFrom: c.settingsEffectiveAt ?? null,
   },
-  educationalExempt: c.educationalExempt, version: c.version, updatedAt: c.updatedAt,
+  educationalExempt: c.educationalExempt, allowedHours: { ...NO_HOURS, ...(c.allowedHours ?? {}) }, educationalIgnoresHours: c.educationalIgnoresHours ?? false,
+  overrides, version: c.version, updatedAt: c.updatedAt,
 });
 
 /** The viewing day containing `now` under these settings, with what its balance row records. */
 export function dayFactsAt(now: Date, c: ConfigFacts): DayFacts {
   const d = viewingDayAt(now, c.settings);
-  return { date: d.date, start: d.start, end: d.end, limitMinutes: d.limitMinutes, educationalExempt: c.educationalExempt, configVersion: c.version };
+  return {
+    date: d.date, start: d.start, end: d.end, limitMinutes: d.limitMinutes, educationalExempt: c.educationalExempt, configVersion: c.version,
+    allowed: dayIntervals(d, windowsFor(d, c.allowedHours, c.overrides)), educationalIgnoresHours: c.educationalIgnoresHours,
+  };
 }
 
-/** From a raw row or vt_config_json() of viewing_time_configs (snake_case columns). */
+/** From vt_config_json() (snake_case columns, overrides as a date → windows object). */
 export function configFromRow(profileId: string, r: Record<string, unknown>): ConfigFacts {
   const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
   return toFacts(profileId, {
@@ -53,13 +68,19 @@ export function configFromRow(profileId: string, r: Record<string, unknown>): Co
     previousTimezone: (r.previous_timezone as string | null) ?? null,
     previousResetHour: r.previous_reset_hour === null || r.previous_reset_hour === undefined ? null : Number(r.previous_reset_hour),
     settingsEffectiveAt: date(r.settings_effective_at), educationalExempt: Boolean(r.educational_exempt),
+    allowedHours: (r.allowed_hours as AllowedHours | undefined) ?? NO_HOURS, educationalIgnoresHours: Boolean(r.educational_ignores_hours),
     version: Number(r.version), updatedAt: date(r.updated_at) as Date,
-  });
+  }, (r.overrides as Overrides | null) ?? {});
 }
 
 function checkLimit(field: string, v: number | null | undefined): void {
   if (v === undefined || v === null) return;
   if (!Number.isInteger(v) || v < 15 || v > 480 || v % 15 !== 0) throw invalidField(field, 'must be null (unlimited) or 15..480 in steps of 15');
+}
+
+function checkWindows(list: Window[], resetHour: number, path: string): void {
+  const problem = windowProblem(list, resetHour, path);
+  if (problem) throw invalidField(problem.field, problem.message);
 }
 
 function validate(p: ConfigPatch): void {
@@ -68,6 +89,8 @@ function validate(p: ConfigPatch): void {
   if (p.reset_hour !== undefined && !(Number.isInteger(p.reset_hour) && p.reset_hour >= 0 && p.reset_hour <= 23)) throw invalidField('reset_hour', 'must be 0..23');
   if (p.timezone !== undefined && !isValidTimeZone(p.timezone)) throw invalidField('timezone', 'must be an IANA time zone name');
 }
+
+const shiftDate = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * Viewing-time configs behind a TTL/LRU cache (SPEC H-02): read from the database at most once
@@ -94,11 +117,7 @@ export class ConfigService {
   }
 
   async get(profileId: string): Promise<ConfigFacts> {
-    const facts = await this.#cache.get(profileId, async () => {
-      this.dbReads++;
-      const c = await this.#em.findOne(ViewingTimeConfig, { profile: profileId });
-      return c ? toFacts(profileId, c) : null;
-    });
+    const facts = await this.#cache.get(profileId, () => this.#read(this.#em, profileId));
     if (!facts) throw notFound('viewing-time config');
     return facts;
   }
@@ -106,12 +125,22 @@ export class ConfigService {
   /** The settings as the database has them now (parent screens: a change made anywhere shows at once). */
   async fresh(profileId: string): Promise<ConfigFacts> {
     const epoch = this.#cache.epoch();
-    this.dbReads++;
-    const c = await this.#em.findOne(ViewingTimeConfig, { profile: profileId }, { refresh: true });
-    if (!c) throw notFound('viewing-time config');
-    const facts = toFacts(profileId, c);
+    const facts = await this.#read(this.#em, profileId, true);
+    if (!facts) throw notFound('viewing-time config');
     this.#cache.fill(epoch, profileId, facts);
     return facts;
+  }
+
+  async #read(em: EntityManager, profileId: string, refresh = false): Promise<ConfigFacts | null> {
+    this.dbReads++;
+    const c = await em.findOne(ViewingTimeConfig, { profile: profileId }, { refresh });
+    return c ? toFacts(profileId, c, await this.#overrides(em, profileId)) : null;
+  }
+
+  async #overrides(em: EntityManager, profileId: string): Promise<Overrides> {
+    const from = shiftDate(this.#clock.now().toISOString().slice(0, 10), -2);
+    const rows = await em.find(ViewingTimeOverride, { profile: profileId, date: { $gte: from } }, { orderBy: { date: 'asc' }, refresh: true });
+    return Object.fromEntries(rows.map((o) => [typeof o.date === 'string' ? o.date : new Date(o.date).toISOString().slice(0, 10), o.windows ?? null]));
   }
 
   /**
@@ -123,7 +152,8 @@ export class ConfigService {
     if (!p) throw notFound('profile');
     return toFacts(profileId, {
       timezone: p.user.timezone, resetHour: CONFIG_DEFAULTS.resetHour, weekdayLimitMinutes: null, weekendLimitMinutes: null, previousTimezone: null,
-      previousResetHour: null, settingsEffectiveAt: null, educationalExempt: CONFIG_DEFAULTS.educationalExempt, version: 0, updatedAt: p.createdAt,
+      previousResetHour: null, settingsEffectiveAt: null, educationalExempt: CONFIG_DEFAULTS.educationalExempt, allowedHours: NO_HOURS,
+      educationalIgnoresHours: false, version: 0, updatedAt: p.createdAt,
     });
   }
 
@@ -145,20 +175,12 @@ export class ConfigService {
   }
 
   /**
-   * Partial update. Limits apply at once; a reset hour or timezone change from the next day
-   * boundary. A stale expectedVersion is a 409. Today's balance row gets today's new facts in the
-   * same transaction, so every process's next heartbeat or balance read sees the change; caches
-   * everywhere drop the entry.
+   * Partial update. Limits and allowed hours apply at once; a reset hour or timezone change from
+   * the next day boundary. A stale expectedVersion is a 409.
    */
   async update(profileId: string, patch: ConfigPatch, expectedVersion?: number): Promise<ConfigFacts> {
     validate(patch);
-    const facts = await this.#em.transactional(async (em) => {
-      const c = await em.findOne(ViewingTimeConfig, { profile: profileId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!c) throw notFound('viewing-time config');
-      if (expectedVersion !== undefined && expectedVersion !== c.version) {
-        throw conflict('version_conflict', `the settings changed since version ${expectedVersion}; reload them`, { current_version: c.version });
-      }
-      const now = this.#clock.now();
+    return this.#change(profileId, expectedVersion, (c, now) => {
       const next = withBoundaryChange(now, toFacts(profileId, c).settings, { resetHour: patch.reset_hour, timezone: patch.timezone });
       c.resetHour = next.resetHour;
       c.timezone = next.timezone;
@@ -168,13 +190,75 @@ export class ConfigService {
       if (patch.weekday_limit_minutes !== undefined) c.weekdayLimitMinutes = patch.weekday_limit_minutes;
       if (patch.weekend_limit_minutes !== undefined) c.weekendLimitMinutes = patch.weekend_limit_minutes;
       if (patch.educational_exempt !== undefined) c.educationalExempt = patch.educational_exempt;
+      if (patch.educational_ignores_hours !== undefined) c.educationalIgnoresHours = patch.educational_ignores_hours;
+      if (patch.allowed_hours !== undefined) {
+        const hours = { ...NO_HOURS, ...c.allowedHours, ...patch.allowed_hours };
+        // windows are checked against the reset hour the coming days run on
+        checkWindows(hours.weekdays, c.resetHour, 'allowed_hours.weekdays');
+        checkWindows(hours.weekends, c.resetHour, 'allowed_hours.weekends');
+        c.allowedHours = hours;
+      }
+    });
+  }
+
+  /**
+   * One viewing day's own windows ([] none, null no restriction), from today to 30 days ahead in
+   * the profile's timezone; applies at once when the day is today.
+   */
+  async setOverride(profileId: string, date: string, windows: Window[] | null): Promise<ConfigFacts> {
+    return this.#change(profileId, undefined, async (c, now, em) => {
+      const settings = toFacts(profileId, c).settings;
+      this.#checkOverrideDate(date, now, settings);
+      if (windows) checkWindows(windows, viewingDayOf(date, settings).resetHour, 'windows');
+      const existing = await em.findOne(ViewingTimeOverride, { profile: profileId, date });
+      if (existing) {
+        existing.windows = windows;
+        existing.updatedAt = now;
+      } else {
+        em.create(ViewingTimeOverride, { profile: profileId, date, windows, updatedAt: now });
+      }
+    });
+  }
+
+  /** Back to the day's usual windows; deleting an override that does not exist is fine. */
+  async deleteOverride(profileId: string, date: string): Promise<void> {
+    await this.#change(profileId, undefined, async (c, now, em) => {
+      this.#checkOverrideDate(date, now, toFacts(profileId, c).settings, false);
+      await em.nativeDelete(ViewingTimeOverride, { profile: profileId, date });
+    });
+  }
+
+  #checkOverrideDate(date: string, now: Date, settings: DaySettings, strict = true): void {
+    if (Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw invalidField('date', 'must be a date (YYYY-MM-DD)');
+    if (!strict) return;
+    const today = viewingDayAt(now, settings).date;
+    if (date < today) throw invalidField('date', `is in the past: the profile's viewing day is ${today}`);
+    if (date > shiftDate(today, OVERRIDE_DAYS_AHEAD)) throw invalidField('date', `may be at most ${OVERRIDE_DAYS_AHEAD} days ahead (${shiftDate(today, OVERRIDE_DAYS_AHEAD)})`);
+  }
+
+  /**
+   * A settings change under the config row's lock (vt_day_balance takes it too): a new version, and
+   * today's balance row gets today's new facts in the same transaction, so every process's next
+   * heartbeat or balance read sees the change; caches everywhere drop the entry.
+   */
+  async #change(profileId: string, expectedVersion: number | undefined, apply: (c: IViewingTimeConfig, now: Date, em: EntityManager) => void | Promise<void>): Promise<ConfigFacts> {
+    const facts = await this.#em.transactional(async (em) => {
+      const c = await em.findOne(ViewingTimeConfig, { profile: profileId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!c) throw notFound('viewing-time config');
+      if (expectedVersion !== undefined && expectedVersion !== c.version) {
+        throw conflict('version_conflict', `the settings changed since version ${expectedVersion}; reload them`, { current_version: c.version });
+      }
+      const now = this.#clock.now();
+      await apply(c, now, em);
       c.version += 1;
       c.updatedAt = now;
       await em.flush();
-      const facts = toFacts(profileId, c);
+      const facts = toFacts(profileId, c, await this.#overrides(em, profileId));
       const today = dayFactsAt(now, facts);
-      await em.nativeUpdate(ViewingTimeBalance, { profile: profileId, dayStart: { $lte: now }, dayEnd: { $gt: now } },
-        { limitMinutes: today.limitMinutes, educationalExempt: today.educationalExempt, updatedAt: now });
+      await em.nativeUpdate(ViewingTimeBalance, { profile: profileId, dayStart: { $lte: now }, dayEnd: { $gt: now } }, {
+        limitMinutes: today.limitMinutes, educationalExempt: today.educationalExempt, allowed: allowedLiteral(today.allowed),
+        educationalIgnoresHours: today.educationalIgnoresHours, updatedAt: now,
+      });
       return facts;
     });
     this.#bus.publish({ entity: 'config', id: profileId });

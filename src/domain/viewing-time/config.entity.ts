@@ -28,6 +28,9 @@ export const ViewingTimeConfig = defineEntity({
     previousResetHour: p.smallint().nullable(),
     previousTimezone: p.string().length(64).nullable(),
     settingsEffectiveAt: p.datetime().nullable(),
+    // {"weekdays": [{"from": "07:00", "to": "20:00"}], "weekends": []}: local windows, empty = any time
+    allowedHours: p.json<{ weekdays: { from: string; to: string }[]; weekends: { from: string; to: string }[] }>().default('{"weekdays":[],"weekends":[]}'),
+    educationalIgnoresHours: p.boolean().default(false),
     version: p.integer().default(1),
     updatedAt: p.datetime().onCreate(() => new Date()),
   },

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { runNamed } from '../../db/statement.ts';
+import type { Interval } from './allowed-hours.ts';
 
 // The player's statements; each is one round trip (see runNamed). Their rules live in src/db/sql.
 
@@ -11,6 +12,22 @@ export interface DayFacts {
   limitMinutes: number | null;
   educationalExempt: boolean;
   configVersion: number;
+  /** The day's allowed intervals: null any time, [] none. */
+  allowed: Interval[] | null;
+  educationalIgnoresHours: boolean;
+}
+
+/** A tstzmultirange's text as PostgreSQL prints it, back into intervals ('{}': none; null: any time). */
+export function parseAllowed(text: string | null): Interval[] | null {
+  if (text === null) return null;
+  const instant = (t: string) => new Date(t.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00'));
+  return [...text.matchAll(/\["?([^",)]+)"?,"?([^",)]+)"?\)/g)].map((m) => ({ start: instant(m[1]), end: instant(m[2]) }));
+}
+
+/** A day's allowed intervals as PostgreSQL reads them (tstzmultirange); null: any time. */
+export function allowedLiteral(allowed: Interval[] | null): string | null {
+  if (allowed === null) return null;
+  return `{${allowed.map((i) => `[${i.start.toISOString()},${i.end.toISOString()})`).join(',')}}`;
 }
 
 export interface BeatInput {
@@ -42,15 +59,22 @@ export interface BeatRow {
   educational_exempt: boolean | null;
   day_end: Date | null;
   remaining_seconds: number | null;
+  /** Allowed hours: whether they apply to this session, and the day's instants (tstzmultirange text; null: any time). */
+  hours_apply: boolean | null;
+  allowed: string | null;
   /** The settings (vt_config_json) when outcome is need_day. */
   config: Record<string, unknown> | null;
 }
 
 const HEARTBEAT = `select * from vt_heartbeat(p_user => $1, p_profile => $2, p_session => $3, p_title => $4, p_device_id => $5,
   p_device_type => $6, p_paused => $7, p_seq => $8, p_now => $9, p_day_date => $10, p_day_start => $11, p_day_end => $12,
-  p_day_limit => $13, p_day_exempt => $14, p_config_version => $15)`;
+  p_day_limit => $13, p_day_exempt => $14, p_config_version => $15, p_day_allowed => $16, p_day_ignores => $17)`;
 
-export const dayParams = (d: DayFacts | null) => [d?.date ?? null, d?.start ?? null, d?.end ?? null, d?.limitMinutes ?? null, d?.educationalExempt ?? null, d?.configVersion ?? null];
+/** A day's facts as statement parameters, in the order of the day_* arguments above. */
+export const dayParams = (d: DayFacts | null) => [
+  d?.date ?? null, d?.start ?? null, d?.end ?? null, d?.limitMinutes ?? null, d?.educationalExempt ?? null, d?.configVersion ?? null,
+  d ? allowedLiteral(d.allowed) : null, d?.educationalIgnoresHours ?? null,
+];
 
 /** The heartbeat statement as sent (the load baseline sends exactly this to PostgreSQL alone). */
 export function heartbeatQuery(b: BeatInput): { name: string; text: string; values: unknown[] } {
@@ -60,7 +84,8 @@ export function heartbeatQuery(b: BeatInput): { name: string; text: string; valu
 const HEARTBEATS = `select * from vt_heartbeats(p_user => $1::uuid[], p_profile => $2::uuid[], p_session => $3::uuid[],
   p_title => $4::uuid[], p_device_id => $5::text[], p_device_type => $6::text[], p_paused => $7::boolean[], p_seq => $8::bigint[],
   p_now => $9::timestamptz[], p_day_date => $10::date[], p_day_start => $11::timestamptz[], p_day_end => $12::timestamptz[],
-  p_day_limit => $13::integer[], p_day_exempt => $14::boolean[], p_config_version => $15::integer[])`;
+  p_day_limit => $13::integer[], p_day_exempt => $14::boolean[], p_config_version => $15::integer[], p_day_allowed => $16::text[],
+  p_day_ignores => $17::boolean[])`;
 
 /** How a group-commit statement shows among a request's statements (X-DB-Ops, Server-Timing). */
 export const HEARTBEATS_STATEMENT = 'select * from vt_heartbeats(...)';
@@ -108,6 +133,8 @@ export interface BalanceRow {
   is_unlimited_override: boolean | null;
   limit_minutes: number | null;
   remaining_seconds: number | null;
+  /** The day's allowed instants (tstzmultirange text; null: any time). */
+  allowed: string | null;
   /** The settings, for a kids profile without a row: the caller computes the day from them. */
   config: Record<string, unknown> | null;
 }
@@ -116,7 +143,7 @@ export interface BalanceRow {
 // limit change or grant answered on any process is seen at once (read-your-writes).
 const BALANCE = `select p.user_id, u.is_active, p.is_kids, b.reset_date::text as reset_date, b.day_end, b.used_seconds,
     b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes,
-    vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override) as remaining_seconds,
+    vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override) as remaining_seconds, b.allowed::text as allowed,
     case when p.is_kids and b.id is null then vt_config_json(p.id) end as config
   from profiles p join users u on u.id = p.user_id
   left join viewing_time_balances b on b.profile_id = p.id and b.day_end > $2 and b.day_start <= $2

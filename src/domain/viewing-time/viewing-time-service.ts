@@ -28,6 +28,7 @@ export interface HeartbeatResult {
   reason: Reason;
   remaining_minutes: number | null;
   remaining_seconds: number | null;
+  budget_remaining_minutes: number | null;
   used_minutes: number;
   educational_minutes: number;
   is_educational: boolean;
@@ -100,13 +101,14 @@ export class ViewingTimeService {
     const error = beatError(row);
     if (error) throw error;
     if (row.day_end) this.#dayEnds.set(input.profile_id, new Date(row.day_end).getTime());
-    const v = verdict(figures(row), { superseded: row.outcome === 'superseded', exemptEducational: Boolean(row.is_educational && row.educational_exempt) });
+    const v = verdict(figures(row), now, { superseded: row.outcome === 'superseded', exemptEducational: Boolean(row.is_educational && row.educational_exempt) });
     return {
       session_id: row.session_id!,
       enforcement: v.enforcement,
       reason: v.reason,
-      remaining_minutes: mins(row.remaining_seconds),
-      remaining_seconds: row.remaining_seconds,
+      remaining_minutes: mins(v.timeLeftSeconds),
+      remaining_seconds: v.timeLeftSeconds,
+      budget_remaining_minutes: mins(row.remaining_seconds),
       used_minutes: minutes(row.used_seconds ?? 0),
       educational_minutes: minutes(row.educational_seconds ?? 0),
       is_educational: row.is_educational!,
@@ -130,19 +132,23 @@ export class ViewingTimeService {
     if (!row || row.user_id !== principal.userId) throw notFound('profile');
     if (!row.is_active) throw unauthorized('this account is disabled or no longer exists', 'account_disabled');
     const day = row.is_kids ? dayOf(profileId, row, now, this.#configs) : null;
-    const v = verdict({ kids: row.is_kids, limitMinutes: day?.limitMinutes ?? null, unlimitedOverride: day?.override ?? false, remainingSeconds: day?.remaining ?? null, dayEnd: day?.end ?? null });
+    const v = verdict({
+      kids: row.is_kids, limitMinutes: day?.limitMinutes ?? null, unlimitedOverride: day?.override ?? false, remainingSeconds: day?.remaining ?? null,
+      dayEnd: day?.end ?? null, allowed: day?.allowed ?? null,
+    }, now);
     return {
       profile_id: profileId,
       date: day?.date ?? null,
       is_child_profile: row.is_kids,
-      has_limits: (day?.limitMinutes ?? null) !== null,
+      // the old player locks from this poll: a window is a limit too
+      has_limits: (day?.limitMinutes ?? null) !== null || (day?.allowed ?? null) !== null,
       limit_minutes: day?.limitMinutes ?? null,
       used_minutes: minutes(day?.used ?? 0),
       educational_minutes: minutes(day?.educational ?? 0),
       bonus_minutes: minutes(day?.bonus ?? 0),
       is_unlimited_override: day?.override ?? false,
-      remaining_minutes: mins(day?.remaining ?? null),
-      remaining_seconds: day?.remaining ?? null,
+      remaining_minutes: mins(v.timeLeftSeconds),
+      remaining_seconds: v.timeLeftSeconds,
       budget_remaining_minutes: mins(day?.remaining ?? null),
       next_reset_at: iso(day?.end ?? null),
       warning_threshold_minutes: [...WARNING_THRESHOLD_MINUTES],
@@ -171,6 +177,7 @@ function figures(row: BeatRow): DayFigures {
   return {
     kids: Boolean(row.is_kids), limitMinutes: row.limit_minutes, unlimitedOverride: Boolean(row.unlimited_override),
     remainingSeconds: row.remaining_seconds, dayEnd: row.day_end ? new Date(row.day_end) : null,
+    allowed: row.hours_apply ? repo.parseAllowed(row.allowed) : null,
   };
 }
 
@@ -180,8 +187,12 @@ function dayOf(profileId: string, row: repo.BalanceRow, now: Date, configs: Conf
     return {
       date: row.reset_date, end: new Date(row.day_end!), limitMinutes: row.limit_minutes, override: row.is_unlimited_override!,
       used: row.used_seconds!, educational: row.educational_seconds!, bonus: row.bonus_seconds!, remaining: row.remaining_seconds,
+      allowed: repo.parseAllowed(row.allowed),
     };
   }
   const d = dayFactsAt(now, configs.learn(profileId, row.config!));
-  return { date: d.date, end: d.end, limitMinutes: d.limitMinutes, override: false, used: 0, educational: 0, bonus: 0, remaining: untouchedRemaining(d.limitMinutes) };
+  return {
+    date: d.date, end: d.end, limitMinutes: d.limitMinutes, override: false, used: 0, educational: 0, bonus: 0, remaining: untouchedRemaining(d.limitMinutes),
+    allowed: d.allowed,
+  };
 }

@@ -26,7 +26,7 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
         seq: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
       }),
       response: z.object({
-        session_id: z.uuid(), enforcement: z.enum(ENFORCEMENT), reason, remaining_minutes: minutesOrNull, remaining_seconds: z.int().nullable(),
+        session_id: z.uuid(), enforcement: z.enum(ENFORCEMENT), reason, remaining_minutes: minutesOrNull, remaining_seconds: z.int().nullable(), budget_remaining_minutes: minutesOrNull,
         used_minutes: z.number(), educational_minutes: z.number(), is_educational: z.boolean(), next_reset_at: instantOrNull, next_change_at: instantOrNull,
       }),
       handler: ({ principal, body }) => vt.heartbeat(principal, body),
