@@ -2,12 +2,14 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/core';
-import { Profile } from '../domain/accounts/profile.entity.ts';
+import { Profile, type IProfile } from '../domain/accounts/profile.entity.ts';
 import { User } from '../domain/accounts/user.entity.ts';
 import { Title } from '../domain/catalog/title.entity.ts';
 import type { CpuWork } from '../domain/shared/cpu-work.ts';
 import { ViewingTimeBalance } from '../domain/viewing-time/balance.entity.ts';
+import { dayIntervals, NO_HOURS, windowsFor, type AllowedHours } from '../domain/viewing-time/allowed-hours.ts';
 import { CONFIG_DEFAULTS, ViewingTimeConfig } from '../domain/viewing-time/config.entity.ts';
+import { allowedLiteral } from '../domain/viewing-time/viewing-time-repository.ts';
 import { ViewingSession } from '../domain/viewing-time/session.entity.ts';
 import { viewingDayAt, type DaySettings } from '../domain/viewing-time/viewing-day.ts';
 
@@ -19,6 +21,8 @@ export interface DemoLogins {
 const PARENT_EMAIL = 'parent@demo.vtime.example';
 const ADMIN_EMAIL = 'admin@demo.vtime.example';
 const TIMEZONE = 'Europe/Berlin';
+// Leo's bedtime: weekdays 07:00-21:00, weekends 08:00-21:30
+const LEO_HOURS: AllowedHours = { weekdays: [{ from: '07:00', to: '21:00' }], weekends: [{ from: '08:00', to: '21:30' }] };
 const WORDS = ['Ocean', 'Space', 'Dino', 'Robot', 'Castle', 'Forest', 'Pirate', 'Galaxy', 'Jungle', 'Dragon', 'Number', 'Science'];
 const KINDS = ['Adventures', 'Quest', 'Friends', 'Academy', 'Explorers', 'Club', 'Lab', 'Stories', 'Mysteries', 'Heroes'];
 
@@ -75,7 +79,7 @@ function sessionsOf(day: { start: Date }, d: number, now: Date, isToday: boolean
 }
 
 /** Ended sessions and their balances for one kids profile over the seeded days. */
-function history(profileId: string, titles: { id: string; isEducational: boolean }[], settings: DaySettings, now: Date) {
+function history(profileId: string, titles: { id: string; isEducational: boolean }[], settings: DaySettings, now: Date, hours: AllowedHours) {
   const sessions = [];
   const balances = [];
   const { past, today } = seededDays(now, settings);
@@ -91,7 +95,8 @@ function history(profileId: string, titles: { id: string; isEducational: boolean
     }
     if (!used && !educational) continue;
     balances.push({ profile: profileId, resetDate: day.date, usedSeconds: used, educationalSeconds: educational, bonusSeconds: 0,
-      isUnlimitedOverride: false, dayStart: day.start, dayEnd: day.end, limitMinutes: day.limitMinutes, updatedAt: day === today ? now : day.end });
+      isUnlimitedOverride: false, dayStart: day.start, dayEnd: day.end, limitMinutes: day.limitMinutes, updatedAt: day === today ? now : day.end,
+      allowed: allowedLiteral(dayIntervals(day, windowsFor(day, hours, {}))) });
   }
   return { sessions, balances };
 }
@@ -113,12 +118,14 @@ export async function seedDemo(em: EntityManager, cpu: CpuWork, opts: { dataDir:
     const titles = catalogue().map((t) => tx.create(Title, t));
     const kids = ['Mia', 'Leo'].map((name) => tx.create(Profile, { user: parent, name, isKids: true, parentalRating: 'PG' }));
     tx.create(Profile, { user: parent, name: 'Parent', isKids: false, parentalRating: 'R' });
-    for (const kid of kids) tx.create(ViewingTimeConfig, { profile: kid, timezone: TIMEZONE, ...CONFIG_DEFAULTS });
+    // Leo has a bedtime (allowed hours); Mia may watch any time within her allowance
+    const hours = (kid: IProfile) => (kid.name === 'Leo' ? LEO_HOURS : NO_HOURS);
+    for (const kid of kids) tx.create(ViewingTimeConfig, { profile: kid, timezone: TIMEZONE, ...CONFIG_DEFAULTS, allowedHours: hours(kid) });
     await tx.flush();
     const settings: DaySettings = { timezone: TIMEZONE, resetHour: CONFIG_DEFAULTS.resetHour, weekdayLimitMinutes: CONFIG_DEFAULTS.weekdayLimitMinutes,
       weekendLimitMinutes: CONFIG_DEFAULTS.weekendLimitMinutes, previous: null, effectiveFrom: null };
     for (const kid of kids) {
-      const { sessions, balances } = history(kid.id, titles, settings, opts.now ?? new Date());
+      const { sessions, balances } = history(kid.id, titles, settings, opts.now ?? new Date(), hours(kid));
       sessions.forEach((s) => tx.create(ViewingSession, s));
       balances.forEach((b) => tx.create(ViewingTimeBalance, b));
     }

@@ -6,7 +6,9 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, whe
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.join('.') || where;
+  // a path as a parent reads it: allowed_hours.weekdays[1].to
+  const path = issue.path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('');
+  const field = issue.code === 'unrecognized_keys' ? [path, issue.keys[0]].filter(Boolean).join('.') : path || where;
   const detail = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
   throw new AppError('validation', issue.code === 'unrecognized_keys' ? 'unknown_field' : 'validation_error', `${field}: ${detail}`, { field, location: where });
 }

@@ -5,7 +5,7 @@ import { viewingDayAt, viewingDayOf } from '../domain/viewing-time/viewing-day.t
 
 interface Raw {
   profiles: { id: string; name: string; config: Record<string, unknown> }[];
-  balances: { profile_id: string; date: string; used: number; educational: number; bonus: number; unlimited: boolean; limit: number | null }[];
+  balances: { profile_id: string; date: string; used: number; educational: number; bonus: number; unlimited: boolean; limit: number | null; refused?: number }[];
   grants: { profile_id: string; date: string; minutes: number | null; granted_at: string }[];
   sessions: { profile_id: string; title_id: string | null; title: string | null; started_at: string; seconds: number }[];
 }
@@ -28,16 +28,17 @@ function settingsOf(c: Record<string, unknown>): DaySettings {
   };
 }
 
-function dailyTotals(dates: string[], s: DaySettings, balances: Raw['balances']): { totals: DailyTotal[]; seconds: { counted: number; edu: number; bonus: number; limit: number | null }[] } {
+function dailyTotals(dates: string[], s: DaySettings, balances: Raw['balances']): { totals: DailyTotal[]; seconds: { counted: number; edu: number; bonus: number; limit: number | null; refused: number }[] } {
   const byDate = new Map(balances.map((b) => [b.date, b]));
   const seconds = dates.map((date) => {
     const b = byDate.get(date);
     const limit = b ? (b.unlimited ? null : b.limit) : viewingDayOf(date, s).limitMinutes;
-    return { counted: b?.used ?? 0, edu: b?.educational ?? 0, bonus: b?.bonus ?? 0, limit };
+    return { counted: b?.used ?? 0, edu: b?.educational ?? 0, bonus: b?.bonus ?? 0, limit, refused: b?.refused ?? 0 };
   });
   const totals = dates.map((date, i) => ({
     date, minutes: minutes(seconds[i].counted + seconds[i].edu), counted_minutes: minutes(seconds[i].counted),
     educational_minutes: minutes(seconds[i].edu), limit_minutes: seconds[i].limit, bonus_minutes: minutes(seconds[i].bonus), unlimited: seconds[i].limit === null,
+    refused_minutes: minutes(seconds[i].refused),
   }));
   return { totals, seconds };
 }

@@ -1,14 +1,14 @@
 // Property: group-committed heartbeats give exactly what one-by-one heartbeats give. Random streams
 // (retries, pauses, stale resumes, device switches, a beat on a superseded session, a viewing-day
-// boundary, limit exhaustion, educational titles) run twice on twin households: once in batches as
-// the group commit forms them (one statement each), once beat by beat. Answers, balances and
-// sessions must match.
+// boundary, limit exhaustion, educational titles, window edges of allowed hours) run twice on twin
+// households: once in batches as the group commit forms them (one statement each), once beat by
+// beat. Answers, balances and sessions must match.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
 import { createOrm, type MikroORM } from '../../src/db/orm.ts';
 import { configFromRow, dayFactsAt } from '../../src/domain/viewing-time/config-service.ts';
-import { heartbeats, type BeatInput, type BeatRow } from '../../src/domain/viewing-time/viewing-time-repository.ts';
+import { allowedLiteral, heartbeats, parseAllowed, type BeatInput, type BeatRow } from '../../src/domain/viewing-time/viewing-time-repository.ts';
 import { databaseUrl } from '../harness.ts';
 
 const KIDS = 4;
@@ -17,6 +17,10 @@ const CONFIG = configFromRow('x', {
   timezone: 'Europe/Berlin', reset_hour: 6, weekday_limit_minutes: 15, weekend_limit_minutes: 30, previous_timezone: null,
   previous_reset_hour: null, settings_effective_at: null, educational_exempt: true, version: 1, updated_at: new Date(START).toISOString(),
 });
+// kids 2 and 3 have allowed hours whose edges the streams cross (the streams start at 11:00 in Berlin)
+const HOURS = { weekdays: [{ from: '11:00', to: '11:20' }, { from: '11:30', to: '13:00' }], weekends: [{ from: '06:00', to: '06:15' }] };
+const WINDOWED = { ...CONFIG, allowedHours: HOURS };
+const configOf = (kid: number) => (kid >= 2 ? WINDOWED : CONFIG);
 
 type Kind = 'beat' | 'retry' | 'start' | 'switch' | 'old' | 'pause' | 'nextDay';
 interface Cmd { kid: number; kind: Kind; gap: number; educational: boolean; cut: boolean }
@@ -52,12 +56,12 @@ async function household(): Promise<{ userId: string; kids: string[] }> {
   for (let i = 0; i < KIDS; i++) {
     const id = randomUUID();
     await db.query(`insert into profiles (id, user_id, name, is_kids, parental_rating, created_at) values ($1, $2, 'Kid', true, 'PG', now())`, [id, userId]);
-    await db.query(`insert into viewing_time_configs (id, profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone, version, updated_at)
-      values ($1, $2, 15, 30, 6, true, 'Europe/Berlin', 1, now())`, [randomUUID(), id]);
+    await db.query(`insert into viewing_time_configs (id, profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone, version, updated_at, allowed_hours)
+      values ($1, $2, 15, 30, 6, true, 'Europe/Berlin', 1, now(), $3)`, [randomUUID(), id, JSON.stringify(configOf(i).allowedHours)]);
     // 12 of today's 15 minutes already watched, so streams run into the limit
-    const today = dayFactsAt(new Date(START), CONFIG);
-    await db.query(`insert into viewing_time_balances (id, profile_id, reset_date, day_start, day_end, limit_minutes, used_seconds, updated_at)
-      values ($1, $2, $3, $4, $5, 15, 720, now())`, [randomUUID(), id, today.date, today.start, today.end]);
+    const today = dayFactsAt(new Date(START), configOf(i));
+    await db.query(`insert into viewing_time_balances (id, profile_id, reset_date, day_start, day_end, limit_minutes, used_seconds, allowed, updated_at)
+      values ($1, $2, $3, $4, $5, 15, 720, $6, now())`, [randomUUID(), id, today.date, today.start, today.end, allowedLiteral(today.allowed)]);
     kids.push(id);
   }
   return { userId, kids };
@@ -73,7 +77,7 @@ class Players {
 
   input(c: Cmd, now: number): BeatInput {
     const k = this.s[c.kid];
-    const base = { userId: this.h.userId, profileId: this.h.kids[c.kid], deviceType: 'tv', now: new Date(now), day: dayFactsAt(new Date(now), CONFIG) };
+    const base = { userId: this.h.userId, profileId: this.h.kids[c.kid], deviceType: 'tv', now: new Date(now), day: dayFactsAt(new Date(now), configOf(c.kid)) };
     if (c.kind === 'retry' && k.last) return { ...k.last, now: new Date(now), day: base.day };
     if (c.kind === 'old' && k.old) return { ...base, sessionId: k.old, titleId: k.title, deviceId: `d${1 - k.device}`, paused: false, seq: ++k.seq };
     if (c.kind === 'switch') { k.device = 1 - k.device; k.old = k.session; k.session = null; }
@@ -96,6 +100,8 @@ function times(cmds: Cmd[]): number[] {
   return cmds.map((c) => (t = c.kind === 'nextDay' ? dayFactsAt(new Date(t), CONFIG).end.getTime() + 5_000 : t + c.gap * 1000));
 }
 
+const repoInside = (allowed: string, at: Date) => (parseAllowed(allowed) ?? []).some((i) => i.start <= at && at < i.end);
+
 let sharedStatements = 0; // batches of more than one beat, over all runs
 const seen = new Set<string>(); // what the streams covered, over all runs
 
@@ -117,8 +123,9 @@ async function run(h: { userId: string; kids: string[] }, cmds: Cmd[], batched: 
       if (r.remaining_seconds === 0) seen.add('exhausted');
       if ((r.educational_seconds ?? 0) > 0) seen.add('educational');
       if (batch[i].beat.paused) seen.add('paused');
+      if (r.hours_apply && r.allowed && !repoInside(r.allowed, batch[i].beat.now)) seen.add('outside hours');
       if (r.day_end && new Date(r.day_end).getTime() > dayFactsAt(new Date(START), CONFIG).end.getTime()) seen.add('next day');
-      answers.push([batch[i].kid, r.outcome, label(r.session_id), r.used_seconds, r.educational_seconds, r.remaining_seconds].join(' '));
+      answers.push([batch[i].kid, r.outcome, label(r.session_id), r.used_seconds, r.educational_seconds, r.remaining_seconds, r.hours_apply, r.allowed].join(' '));
     });
     batch = [];
   };
@@ -134,7 +141,7 @@ async function run(h: { userId: string; kids: string[] }, cmds: Cmd[], batched: 
 }
 
 async function state(h: { kids: string[] }): Promise<unknown> {
-  const balances = await db.query(`select profile_id, reset_date::text, used_seconds, educational_seconds, bonus_seconds, limit_minutes
+  const balances = await db.query(`select profile_id, reset_date::text, used_seconds, educational_seconds, bonus_seconds, limit_minutes, refused_seconds, allowed::text
     from viewing_time_balances where profile_id = any($1) order by reset_date`, [h.kids]);
   const sessions = await db.query(`select profile_id, started_at, ended_at, end_reason, total_seconds, last_seq, device_id, is_educational
     from viewing_sessions where profile_id = any($1) order by started_at, last_seq`, [h.kids]);
@@ -160,6 +167,6 @@ describe('group commit changes nothing', () => {
       expect(await state(a)).toEqual(await state(b));
     }), { seed, numRuns: 25 });
     expect(sharedStatements).toBeGreaterThan(25); // the batched runs really did share statements
-    expect([...seen].sort()).toEqual(expect.arrayContaining(['educational', 'exhausted', 'next day', 'ok', 'paused', 'resumed', 'retry', 'started', 'superseded']));
+    expect([...seen].sort()).toEqual(expect.arrayContaining(['educational', 'exhausted', 'next day', 'ok', 'outside hours', 'paused', 'resumed', 'retry', 'started', 'superseded']));
   }, 120_000);
 });

@@ -100,6 +100,10 @@ describe('npm start on a fresh data directory', () => {
       const empty = elapsed.filter((d) => d.minutes === 0).map((d) => d.date);
       expect(empty).toEqual(todayMayBeEmpty ? empty.filter((d) => d === elapsed[elapsed.length - 1].date) : []);
     }
+    // one demo child has a bedtime
+    const leo = (await api('GET', '/api/v1/auth/profiles', { token: login.body.access_token })).body.find((p: { name: string }) => p.name === 'Leo');
+    const settings = await api('GET', `/api/v1/parental-controls/profiles/${leo.id}/viewing-time`, { token: login.body.access_token });
+    expect(settings.body.allowed_hours).toEqual({ weekdays: [{ from: '07:00', to: '21:00' }], weekends: [{ from: '08:00', to: '21:30' }] });
   }, 30_000);
 
   it('a second start on the same data directory exits 1 with one line naming the running one', async () => {

@@ -8,7 +8,8 @@ const WEEK = `select json_build_object(
   'profiles', (select coalesce(json_agg(json_build_object('id', p.id, 'name', p.name, 'config', to_jsonb(c)) order by p.created_at, p.id), '[]')
      from profiles p join viewing_time_configs c on c.profile_id = p.id where p.user_id = $1 and p.is_kids),
   'balances', (select coalesce(json_agg(json_build_object('profile_id', b.profile_id, 'date', b.reset_date, 'used', b.used_seconds,
-       'educational', b.educational_seconds, 'bonus', b.bonus_seconds, 'unlimited', b.is_unlimited_override, 'limit', b.limit_minutes)), '[]')
+       'educational', b.educational_seconds, 'bonus', b.bonus_seconds, 'unlimited', b.is_unlimited_override, 'limit', b.limit_minutes,
+       'refused', b.refused_seconds)), '[]')
      from viewing_time_balances b join profiles p on p.id = b.profile_id where p.user_id = $1 and p.is_kids and b.reset_date between $2 and $3),
   'grants', (select coalesce(json_agg(json_build_object('profile_id', g.profile_id, 'date', g.reset_date, 'minutes', g.minutes, 'granted_at', g.granted_at)
        order by g.granted_at), '[]')
@@ -42,4 +43,13 @@ export async function historyRows(em: EntityManager, profileId: string, from: Da
 export async function weekRows(em: EntityManager, userId: string, start: string, end: string, from: Date, to: Date): Promise<string> {
   const [row] = await runNamed<{ data: string }>(em, 'weekly_report', WEEK, [userId, start, end, from, to]);
   return row.data;
+}
+
+const DAY_WINDOWS = `select reset_date::text as date, allowed::text as allowed from viewing_time_balances
+  where profile_id = $1 and reset_date between $2 and $3`;
+
+/** The allowed instants each viewing day of a range ran under (tstzmultirange text; null: any time). */
+export async function dayWindows(em: EntityManager, profileId: string, from: string, to: string): Promise<Map<string, string | null>> {
+  const rows = await runNamed<{ date: string; allowed: string | null }>(em, 'history_windows', DAY_WINDOWS, [profileId, from, to]);
+  return new Map(rows.map((r) => [r.date, r.allowed]));
 }

@@ -8,6 +8,7 @@ import type { ConfigService } from '../viewing-time/config-service.ts';
 import { minutes } from '../viewing-time/enforcement.ts';
 import { viewingDayAt, viewingDayOf } from '../viewing-time/viewing-day.ts';
 import { shiftDate } from './grants-service.ts';
+import { parseAllowed } from '../viewing-time/viewing-time-repository.ts';
 import * as repo from './reports-repository.ts';
 import type { SessionRow } from './reports-repository.ts';
 import type { WeeklyReport } from './weekly-report-types.ts';
@@ -60,6 +61,7 @@ export class ReportsService {
         next = cut > from ? shiftDate(cut, -1) : null;
       }
     }
+    const windows = rows.length ? await repo.dayWindows(this.#d.em, profileId, dayOfRow(rows[rows.length - 1]), dayOfRow(rows[0])) : new Map();
     const days = new Map<string, { date: string; total: number; counted: number; educational: number; sessions: ReturnType<typeof sessionView>[] }>();
     for (const r of rows) {
       const date = dayOfRow(r);
@@ -71,7 +73,12 @@ export class ReportsService {
     }
     return {
       profile_id: profileId, from_date: from, to_date: to,
-      days: [...days.values()].map((d) => ({ date: d.date, total_minutes: minutes(d.total), counted_minutes: minutes(d.counted), educational_minutes: minutes(d.educational), sessions: d.sessions })),
+      days: [...days.values()].map((d) => ({
+        date: d.date, total_minutes: minutes(d.total), counted_minutes: minutes(d.counted), educational_minutes: minutes(d.educational),
+        // the windows the day ran under: null any time, [] none
+        allowed_windows: parseAllowed(windows.get(d.date) ?? null)?.map((i) => ({ start: i.start.toISOString(), end: i.end.toISOString() })) ?? null,
+        sessions: d.sessions,
+      })),
       has_more: next !== null, next_cursor: next,
     };
   }

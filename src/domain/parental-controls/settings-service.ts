@@ -1,5 +1,6 @@
 import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
+import type { Window } from '../viewing-time/allowed-hours.ts';
 import type { ConfigFacts, ConfigPatch, ConfigService } from '../viewing-time/config-service.ts';
 import { invalidField } from '../shared/errors.ts';
 import type { PinService } from './pin-service.ts';
@@ -19,8 +20,13 @@ export function configView(c: ConfigFacts) {
     pending_change: s.previous && s.effectiveFrom
       ? { effective_at: s.effectiveFrom.toISOString(), current_reset_hour: s.previous.resetHour, current_timezone: s.previous.timezone }
       : null,
+    allowed_hours: c.allowedHours,
+    educational_ignores_hours: c.educationalIgnoresHours,
+    overrides: Object.entries(c.overrides).map(([date, windows]) => ({ date, windows })),
   };
 }
+
+type Proof = { pin?: string | null; pin_token?: string | null };
 
 /** Reading and changing a kids profile's viewing-time settings (changes need the PIN). */
 export class SettingsService {
@@ -40,13 +46,28 @@ export class SettingsService {
     return configView(profile.isKids ? await this.#configs.fresh(profileId) : await this.#configs.unlimited(profileId));
   }
 
-  async update(principal: Principal, profileId: string, input: ConfigPatch & { pin?: string | null; pin_token?: string | null; version?: number }, ifMatch?: string) {
+  async update(principal: Principal, profileId: string, input: ConfigPatch & Proof & { version?: number }, ifMatch?: string) {
     await this.#identity.ownedProfile(principal, profileId);
     await this.#configs.get(profileId); // 404 for adult profiles before asking for a PIN
     const { pin, pin_token, version, ...patch } = input;
     const expected = version ?? parseIfMatch(ifMatch);
     await this.#pins.authorize(principal, { pin, pin_token });
     return configView(await this.#configs.update(profileId, patch, expected));
+  }
+
+  /** One viewing day's own windows ([] none, null no restriction); needs PIN proof. */
+  async setOverride(principal: Principal, profileId: string, date: string, input: Proof & { windows: Window[] | null }) {
+    await this.#identity.ownedProfile(principal, profileId);
+    await this.#configs.get(profileId); // 404 for adult profiles before asking for a PIN
+    await this.#pins.authorize(principal, input);
+    return configView(await this.#configs.setOverride(profileId, date, input.windows));
+  }
+
+  async deleteOverride(principal: Principal, profileId: string, date: string, proof: Proof): Promise<void> {
+    await this.#identity.ownedProfile(principal, profileId);
+    await this.#configs.get(profileId);
+    await this.#pins.authorize(principal, proof);
+    await this.#configs.deleteOverride(profileId, date);
   }
 }
 

@@ -14,6 +14,8 @@ export interface DailyTotal {
   limit_minutes: number | null;
   bonus_minutes: number;
   unlimited: boolean;
+  /** Heartbeats answered outside the allowed hours: the time they asked for. */
+  refused_minutes: number;
 }
 
 export interface ProfileWeek {

@@ -39,6 +39,9 @@ export const OVERRIDE_DAYS_AHEAD = 30;
 type ConfigFields = Pick<IViewingTimeConfig, 'timezone' | 'resetHour' | 'weekdayLimitMinutes' | 'weekendLimitMinutes' | 'previousTimezone'
   | 'previousResetHour' | 'settingsEffectiveAt' | 'educationalExempt' | 'allowedHours' | 'educationalIgnoresHours' | 'version' | 'updatedAt'>;
 
+/** The stored windows (a freshly created row may still hold its default as JSON text). */
+const hoursOf = (v: unknown): AllowedHours => ({ ...NO_HOURS, ...((typeof v === 'string' ? JSON.parse(v) : v) as Partial<AllowedHours> | null ?? {}) });
+
 export const toFacts = (profileId: string, c: ConfigFields, overrides: Overrides = {}): ConfigFacts => ({
   profileId,
   settings: {
@@ -46,7 +49,7 @@ export const toFacts = (profileId: string, c: ConfigFields, overrides: Overrides
     previous: c.settingsEffectiveAt ? { timezone: c.previousTimezone ?? c.timezone, resetHour: c.previousResetHour ?? c.resetHour } : null,
     effectiveFrom: c.settingsEffectiveAt ?? null,
   },
-  educationalExempt: c.educationalExempt, allowedHours: { ...NO_HOURS, ...(c.allowedHours ?? {}) }, educationalIgnoresHours: c.educationalIgnoresHours ?? false,
+  educationalExempt: c.educationalExempt, allowedHours: hoursOf(c.allowedHours), educationalIgnoresHours: c.educationalIgnoresHours ?? false,
   overrides, version: c.version, updatedAt: c.updatedAt,
 });
 
@@ -192,7 +195,7 @@ export class ConfigService {
       if (patch.educational_exempt !== undefined) c.educationalExempt = patch.educational_exempt;
       if (patch.educational_ignores_hours !== undefined) c.educationalIgnoresHours = patch.educational_ignores_hours;
       if (patch.allowed_hours !== undefined) {
-        const hours = { ...NO_HOURS, ...c.allowedHours, ...patch.allowed_hours };
+        const hours = { ...hoursOf(c.allowedHours), ...patch.allowed_hours };
         // windows are checked against the reset hour the coming days run on
         checkWindows(hours.weekdays, c.resetHour, 'allowed_hours.weekdays');
         checkWindows(hours.weekends, c.resetHour, 'allowed_hours.weekends');

@@ -12,16 +12,23 @@ const date = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' });
 const proof = { pin: pin.nullish(), pin_token: z.string().min(1).max(2048).nullish() };
 const profileParams = z.object({ profile_id: uuid });
 const limit = z.int().min(15).max(480).refine((v) => v % 15 === 0, 'must be a multiple of 15').nullable();
+// a window of local time; the domain checks the grid, overlaps, the count and the reset hour (and names the field)
+const window = z.strictObject({ from: z.string().max(5), to: z.string().max(5) });
+const windows = z.array(window).max(10);
+const windowsOut = z.array(z.object({ from: z.string(), to: z.string() }));
 const configOut = z.object({
   profile_id: z.uuid(), weekday_limit_minutes: z.int().nullable(), weekend_limit_minutes: z.int().nullable(), reset_hour: z.int(),
   timezone: z.string(), educational_exempt: z.boolean(), version: z.int(), updated_at: z.iso.datetime(),
   pending_change: z.object({ effective_at: z.iso.datetime(), current_reset_hour: z.int(), current_timezone: z.string() }).nullable(),
+  allowed_hours: z.object({ weekdays: windowsOut, weekends: windowsOut }), educational_ignores_hours: z.boolean(),
+  overrides: z.array(z.object({ date: z.iso.date(), windows: windowsOut.nullable() })),
 });
 
 const historyOut = z.object({
   profile_id: z.uuid(), from_date: z.iso.date(), to_date: z.iso.date(),
   days: z.array(z.object({
     date: z.iso.date(), total_minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(),
+    allowed_windows: z.array(z.object({ start: z.iso.datetime(), end: z.iso.datetime() })).nullable(),
     sessions: z.array(z.object({
       session_id: z.uuid(), title_id: z.uuid().nullable(), title_name: z.string(), device_type: z.string().nullable(), device_id: z.string(),
       is_educational: z.boolean(), started_at: z.iso.datetime(), ended_at: z.iso.datetime().nullable(), end_reason: z.string().nullable(), duration_minutes: z.number(),
@@ -36,7 +43,7 @@ const weeklyReportOut = z.object({
     profile_id: z.uuid(), profile_name: z.string(),
     daily_totals: z.array(z.object({
       date: z.iso.date(), minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(), limit_minutes: z.int().nullable(),
-      bonus_minutes: z.number(), unlimited: z.boolean(),
+      bonus_minutes: z.number(), unlimited: z.boolean(), refused_minutes: z.number(),
     })),
     total_minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(), days_elapsed: z.int(), average_daily_minutes: z.number(),
     limit_usage_percent: z.number().nullable(),
@@ -82,13 +89,28 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
     }),
     route({
       method: 'put', path: `${base}/viewing-time`, tag, access: 'household', errors: [404, 409, 423],
-      summary: 'Change settings (partial; needs PIN proof: pin, pin_token or a PIN-verified login; If-Match or version guards against lost updates). Limits apply at once, reset hour and timezone from the next day boundary.',
+      summary: 'Change settings (partial; needs PIN proof: pin, pin_token or a PIN-verified login; If-Match or version guards against lost updates). Limits and allowed hours apply at once, reset hour and timezone from the next day boundary. allowed_hours: up to 3 windows per list, local times on a 15-minute grid, a window past midnight lies in the night after; an empty list means any time.',
       params: profileParams, response: configOut,
       body: z.strictObject({
         weekday_limit_minutes: limit.optional(), weekend_limit_minutes: limit.optional(), reset_hour: z.int().min(0).max(23).optional(),
-        timezone: timezone.optional(), educational_exempt: z.boolean().optional(), version: z.int().min(1).optional(), ...proof,
+        timezone: timezone.optional(), educational_exempt: z.boolean().optional(),
+        allowed_hours: z.strictObject({ weekdays: windows.optional(), weekends: windows.optional() }).optional(),
+        educational_ignores_hours: z.boolean().optional(), version: z.int().min(1).optional(), ...proof,
       }),
       handler: ({ principal, params, body, ctx }) => d.settings.update(principal, params.profile_id, body, ctx.get('if-match') || undefined),
+    }),
+    route({
+      method: 'put', path: `${base}/viewing-time/overrides/{date}`, tag, access: 'household', errors: [404, 423],
+      summary: 'One viewing day’s own allowed windows (date: the viewing day in the profile’s timezone, today to 30 days ahead): [] no viewing that day, null no restriction that day. Needs PIN proof; applies at once.',
+      params: z.object({ profile_id: uuid, date }), response: configOut,
+      body: z.strictObject({ windows: windows.nullable(), ...proof }),
+      handler: ({ principal, params, body }) => d.settings.setOverride(principal, params.profile_id, params.date, body),
+    }),
+    route({
+      method: 'delete', path: `${base}/viewing-time/overrides/{date}`, tag, access: 'household', errors: [404, 423],
+      summary: 'Back to the day’s usual windows (204, also when there was no override). Needs PIN proof (pin or pin_token as query parameters, or a PIN-verified login).',
+      params: z.object({ profile_id: uuid, date }), query: z.strictObject(proof),
+      handler: async ({ principal, params, query }) => { await d.settings.deleteOverride(principal, params.profile_id, params.date, query); },
     }),
     route({
       method: 'post', path: `${base}/viewing-time/grant`, summary: 'Grant extra time today: minutes (15..120) or null for unlimited today (needs PIN proof: pin, pin_token or a PIN-verified login)', tag, access: 'household', status: 201, errors: [404, 423],
