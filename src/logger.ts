@@ -7,6 +7,7 @@ export const REDACT_PATHS = [
   'password', '*.password', 'new_password', '*.new_password', 'current_password', '*.current_password',
   'pin', '*.pin', 'new_pin', '*.new_pin', 'pin_token', '*.pin_token',
   'access_token', '*.access_token', 'refresh_token', '*.refresh_token', 'token', '*.token',
+  'ticket', '*.ticket', 'query.ticket',
 ];
 
 /**

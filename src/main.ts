@@ -35,6 +35,10 @@ import { GrantsService } from './domain/parental-controls/grants-service.ts';
 import { PinService } from './domain/parental-controls/pin-service.ts';
 import { ReportsService } from './domain/parental-controls/reports-service.ts';
 import { SettingsService } from './domain/parental-controls/settings-service.ts';
+import { EventHub } from './domain/live-events/event-hub.ts';
+import { TimeRequestsService } from './domain/time-requests/time-requests-service.ts';
+import { eventRoutes } from './http/routes/events.ts';
+import { timeRequestRoutes } from './http/routes/time-requests.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { WorkerPool } from './workers/pool.ts';
 
@@ -86,7 +90,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
   const pins = new PinService({ em: orm.em, cpu: pool, tokens, sessions: new LoginSessions(orm.em), clock });
   const pgPool = (await orm.em.getConnection().getNativeClient()) as Pool;
+  let hub: EventHub | undefined;
+  let requests: TimeRequestsService | undefined;
   const local = new ProcessMetrics({
+    openStreams: () => hub?.openStreams ?? 0, timeRequests: () => requests?.stats ?? { approved: 0, denied: 0 },
     configCache: () => configs.stats(), pin: () => pins.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
   });
@@ -97,11 +104,25 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const settings = new SettingsService({ identity, configs, pins });
   const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock });
   const reports = new ReportsService({ em: orm.em, identity, configs, cpu: pool, clock });
+  requests = new TimeRequestsService({ em: orm.em, identity, configs, pins, grants, clock });
   let draining = false;
   const serviceStartedAt = process.env.VTIME_SERVICE_STARTED_AT ? new Date(process.env.VTIME_SERVICE_STARTED_AT) : local.startedAt;
-  const metrics = new ClusterMetrics({ em: orm.em, local, serviceStartedAt, publishIntervalMs: config.METRICS_PUBLISH_INTERVAL_MS });
+  const metrics = new ClusterMetrics({
+    em: orm.em, local, serviceStartedAt, publishIntervalMs: config.METRICS_PUBLISH_INTERVAL_MS, pendingRequests: () => requests.pendingCount(),
+  });
   const bridge = new NotifyBridge({ url: opts.databaseUrl, bus, log: logger, origin: local.processKey });
   await bridge.start();
+  // live events: a NOTIFY carries the newest id; after a listener reconnect the hub reads what it missed
+  hub = new EventHub({ em: orm.em, processKey: local.processKey, freshSeconds: metrics.freshSeconds, onDelivered: (ms) => local.observeEventDelivery(ms),
+    onError: (err) => logger.warn({ err: err.message }, 'live events not read; the next notification retries') });
+  const events = hub;
+  await bridge.listen('vtime_events', { notify: (newest) => events.wake(newest), reconnected: () => events.wake(null) });
+  await events.start();
+  // a pending request whose viewing day ended expires (with its event) even when nobody looks
+  const expiry = setInterval(() => {
+    requests.expireDue().catch((err: Error) => logger.warn({ err: err.message }, 'time requests not expired'));
+  }, config.REQUEST_EXPIRY_INTERVAL_MS);
+  expiry.unref();
   const onRequest = (r: RequestRecord) => {
     local.observe({ path: r.path, method: r.method, status: r.status, ms: r.ms, dbOps: r.ops.count });
     opts.onRequest?.(r);
@@ -110,7 +131,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     logger, orm, tokens, identity, version: VERSION, onRequest,
     apiRoutes: [
       ...authRoutes(accounts), ...deviceRoutes(accounts, pins), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
-      ...parentalRoutes({ pins, settings, grants, reports }),
+      ...parentalRoutes({ pins, settings, grants, reports }), ...timeRequestRoutes(requests), ...eventRoutes({ hub: events, identity, tokens }),
     ],
     rootRoutes: [
       ...healthRoutes(async () => (draining ? 'draining' : (await databaseAnswers(orm)) ? 'ready' : 'database_unavailable')),
@@ -135,14 +156,19 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const close = async (timeoutMs = config.SHUTDOWN_TIMEOUT_MS) => {
     draining = true;
     if (publisher) clearInterval(publisher);
+    clearInterval(expiry);
     await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
-    await new Promise<void>((resolve) => {
+    const closed = new Promise<void>((resolve) => {
       // net's close, not http's: http's would also drop "idle" sockets, which includes connections
       // just accepted whose request has not been read yet; idle keep-alive sockets go a bit later
       net.Server.prototype.close.call(server, () => { clearInterval(sweep); resolve(); });
       const sweep = setInterval(() => server.closeIdleConnections(), 500);
       setTimeout(() => server.closeAllConnections(), timeoutMs).unref();
     });
+    // no new connection comes here now (under a cluster the primary stops sending them), so live
+    // streams end with a final event and their clients reconnect to another process, resuming by id
+    await events.drain();
+    await closed;
     await metrics.withdraw().catch(() => {});
     local.stop();
     await bridge.stop();

@@ -19,6 +19,8 @@ export class NotifyBridge {
   #sender: pg.Pool;
   #stopped = false;
   #backoff = 100;
+  // other channels on the same listening connection (live events): what to do on a notification and after a reconnect
+  readonly #channels = new Map<string, { notify(payload: string): void; reconnected(): void }>();
 
   constructor(d: { url: string; bus: InvalidationBus; log: Logger; origin: string }) {
     this.#url = d.url;
@@ -32,6 +34,12 @@ export class NotifyBridge {
   async start(): Promise<void> {
     await this.#connect(false);
     this.#bus.forwardTo((m) => void this.#send(m));
+  }
+
+  /** Listens on another channel too; after a reconnect (notifications meanwhile lost) `reconnected` runs. */
+  async listen(channel: string, handlers: { notify(payload: string): void; reconnected(): void }): Promise<void> {
+    this.#channels.set(channel, handlers);
+    await this.#listener?.query(`listen ${pg.escapeIdentifier(channel)}`);
   }
 
   /** The backend pid of the listening connection (operations and tests). */
@@ -59,12 +67,14 @@ export class NotifyBridge {
     const client = new pg.Client({ connectionString: this.#url });
     client.on('error', (err) => this.#log.warn({ err: err.message }, 'invalidation listener connection failed'));
     client.on('end', () => this.#dropped(client));
-    client.on('notification', (n) => this.#receive(n.payload));
+    client.on('notification', (n) => (n.channel === CHANNEL ? this.#receive(n.payload) : this.#channels.get(n.channel)?.notify(n.payload ?? '')));
     await client.connect();
     await client.query(`listen ${CHANNEL}`);
+    for (const channel of this.#channels.keys()) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
     this.#listener = client;
     this.#backoff = 100;
     if (isReconnect) {
+      for (const c of this.#channels.values()) c.reconnected();
       this.#bus.deliver({ entity: 'all' });
       this.#log.info('invalidation listener reconnected; caches flushed (notifications meanwhile may be lost)');
     }

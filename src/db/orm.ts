@@ -21,7 +21,7 @@ export function ormOptions(s: OrmSettings): Options {
     pool: { min: s.poolMin, max: s.poolMax, idleTimeoutMillis: 30_000 },
     driverOptions: { onPoolCreated: (pool: Pool) => instrumentPool(pool), connectionTimeoutMillis: 5_000 },
     // the SQL functions are written by hand in src/db/sql (see sql-functions.ts), not derived from entities
-    schemaGenerator: { ignoreRoutines: true, skipTables: ['vtime_sql_functions'] },
+    schemaGenerator: { ignoreRoutines: true, skipTables: ['vtime_sql_functions', 'events', 'event_streams'] },
     // each migration in its own transaction (one that builds indexes CONCURRENTLY opts out)
     migrations: { migrationsList, silent: true, transactional: true, allOrNothing: false, snapshot: false, path: 'migrations', emit: 'ts' },
     // a unit of work per request or job: the global EM is never used

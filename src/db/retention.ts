@@ -1,4 +1,4 @@
-// Retention: deletes viewing history past its keep-time in small batches, one runner at a time
+// Retention: deletes viewing history (and live events, kept 24 h) past its keep-time in small batches, one runner at a time
 // across the whole deployment (a PostgreSQL advisory lock, so it holds under the cluster, PM2 and
 // several machines alike).
 import type pg from 'pg';
@@ -17,6 +17,7 @@ export interface RetentionResult {
   sessions: number;
   balances: number;
   grants: number;
+  events: number;
 }
 
 export type RetentionLog = (msg: string, fields?: object) => void;
@@ -25,6 +26,8 @@ export type RetentionLog = (msg: string, fields?: object) => void;
 export const RETENTION_LOCK_KEY = '0x7674696d65726574';
 const LOCK_KEY_SQL = `${BigInt(RETENTION_LOCK_KEY)}::bigint`;
 const DAY_MS = 86_400_000;
+/** Live events are a short-lived outbox (SPEC §2): a stream resumes by Last-Event-ID within this. */
+export const EVENTS_KEEP_HOURS = 24;
 const MAX_BATCHES_PER_TABLE = 100_000; // a hard bound on top of the time budget
 
 /**
@@ -45,6 +48,9 @@ const BATCHES = {
   grants: `delete from time_grants where id in (
       select id from time_grants where granted_at < $1::timestamptz
       limit $2 for update skip locked)`,
+  // the live-events outbox: by when the event was written (nothing locks its rows)
+  events: `delete from events where id in (
+      select id from events where created_at < $1::timestamptz order by id limit $2)`,
 } as const;
 
 function cutoffs(o: RetentionOptions): Record<keyof RetentionResult, string> {
@@ -53,6 +59,7 @@ function cutoffs(o: RetentionOptions): Record<keyof RetentionResult, string> {
     sessions: before(o.sessionsDays).toISOString(),
     balances: before(o.balancesDays).toISOString().slice(0, 10), // a UTC date: a day's slack either way is fine
     grants: before(o.grantsDays).toISOString(),
+    events: new Date(o.now.getTime() - EVENTS_KEEP_HOURS * 3_600_000).toISOString(),
   };
 }
 
@@ -74,10 +81,13 @@ async function deleteInBatches(client: pg.PoolClient, sql: string, cutoff: strin
 export async function runRetentionOn(client: pg.PoolClient, o: RetentionOptions, log?: RetentionLog): Promise<RetentionResult> {
   const deadline = Date.now() + (o.maxDurationMs ?? 5 * 60_000);
   const limits = cutoffs(o);
-  const result: RetentionResult = { sessions: 0, balances: 0, grants: 0 };
-  // metrics snapshots of processes that died without withdrawing them (a few rows at most)
+  const result: RetentionResult = { sessions: 0, balances: 0, grants: 0, events: 0 };
+  // metrics snapshots of processes that died without withdrawing them (a few rows at most), and
+  // the stream places those processes could not give back
   await client.query(`delete from metrics_snapshots where updated_at < $1::timestamptz - interval '1 hour'`, [o.now.toISOString()]);
-  for (const table of ['sessions', 'balances', 'grants'] as const) {
+  await client.query(`delete from event_streams where opened_at < $1::timestamptz - interval '1 day'
+      and process_key not in (select process_key from metrics_snapshots)`, [o.now.toISOString()]);
+  for (const table of ['events', 'sessions', 'balances', 'grants'] as const) {
     const { deleted, complete } = await deleteInBatches(client, BATCHES[table], limits[table], o, deadline);
     result[table] = deleted;
     if (!complete) {

@@ -35,6 +35,8 @@ export interface Route<P extends Schema | undefined = Schema | undefined, Q exte
   errors?: number[];
   /** false: the route sends only statements of its own and needs no MikroORM request context (the hot player paths). */
   unitOfWork?: false;
+  /** A live stream: also accepts `?ticket=` from POST /events/ticket instead of the Authorization header. */
+  ticket?: true;
   /** Left out of the OpenAPI document (static files of /docs). */
   hidden?: boolean;
   handler: (input: RouteInput<Out<P>, Out<Q>, Out<B>>) => Promise<unknown>;

@@ -18,9 +18,15 @@ const koaPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
 async function authenticate(ctx: Context, route: Route, deps: RouterDeps): Promise<Principal | null> {
   if (route.access === 'public') return null;
   const header = ctx.get('authorization');
-  const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
-  if (!match) throw unauthorized('missing bearer token');
-  const principal = await deps.tokens.principal(match[1]);
+  const ticket = route.ticket && !header ? ctx.query.ticket : undefined;
+  let principal: Principal;
+  if (typeof ticket === 'string') {
+    principal = await deps.tokens.ticketPrincipal(ticket, ctx.path);
+  } else {
+    const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
+    if (!match) throw unauthorized('missing bearer token');
+    principal = await deps.tokens.principal(match[1]);
+  }
   if (route.access === 'player') return principal; // the player context checks the account with its other facts
   const user = await deps.identity.activeUser(principal);
   if (route.access !== 'device' && principal.scope !== 'household') {

@@ -1,10 +1,11 @@
--- Extra time for the viewing day containing p_now (SPEC §3 "Grants"): the ledger row and the
--- balance change commit together or not at all. Minutes add to bonus_seconds, so nothing is lost
+-- Extra time for the viewing day containing p_now (SPEC §3 "Grants"): the ledger row, the balance
+-- change and the live `grant` event commit together or not at all; p_request links the time
+-- request the grant answers. Minutes add to bonus_seconds, so nothing is lost
 -- when little was used; null minutes = unlimited today. need_day: as for vt_heartbeat.
 create or replace function vt_grant(
   p_profile uuid, p_granted_by uuid, p_minutes integer, p_device_id text, p_now timestamptz,
   p_day_date date, p_day_start timestamptz, p_day_end timestamptz, p_day_limit integer, p_day_exempt boolean,
-  p_config_version integer, p_day_allowed text, p_day_ignores boolean)
+  p_config_version integer, p_day_allowed text, p_day_ignores boolean, p_request uuid)
 returns table (outcome text, grant_id uuid, reset_date text, day_end timestamptz, used_seconds integer, bonus_seconds integer,
                unlimited_override boolean, limit_minutes integer, remaining_seconds integer, config json)
 language plpgsql
@@ -28,10 +29,14 @@ begin
   returning b.reset_date::text, b.day_end, b.used_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes,
             vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override)
        into reset_date, day_end, used_seconds, bonus_seconds, unlimited_override, limit_minutes, remaining_seconds;
-  insert into time_grants as g (id, profile_id, granted_by_id, minutes, reset_date, device_id, granted_at)
-  values (gen_random_uuid(), p_profile, p_granted_by, p_minutes, reset_date::date, p_device_id, p_now)
+  insert into time_grants as g (id, profile_id, granted_by_id, minutes, reset_date, device_id, granted_at, request_id)
+  values (gen_random_uuid(), p_profile, p_granted_by, p_minutes, reset_date::date, p_device_id, p_now, p_request)
   returning g.id into grant_id;
   outcome := 'granted';
+  perform vt_emit(array[p_granted_by], array[p_profile], array['grant'],
+    array[jsonb_build_object('grant', jsonb_build_object('id', grant_id, 'minutes', p_minutes, 'unlimited', p_minutes is null, 'date', reset_date,
+                                                         'request_id', p_request, 'granted_at', p_now),
+                             'remaining_seconds', remaining_seconds, 'is_unlimited_override', unlimited_override, 'expires_at', day_end)]);
   return next;
 end
 $function$;

@@ -14,6 +14,9 @@
 -- beat answered outside them adds its stretch to refused_seconds, and each answer hands back the
 -- day's instants (`allowed`, null: any time) and whether they apply to the session (hours_apply:
 -- not to an educational title when the settings say educational viewing ignores them).
+-- Live events, written at the end of the statement (vt_emit: its lock is taken last): a start that
+-- supersedes another device's session writes session_superseded, and a credit that spends the last
+-- of the budget writes limit_reached, in the batch's own transaction.
 -- p_day_*[i] is the viewing day containing p_now[i] as the service's time rules computed it from
 -- settings version p_config_version[i]; it is used only to create that day's row.
 create or replace function vt_heartbeats(
@@ -57,6 +60,11 @@ declare
   prev_last timestamptz;
   prev_paused timestamptz;
   prev_edu boolean;
+  prev_device text;
+  ev_household uuid[] := '{}';
+  ev_profile uuid[] := '{}';
+  ev_type text[] := '{}';
+  ev_payload jsonb[] := '{}';
 begin
   for i in 1 .. coalesce(array_length(p_profile, 1), 0) loop
     ord := i;
@@ -158,10 +166,14 @@ begin
 
       if v_start then
         loop
-          select v.id, v.last_heartbeat_at, v.paused_at, v.is_educational into prev_id, prev_last, prev_paused, prev_edu
+          select v.id, v.last_heartbeat_at, v.paused_at, v.is_educational, v.device_id into prev_id, prev_last, prev_paused, prev_edu, prev_device
             from viewing_sessions v where v.profile_id = b_profile and v.ended_at is null for update;
           if found then
             perform vt_close_session(prev_id, prev_last, prev_paused, prev_edu, is_kids, v_balance, b_now, 'superseded');
+            if prev_device <> b_device_id and not vt_is_stale(prev_last, b_now) then
+              ev_household := ev_household || p_user[i]; ev_profile := ev_profile || b_profile; ev_type := ev_type || 'session_superseded'::text;
+              ev_payload := ev_payload || jsonb_build_object('session_id', prev_id, 'device_id', prev_device, 'by_device_id', b_device_id);
+            end if;
           end if;
           -- a racing start that committed first makes this a no-op: go round, supersede it, start again
           insert into viewing_sessions as v (id, profile_id, title_id, device_id, device_type, is_educational, started_at,
@@ -197,6 +209,11 @@ begin
         if v_granted < v_credit then -- the budget ran out within this stretch: the session keeps what was granted
           update viewing_sessions v set total_seconds = v.total_seconds - (v_credit - v_granted), last_credit_seconds = v_granted where v.id = b_session;
         end if;
+        if v_granted > 0 and not (educational_exempt and v_edu) and vt_remaining(used_seconds, bonus_seconds, limit_minutes, unlimited_override) = 0 then
+          ev_household := ev_household || p_user[i]; ev_profile := ev_profile || b_profile; ev_type := ev_type || 'limit_reached'::text;
+          ev_payload := ev_payload || jsonb_build_object('session_id', b_session, 'used_minutes', round(used_seconds / 6.0) / 10, 'limit_minutes', limit_minutes,
+                                                          'bonus_minutes', round(bonus_seconds / 6.0) / 10, 'next_reset_at', day_end);
+        end if;
       end if;
     end beat;
 
@@ -207,5 +224,6 @@ begin
     end if;
     return next;
   end loop;
+  perform vt_emit(ev_household, ev_profile, ev_type, ev_payload);
 end
 $function$;

@@ -14,6 +14,8 @@ export interface TokenSettings {
 
 const PIN_AUDIENCE = ':pin';
 export const PIN_TOKEN_TTL_SECONDS = 300;
+const TICKET_AUDIENCE = ':ticket';
+export const TICKET_TTL_SECONDS = 60;
 
 /**
  * household: the parent's login, with its login session (the refresh-token family, `fam`) when the
@@ -81,6 +83,26 @@ export class TokenService {
   async checkPinToken(token: string, userId: string): Promise<void> {
     const claims = await this.verify(token, PIN_AUDIENCE).catch(() => null);
     if (!claims || claims.sub !== userId || claims.scope !== 'pin') throw invalidPinToken('the PIN token is invalid or expired; verify the PIN again');
+  }
+
+  /**
+   * A live-stream ticket for browsers' EventSource, which cannot send headers (SPEC §3): bound to
+   * the caller and to one stream path, for one minute. Its own audience: never an access token.
+   * It carries no login session, so it is never PIN proof.
+   */
+  ticket(p: Principal, path: string): Promise<string> {
+    const who = p.scope === 'profile' ? { profile_id: p.profileId } : {};
+    return this.sign(p.userId, TICKET_AUDIENCE, TICKET_TTL_SECONDS, { scope: 'ticket', as: p.scope, path, ...who });
+  }
+
+  /** The caller a ticket stands for: 401 when it is invalid or expired, 403 on another path. */
+  async ticketPrincipal(ticket: string, path: string): Promise<Principal> {
+    const claims = await this.verify(ticket, TICKET_AUDIENCE);
+    if (claims.scope !== 'ticket') throw unauthorized('invalid or expired ticket', 'invalid_ticket');
+    if (claims.path !== path) throw new AppError('forbidden', 'ticket_path', 'this ticket is for another stream; ask for one for this path');
+    if (claims.as === 'profile' && typeof claims.profile_id === 'string') return { userId: claims.sub, scope: 'profile', profileId: claims.profile_id };
+    if (claims.as === 'household') return { userId: claims.sub, scope: 'household' };
+    throw unauthorized('invalid or expired ticket', 'invalid_ticket');
   }
 
   async principal(token: string): Promise<Principal> {

@@ -15,6 +15,8 @@ type Snap = {
   dbPool: { total: number; idle: number; waiting: number; max: number };
   dbRoundTrips: number;
   eventLoop: string;
+  events?: { openStreams: number; delivered: number; hist: string };
+  timeRequests?: { approved: number; denied: number };
   prom: object[];
 };
 
@@ -43,8 +45,9 @@ function batchSizes(perProcess: number[][]) {
  * answers merges the fresh ones (counts summed, HDR histograms added).
  */
 /** Cluster-wide facts no single process holds: is the database reachable, how many processes report. */
-function cluster(databaseUp: number, processes: number): Registry {
+function cluster(databaseUp: number, processes: number, pendingRequests: number | null = null): Registry {
   const r = new Registry();
+  if (pendingRequests !== null) new Gauge({ name: 'vtime_time_requests_pending', help: 'Time requests waiting for a parent’s answer (from the database)', registers: [r] }).set(pendingRequests);
   new Gauge({ name: 'vtime_database_up', help: '1 when the database answered this scrape, 0 when it did not', registers: [r] }).set(databaseUp);
   new Gauge({ name: 'vtime_processes_reporting', help: 'Service processes whose metrics snapshot is fresh (0 when the database is unavailable)', registers: [r] }).set(processes);
   return r;
@@ -55,12 +58,19 @@ export class ClusterMetrics {
   readonly #local: ProcessMetrics;
   readonly #serviceStartedAt: Date;
   readonly #freshSeconds: number;
+  readonly #pendingRequests: () => Promise<number>;
 
-  constructor(d: { em: EntityManager; local: ProcessMetrics; serviceStartedAt: Date; publishIntervalMs: number }) {
+  constructor(d: { em: EntityManager; local: ProcessMetrics; serviceStartedAt: Date; publishIntervalMs: number; pendingRequests?: () => Promise<number> }) {
     this.#em = d.em;
+    this.#pendingRequests = d.pendingRequests ?? (async () => 0);
     this.#local = d.local;
     this.#serviceStartedAt = d.serviceStartedAt;
     this.#freshSeconds = Math.max(5, (3 * d.publishIntervalMs) / 1000);
+  }
+
+  /** A process whose snapshot is older than this no longer counts (it stopped or died). */
+  get freshSeconds(): number {
+    return this.#freshSeconds;
   }
 
   async publish(): Promise<void> {
@@ -113,6 +123,14 @@ export class ClusterMetrics {
       event_loop: { p99_delay_ms: summary(merge(snaps.map((s) => s.eventLoop))).p99_ms },
       db_pool: { total: sum(snaps, (s) => s.dbPool.total), idle: sum(snaps, (s) => s.dbPool.idle), waiting: sum(snaps, (s) => s.dbPool.waiting), max: sum(snaps, (s) => s.dbPool.max) },
       db_round_trips_total: sum(snaps, (s) => s.dbRoundTrips),
+      events: {
+        open_streams: sum(snaps, (s) => s.events?.openStreams ?? 0), delivered: sum(snaps, (s) => s.events?.delivered ?? 0),
+        p99_delivery_ms: summary(merge(snaps.flatMap((s) => (s.events ? [s.events.hist] : [])))).p99_ms,
+      },
+      time_requests: {
+        pending: await this.#pendingRequests(),
+        approved: sum(snaps, (s) => s.timeRequests?.approved ?? 0), denied: sum(snaps, (s) => s.timeRequests?.denied ?? 0),
+      },
     };
   }
 
@@ -127,7 +145,8 @@ export class ClusterMetrics {
       const text = await Registry.merge([this.#local.registry, cluster(0, 0)]).metrics();
       return { contentType: this.#local.registry.contentType, text };
     }
-    const registry = Registry.merge([AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom)), cluster(1, rows.length)]);
+    const pending = await this.#pendingRequests().catch(() => null);
+    const registry = Registry.merge([AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom)), cluster(1, rows.length, pending)]);
     return { contentType: registry.contentType, text: await registry.metrics() };
   }
 }

@@ -10,6 +10,10 @@ export interface MetricSources {
   workerPool(): { threads: number; queueSize: number; utilization: number };
   dbPool(): { total: number; idle: number; waiting: number; max: number };
   dbRoundTrips(): number;
+  /** Live streams open on this process. */
+  openStreams(): number;
+  /** Time requests this process answered. */
+  timeRequests(): { approved: number; denied: number };
 }
 
 export interface RequestObservation {
@@ -37,6 +41,9 @@ export class ProcessMetrics {
   readonly #report = { count: 0, queries: 0, hist: newHistogram() };
   readonly #requests = { total: 0, errors4xx: 0, errors5xx: 0 };
   readonly #eventLoop: Histogram = newHistogram();
+  // live events written to a stream, and commit → socket-write latency
+  readonly #events = { delivered: 0, hist: newHistogram() };
+  readonly #promDelivery: PromHistogram;
   readonly #promHeartbeat: PromHistogram;
   readonly #promRequests: Counter;
   #lagTimer: NodeJS.Timeout | null = null;
@@ -45,6 +52,7 @@ export class ProcessMetrics {
     this.#src = src;
     this.#promHeartbeat = new PromHistogram({ name: 'vtime_heartbeat_duration_seconds', help: 'Heartbeat latency', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [this.registry] });
     this.#promBatch = new PromHistogram({ name: 'vtime_heartbeat_batch_size', help: 'Heartbeats per heartbeat statement (group commit)', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [this.registry] });
+    this.#promDelivery = new PromHistogram({ name: 'vtime_event_delivery_seconds', help: 'Live events: from the commit that wrote one to its write to a stream', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: [this.registry] });
     this.#promRequests = new Counter({ name: 'vtime_http_requests_total', help: 'HTTP requests by status class', labelNames: ['status_class'], registers: [this.registry] });
     this.#registerCollected();
     this.#sampleEventLoop();
@@ -74,6 +82,13 @@ export class ProcessMetrics {
     this.#promBatch.observe(beats);
   }
 
+  /** A live event was written to a stream `ms` after the commit that wrote it. */
+  observeEventDelivery(ms: number): void {
+    this.#events.delivered++;
+    this.#events.hist.recordValue(Math.max(1, Math.round(ms * 1000)));
+    this.#promDelivery.observe(ms / 1000);
+  }
+
   /** Plain data for the snapshots table; histograms travel HDR-encoded. */
   async snapshot(): Promise<Record<string, unknown>> {
     return {
@@ -86,6 +101,8 @@ export class ProcessMetrics {
       dbPool: this.#src.dbPool(),
       dbRoundTrips: this.#src.dbRoundTrips(),
       eventLoop: encode(this.#eventLoop),
+      events: { openStreams: this.#src.openStreams(), delivered: this.#events.delivered, hist: encode(this.#events.hist) },
+      timeRequests: this.#src.timeRequests(),
       prom: await this.registry.getMetricsAsJSON(),
     };
   }
@@ -126,6 +143,10 @@ export class ProcessMetrics {
     gauge('vtime_worker_pool_utilization', 'Worker pool utilization (0..1)', () => src.workerPool().utilization, 'average');
     gauge('vtime_db_pool_connections', 'Open database connections', () => src.dbPool().total);
     gauge('vtime_db_pool_waiting', 'Requests waiting for a connection', () => src.dbPool().waiting);
+    gauge('vtime_event_streams_open', 'Live event streams open', () => src.openStreams());
+    counter('vtime_events_delivered_total', 'Live events written to streams', () => this.#events.delivered);
+    counter('vtime_time_requests_approved_total', 'Time requests approved', () => src.timeRequests().approved);
+    counter('vtime_time_requests_denied_total', 'Time requests denied', () => src.timeRequests().denied);
     gauge('vtime_event_loop_delay_p99_seconds', 'Event-loop delay p99 (worst process)', () => this.#eventLoop.getValueAtPercentile(99) / 1e6, 'max');
   }
 }

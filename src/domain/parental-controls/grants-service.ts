@@ -35,10 +35,19 @@ export class GrantsService {
   /** One statement writes the ledger row and the day's balance; every process sees it at once. */
   async grant(principal: Principal, profileId: string, input: GrantInput) {
     await this.#identity.ownedProfile(principal, profileId);
-    let config = await this.#configs.get(profileId); // 404 for an adult profile before asking for a PIN
+    await this.#configs.get(profileId); // 404 for an adult profile before asking for a PIN
     await this.#pins.authorize(principal, input);
+    return this.grantIn(this.#em, principal, profileId, { minutes: input.minutes, deviceId: input.device_id ?? null, requestId: null });
+  }
+
+  /**
+   * Writes a grant in `em`'s transaction when it has one (an approved time request links it), after
+   * the caller checked ownership and PIN proof.
+   */
+  async grantIn(em: EntityManager, principal: Principal, profileId: string, g: { minutes: number | null; deviceId: string | null; requestId: string | null }) {
+    let config = await this.#configs.get(profileId);
     const now = this.#clock.now();
-    const run = () => repo.grant(this.#em, { profileId, by: principal.userId, minutes: input.minutes, deviceId: input.device_id ?? null, now, day: dayFactsAt(now, config) });
+    const run = () => repo.grant(em, { profileId, by: principal.userId, minutes: g.minutes, deviceId: g.deviceId, requestId: g.requestId, now, day: dayFactsAt(now, config) });
     let row = await run();
     if (row.outcome === 'need_day') { // the settings changed since they were cached
       config = this.#configs.learn(profileId, row.config!);
@@ -47,7 +56,7 @@ export class GrantsService {
     if (row.outcome !== 'granted') throw new AppError('unavailable', 'settings_changing', 'the settings are changing; retry shortly', { retry_after: 1 });
     const remaining = row.remaining_seconds;
     return {
-      granted_minutes: input.minutes,
+      granted_minutes: g.minutes,
       remaining_minutes: remaining === null ? null : toMinutes(remaining),
       is_unlimited_override: row.unlimited_override!,
       grant_id: row.grant_id!, profile_id: profileId, date: row.reset_date!,

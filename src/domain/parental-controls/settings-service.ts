@@ -1,30 +1,10 @@
 import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
 import type { Window } from '../viewing-time/allowed-hours.ts';
-import type { ConfigFacts, ConfigPatch, ConfigService } from '../viewing-time/config-service.ts';
+import type { ConfigPatch, ConfigService } from '../viewing-time/config-service.ts';
+import { configView } from '../viewing-time/config-view.ts';
 import { invalidField } from '../shared/errors.ts';
 import type { PinService } from './pin-service.ts';
-
-export function configView(c: ConfigFacts) {
-  const s = c.settings;
-  return {
-    profile_id: c.profileId,
-    weekday_limit_minutes: s.weekdayLimitMinutes,
-    weekend_limit_minutes: s.weekendLimitMinutes,
-    reset_hour: s.resetHour,
-    timezone: s.timezone,
-    educational_exempt: c.educationalExempt,
-    version: c.version,
-    updated_at: c.updatedAt.toISOString(),
-    // a reset-hour/timezone change applies from the next day boundary; until then these hold
-    pending_change: s.previous && s.effectiveFrom
-      ? { effective_at: s.effectiveFrom.toISOString(), current_reset_hour: s.previous.resetHour, current_timezone: s.previous.timezone }
-      : null,
-    allowed_hours: c.allowedHours,
-    educational_ignores_hours: c.educationalIgnoresHours,
-    overrides: Object.entries(c.overrides).map(([date, windows]) => ({ date, windows })),
-  };
-}
 
 type Proof = { pin?: string | null; pin_token?: string | null };
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Profile } from '../accounts/profile.entity.ts';
 import { User } from '../accounts/user.entity.ts';
+import { TimeRequest } from '../time-requests/time-request.entity.ts';
 
 /** Append-only ledger of extra time; minutes null = unlimited for that viewing day. */
 export const TimeGrant = defineEntity({
@@ -20,6 +21,8 @@ export const TimeGrant = defineEntity({
     resetDate: p.date(),
     deviceId: p.string().length(128).nullable(),
     grantedAt: p.datetime().onCreate(() => new Date()),
+    // the time request this grant answered, if any
+    request: () => p.manyToOne(TimeRequest).nullable().deleteRule('set null').index(),
   },
 });
 export type ITimeGrant = InferEntity<typeof TimeGrant>;

@@ -9,6 +9,8 @@ import { ViewingTimeBalance } from './balance.entity.ts';
 import { CONFIG_DEFAULTS, ViewingTimeConfig, type IViewingTimeConfig } from './config.entity.ts';
 import { ViewingTimeOverride } from './override.entity.ts';
 import { allowedLiteral, type DayFacts } from './viewing-time-repository.ts';
+import { configView } from './config-view.ts';
+import * as events from '../live-events/events-repository.ts';
 import { isValidTimeZone, viewingDayAt, viewingDayOf, withBoundaryChange, type DaySettings } from './viewing-day.ts';
 
 export interface ConfigFacts {
@@ -242,7 +244,8 @@ export class ConfigService {
   /**
    * A settings change under the config row's lock (vt_day_balance takes it too): a new version, and
    * today's balance row gets today's new facts in the same transaction, so every process's next
-   * heartbeat or balance read sees the change; caches everywhere drop the entry.
+   * heartbeat or balance read sees the change; caches everywhere drop the entry. The household's
+   * live streams get `settings_changed`, written last in the same transaction.
    */
   async #change(profileId: string, expectedVersion: number | undefined, apply: (c: IViewingTimeConfig, now: Date, em: EntityManager) => void | Promise<void>): Promise<ConfigFacts> {
     const facts = await this.#em.transactional(async (em) => {
@@ -262,6 +265,8 @@ export class ConfigService {
         limitMinutes: today.limitMinutes, educationalExempt: today.educationalExempt, allowed: allowedLiteral(today.allowed),
         educationalIgnoresHours: today.educationalIgnoresHours, updatedAt: now,
       });
+      const owner = await em.findOneOrFail(Profile, { id: profileId }, { fields: ['user'] });
+      await events.emit(em, [{ household: owner.user.id, profile: profileId, type: 'settings_changed', payload: { settings: configView(facts) } }]);
       return facts;
     });
     this.#bus.publish({ entity: 'config', id: profileId });
