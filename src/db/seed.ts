@@ -5,6 +5,8 @@ import type { EntityManager } from '@mikro-orm/core';
 import { Profile, type IProfile } from '../domain/accounts/profile.entity.ts';
 import { User } from '../domain/accounts/user.entity.ts';
 import { Title } from '../domain/catalog/title.entity.ts';
+import { TimeGrant } from '../domain/parental-controls/time-grant.entity.ts';
+import { TimeRequest } from '../domain/time-requests/time-request.entity.ts';
 import type { CpuWork } from '../domain/shared/cpu-work.ts';
 import { ViewingTimeBalance } from '../domain/viewing-time/balance.entity.ts';
 import { dayIntervals, NO_HOURS, windowsFor, type AllowedHours } from '../domain/viewing-time/allowed-hours.ts';
@@ -103,8 +105,8 @@ function history(profileId: string, titles: { id: string; isEducational: boolean
 
 /**
  * Demo data: a household (one parent login, two kids, one adult), an admin, 220 titles (one in
- * five educational) and viewing for the last 7 days and the current week
- * so far, today included (a fresh weekly report is not empty). Idempotent: does nothing when the parent exists.
+ * five educational) and viewing for the last 7 days and the current week so far, today included
+ * (a fresh weekly report is not empty); yesterday's answered time request and today's pending one. Idempotent: does nothing when the parent exists.
  */
 export async function seedDemo(em: EntityManager, cpu: CpuWork, opts: { dataDir: string; bcryptCost: number; now?: Date }): Promise<{ created: boolean; logins: DemoLogins }> {
   const logins = demoLogins(opts.dataDir);
@@ -124,11 +126,27 @@ export async function seedDemo(em: EntityManager, cpu: CpuWork, opts: { dataDir:
     await tx.flush();
     const settings: DaySettings = { timezone: TIMEZONE, resetHour: CONFIG_DEFAULTS.resetHour, weekdayLimitMinutes: CONFIG_DEFAULTS.weekdayLimitMinutes,
       weekendLimitMinutes: CONFIG_DEFAULTS.weekendLimitMinutes, previous: null, effectiveFrom: null };
+    const now = opts.now ?? new Date();
+    const [mia, leo] = kids;
     for (const kid of kids) {
-      const { sessions, balances } = history(kid.id, titles, settings, opts.now ?? new Date(), hours(kid));
+      const { sessions, balances } = history(kid.id, titles, settings, now, hours(kid));
       sessions.forEach((s) => tx.create(ViewingSession, s));
+      // yesterday Leo asked for 15 more minutes and got them: the request, its grant, the day's bonus
+      const yesterday = kid === leo ? balances.find((b) => b.resetDate === seededDays(now, settings).past.at(-1)?.date) : undefined;
+      if (yesterday) {
+        const asked = new Date(yesterday.dayStart.getTime() + 19 * 3_600_000);
+        const answered = new Date(asked.getTime() + 3 * 60_000);
+        const request = tx.create(TimeRequest, { profile: kid, minutes: 15, message: 'Can I finish this episode?', status: 'approved', answeredBy: parent,
+          answeredAt: answered, minutesGranted: 15, resetDate: yesterday.resetDate, expiresAt: yesterday.dayEnd, createdAt: asked });
+        tx.create(TimeGrant, { profile: kid, grantedBy: parent, minutes: 15, resetDate: yesterday.resetDate, grantedAt: answered, request });
+        yesterday.bonusSeconds = 15 * 60;
+      }
       balances.forEach((b) => tx.create(ViewingTimeBalance, b));
     }
+    // and today Mia is waiting for an answer: the pending request the console shows
+    const today = viewingDayAt(now, settings);
+    tx.create(TimeRequest, { profile: mia, minutes: 30, message: 'Please, 30 more minutes for the dinosaur film!', resetDate: today.date,
+      expiresAt: today.end, createdAt: new Date(now.getTime() - 5 * 60_000) });
   });
   return { created: true, logins };
 }

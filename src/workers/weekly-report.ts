@@ -1,12 +1,16 @@
 // Pure aggregation of a weekly report, run in a worker thread: JSON text in, report out.
-import type { DailyTotal, ProfileWeek, WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
+import type { DailyTotal, ProfileWeek, TimeRequestStatus, WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
 import type { DaySettings } from '../domain/viewing-time/viewing-day.ts';
 import { viewingDayAt, viewingDayOf } from '../domain/viewing-time/viewing-day.ts';
 
 interface Raw {
   profiles: { id: string; name: string; config: Record<string, unknown> }[];
   balances: { profile_id: string; date: string; used: number; educational: number; bonus: number; unlimited: boolean; limit: number | null; refused?: number }[];
-  grants: { profile_id: string; date: string; minutes: number | null; granted_at: string }[];
+  grants: { profile_id: string; date: string; minutes: number | null; granted_at: string; request_id: string | null }[];
+  requests: {
+    profile_id: string; id: string; date: string; minutes: number; message: string | null; status: string; minutes_granted: number | null;
+    unlimited: boolean; created_at: string; answered_at: string | null; expires_at: string;
+  }[];
   sessions: { profile_id: string; title_id: string | null; title: string | null; started_at: string; seconds: number }[];
 }
 
@@ -75,7 +79,16 @@ function profileWeek(p: Raw['profiles'][number], raw: Raw, weekStart: string, no
     days_elapsed: elapsed, average_daily_minutes: elapsed ? Math.round((counted + edu) / 6 / elapsed) / 10 : 0,
     limit_usage_percent: allowance ? Math.round((1000 * limited.reduce((a, x) => a + x.counted, 0)) / allowance) / 10 : null,
     top_titles: topTitles(raw.sessions.filter((x) => x.profile_id === p.id), window[0], window[1]),
-    grants: raw.grants.filter((g) => g.profile_id === p.id).map((g) => ({ date: g.date, minutes: g.minutes, unlimited: g.minutes === null, granted_at: new Date(g.granted_at).toISOString() })),
+    grants: raw.grants.filter((g) => g.profile_id === p.id).map((g) => ({
+      date: g.date, minutes: g.minutes, unlimited: g.minutes === null, granted_at: new Date(g.granted_at).toISOString(), request_id: g.request_id,
+    })),
+    time_requests: raw.requests.filter((r) => r.profile_id === p.id).map((r) => ({
+      id: r.id, date: r.date, minutes: r.minutes, message: r.message,
+      // a pending request past its day's end is expired, whether or not the sweep has run yet
+      status: (r.status === 'pending' && new Date(r.expires_at) <= now ? 'expired' : r.status) as TimeRequestStatus,
+      minutes_granted: r.status === 'approved' ? r.minutes_granted : null, unlimited: r.unlimited,
+      created_at: new Date(r.created_at).toISOString(), answered_at: r.answered_at ? new Date(r.answered_at).toISOString() : null,
+    })),
   };
 }
 

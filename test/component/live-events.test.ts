@@ -141,6 +141,18 @@ describe('ask for more time, answered live', () => {
     const again = await api('POST', `/parental-controls/requests/${ask.body.id}/approve`, { token: h.token, body: { pin: PIN } });
     expect([again.status, again.body.code]).toEqual([409, 'request_answered']);
     expect((await db.query('select count(*)::int as n from time_grants where profile_id = $1', [h.kid])).rows[0].n).toBe(1);
+
+    // the weekly report lists the request, and the grant it links to
+    const day = new Date(`${ask.body.date}T00:00:00Z`);
+    day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7));
+    const report = await api('GET', `/parental-controls/weekly-report?week_start=${day.toISOString().slice(0, 10)}`, { token: h.token });
+    expect(report.status).toBe(200);
+    const week = report.body.profiles.find((p: { profile_id: string }) => p.profile_id === h.kid);
+    expect(week.time_requests).toEqual([{
+      id: ask.body.id, date: ask.body.date, minutes: 30, message: 'one more episode please', status: 'approved', minutes_granted: 30,
+      unlimited: false, created_at: ask.body.created_at, answered_at: approve.body.request.answered_at,
+    }]);
+    expect(week.grants).toEqual([expect.objectContaining({ date: ask.body.date, minutes: 30, request_id: ask.body.id })]);
     for (const s of [...parents.values(), ...devices.values()]) s.close();
   }, 60_000);
 

@@ -104,6 +104,12 @@ describe('npm start on a fresh data directory', () => {
     const leo = (await api('GET', '/api/v1/auth/profiles', { token: login.body.access_token })).body.find((p: { name: string }) => p.name === 'Leo');
     const settings = await api('GET', `/api/v1/parental-controls/profiles/${leo.id}/viewing-time`, { token: login.body.access_token });
     expect(settings.body.allowed_hours).toEqual({ weekdays: [{ from: '07:00', to: '21:00' }], weekends: [{ from: '08:00', to: '21:30' }] });
+    // Mia is waiting for an answer to "ask for more time"; Leo's request of yesterday was approved, with its grant
+    const mia = kids.find((k) => k.profile_name === 'Mia') as unknown as { profile_id: string };
+    const pending = await api('GET', '/api/v1/parental-controls/requests?status=pending', { token: login.body.access_token });
+    expect(pending.body.items).toEqual([expect.objectContaining({ profile_id: mia.profile_id, minutes: 30, status: 'pending' })]);
+    const grants = await api('GET', `/api/v1/parental-controls/profiles/${leo.id}/viewing-time/grants`, { token: login.body.access_token });
+    expect(grants.body.items).toEqual([expect.objectContaining({ minutes: 15, request_id: expect.any(String) })]);
   }, 30_000);
 
   it('a second start on the same data directory exits 1 with one line naming the running one', async () => {

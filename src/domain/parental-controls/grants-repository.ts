@@ -24,9 +24,9 @@ export async function grant(em: EntityManager, g: { profileId: string; by: strin
   return rows[0];
 }
 
-export interface LedgerRow { id: string; minutes: number | null; reset_date: string; granted_at: Date; device_id: string | null; granted_by: string }
+export interface LedgerRow { id: string; minutes: number | null; reset_date: string; granted_at: Date; device_id: string | null; granted_by: string; request_id: string | null }
 
-const LIST = `select g.id, g.minutes, g.reset_date::text as reset_date, g.granted_at, g.device_id, u.email as granted_by
+const LIST = `select g.id, g.minutes, g.reset_date::text as reset_date, g.granted_at, g.device_id, u.email as granted_by, g.request_id
   from time_grants g join users u on u.id = g.granted_by_id
   where g.profile_id = $1 and g.reset_date >= $2 and g.reset_date <= $3 order by g.granted_at desc, g.id desc`;
 

@@ -73,7 +73,7 @@ export class GrantsService {
     const rows = await repo.ledger(this.#em, profileId, from, to);
     return {
       from_date: from, to_date: to,
-      items: rows.map((r) => ({ id: r.id, minutes: r.minutes, unlimited: r.minutes === null, date: r.reset_date, granted_at: new Date(r.granted_at).toISOString(), granted_by: r.granted_by, device_id: r.device_id })),
+      items: rows.map((r) => ({ id: r.id, minutes: r.minutes, unlimited: r.minutes === null, date: r.reset_date, granted_at: new Date(r.granted_at).toISOString(), granted_by: r.granted_by, device_id: r.device_id, request_id: r.request_id })),
     };
   }
 }

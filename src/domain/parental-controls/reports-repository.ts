@@ -11,9 +11,14 @@ const WEEK = `select json_build_object(
        'educational', b.educational_seconds, 'bonus', b.bonus_seconds, 'unlimited', b.is_unlimited_override, 'limit', b.limit_minutes,
        'refused', b.refused_seconds)), '[]')
      from viewing_time_balances b join profiles p on p.id = b.profile_id where p.user_id = $1 and p.is_kids and b.reset_date between $2 and $3),
-  'grants', (select coalesce(json_agg(json_build_object('profile_id', g.profile_id, 'date', g.reset_date, 'minutes', g.minutes, 'granted_at', g.granted_at)
+  'grants', (select coalesce(json_agg(json_build_object('profile_id', g.profile_id, 'date', g.reset_date, 'minutes', g.minutes, 'granted_at', g.granted_at,
+       'request_id', g.request_id)
        order by g.granted_at), '[]')
      from time_grants g join profiles p on p.id = g.profile_id where p.user_id = $1 and p.is_kids and g.reset_date between $2 and $3),
+  'requests', (select coalesce(json_agg(json_build_object('profile_id', r.profile_id, 'id', r.id, 'date', r.reset_date, 'minutes', r.minutes,
+       'message', r.message, 'status', r.status, 'minutes_granted', r.minutes_granted, 'unlimited', r.unlimited, 'created_at', r.created_at,
+       'answered_at', r.answered_at, 'expires_at', r.expires_at) order by r.created_at), '[]')
+     from time_requests r join profiles p on p.id = r.profile_id where p.user_id = $1 and p.is_kids and r.reset_date between $2 and $3),
   'sessions', (select coalesce(json_agg(json_build_object('profile_id', s.profile_id, 'title_id', s.title_id, 'title', t.title,
        'started_at', s.started_at, 'seconds', s.total_seconds)), '[]')
      from profiles p join viewing_sessions s on s.profile_id = p.id left join titles t on t.id = s.title_id

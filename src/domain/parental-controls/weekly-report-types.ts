@@ -31,8 +31,16 @@ export interface ProfileWeek {
   limit_usage_percent: number | null;
   /** title_id is null for a title removed from the catalogue since. */
   top_titles: { title_id: string | null; title_name: string; total_minutes: number }[];
-  grants: { date: string; minutes: number | null; unlimited: boolean; granted_at: string }[];
+  /** request_id: the time request this grant answered, if any. */
+  grants: { date: string; minutes: number | null; unlimited: boolean; granted_at: string; request_id: string | null }[];
+  /** "Ask for more time" requests of the week, oldest first; minutes_granted only when approved. */
+  time_requests: {
+    id: string; date: string; minutes: number; message: string | null; status: TimeRequestStatus;
+    minutes_granted: number | null; unlimited: boolean; created_at: string; answered_at: string | null;
+  }[];
 }
+
+export type TimeRequestStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
 export interface WeeklyReport {
   week_start: string;

@@ -48,7 +48,11 @@ const weeklyReportOut = z.object({
     total_minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(), days_elapsed: z.int(), average_daily_minutes: z.number(),
     limit_usage_percent: z.number().nullable(),
     top_titles: z.array(z.object({ title_id: z.uuid().nullable(), title_name: z.string(), total_minutes: z.number() })),
-    grants: z.array(z.object({ date: z.iso.date(), minutes: z.int().nullable(), unlimited: z.boolean(), granted_at: z.iso.datetime() })),
+    grants: z.array(z.object({ date: z.iso.date(), minutes: z.int().nullable(), unlimited: z.boolean(), granted_at: z.iso.datetime(), request_id: z.uuid().nullable() })),
+    time_requests: z.array(z.object({
+      id: z.uuid(), date: z.iso.date(), minutes: z.int(), message: z.string().nullable(), status: z.enum(['pending', 'approved', 'denied', 'expired']),
+      minutes_granted: z.int().nullable(), unlimited: z.boolean(), created_at: z.iso.datetime(), answered_at: z.iso.datetime().nullable(),
+    })),
   })),
 });
 
@@ -125,7 +129,7 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
     route({
       method: 'get', path: `${base}/viewing-time/grants`, summary: 'The grants ledger for a date range (default the last 30 days)', tag, access: 'household', errors: [404],
       params: profileParams, query: z.strictObject({ from_date: date.optional(), to_date: date.optional() }),
-      response: z.object({ from_date: z.iso.date(), to_date: z.iso.date(), items: z.array(z.object({ id: z.uuid(), minutes: z.int().nullable(), unlimited: z.boolean(), date: z.iso.date(), granted_at: z.iso.datetime(), granted_by: z.string(), device_id: z.string().nullable() })) }),
+      response: z.object({ from_date: z.iso.date(), to_date: z.iso.date(), items: z.array(z.object({ id: z.uuid(), minutes: z.int().nullable(), unlimited: z.boolean(), date: z.iso.date(), granted_at: z.iso.datetime(), granted_by: z.string(), device_id: z.string().nullable(), request_id: z.uuid().nullable() })) }),
       handler: ({ principal, params, query }) => d.grants.list(principal, params.profile_id, query),
     }),
     route({
