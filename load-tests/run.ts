@@ -1,6 +1,7 @@
 // npm run load -- --scenario heartbeat --rate 1000 --duration 60s   (see --help)
 import { missingEndpoints, newStates, type World } from './lib/actions.ts';
 import { HELP, parse, type Args } from './lib/args.ts';
+import { LiveStreams } from './lib/live.ts';
 import { createClient } from './lib/http.ts';
 import { Metrics } from './lib/metrics.ts';
 import { runOnce, runSaturation, seedOnly, type Ctx } from './lib/modes.ts';
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
     args = parse(process.argv.slice(2));
     if (args.help) { console.log(HELP); return 0; }
     if (args.saturate && args.scenario !== 'heartbeat') throw new Error('--saturate steps the heartbeat scenario only');
+    if (args.seedOnly && f.scenarios[args.scenario]?.k6 === false) throw new Error(`${args.scenario} runs in the npm runner only (k6 has no text/event-stream client), so there is no k6 script to seed for`);
     plan = resolvePlan(f, args.scenario, { profile: args.profile, rate: args.rate, rates: args.rates, duration: args.duration, viewers: args.viewers, speed: args.speed });
   } catch (e) {
     usage(e);
@@ -63,6 +65,11 @@ async function main(): Promise<number> {
     const skip = await applyMissing(world, plan);
     if (skip) { log(skip); return 0; }
     await client.warm(plan.streams.reduce((a, s) => a + s.preAllocatedVUs, 0));
+    if (plan.scenario.live) {
+      const live = new LiveStreams(world, target.baseUrl, plan.scenario.live, plan, log);
+      await live.verify();
+      world.beside = live.beside();
+    }
     log(`${client.sockets()} connections open; running ${plan.name}: ${plan.streams.map((s) => `${s.name} ${s.rate}/s`).join(', ')} for ${plan.durationMs / 1000} s`);
     return args.saturate ? await runSaturation(ctx) : await runOnce(ctx);
   } finally {

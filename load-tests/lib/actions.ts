@@ -15,6 +15,10 @@ export interface World {
   states: plan.ViewerState[];
   pausedShare: number;
   beatsPerSession: [number, number];
+  /** A scenario's own part beside the streams (live-events' open streams): told when the measured run starts, awaited when it ends. */
+  beside?: { start(t0: number, durationMs: number): void; end(): Promise<Record<string, unknown>> };
+  /** What `beside.end` returned, written into the result file. */
+  besideResult?: Record<string, unknown>;
 }
 
 export const newStates = (n: number): plan.ViewerState[] => Array.from({ length: n }, plan.newViewer);
@@ -48,6 +52,13 @@ export async function dayStep(w: World, i: number, tags: Tags): Promise<void> {
 /** One arrival of a single-request stream (balance, grant, pin_verify, weekly_report, history). */
 export async function arrival(w: World, action: plan.Action, tags: Tags): Promise<void> {
   await send(w, plan.arrival(action, w.fx, random), tags);
+}
+
+/** A child asks for 15 more minutes; when the ask is accepted, the parent approves it at once. */
+export async function timeRequest(w: World, tags: Tags): Promise<void> {
+  const ask = plan.arrival('time_request', w.fx, random);
+  const a = await send(w, ask, tags);
+  if (a.status === 201 && typeof a.body?.id === 'string') await send(w, plan.approve(w.fx, ask, a.body.id), tags);
 }
 
 /** The actions among `actions` whose endpoint answers 404 route_not_found (not built in this service). */

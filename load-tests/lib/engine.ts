@@ -36,6 +36,7 @@ function fireFor(w: act.World, st: Stream, plan: Plan, n: number, t0: () => numb
   switch (st.action) {
     case 'heartbeat': return () => act.heartbeat(w, next(), tags());
     case 'day': return () => act.dayStep(w, next(), tags());
+    case 'time_request': return () => act.timeRequest(w, tags());
     default: return () => act.arrival(w, st.action, tags());
   }
 }
@@ -71,6 +72,7 @@ export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promi
   let failedBefore = 0;
   w.metrics.resetWindow(); // the first progress line shows the run, not the session starts
   started = Date.now();
+  w.beside?.start(started, plan.durationMs);
   const stats = await runArrivals(streams, {
     metrics: w.metrics, lateMs: o.lateMs,
     onSecond: (s, st) => {
@@ -82,6 +84,7 @@ export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promi
     },
   });
   const cpu = cpuBetween(cpu0, cpuSnapshot(), o.servicePid);
+  if (w.beside) w.besideResult = await w.beside.end();
   loop.disable();
   const samples = o.sample ? [sample0, await o.sample()] as [unknown, unknown] : undefined;
   return {

@@ -32,6 +32,15 @@ export class Metrics {
   readonly dropped = new Map<string, number>();
   /** All requests of the current second, for the progress line. */
   window = newWindow();
+  /** Custom trends (like k6's Trend), each by its own tags: e.g. event_delivery{event:grant}. */
+  readonly trends = new Map<string, Metrics>();
+
+  /** One value of a custom trend (not a request: http_req_* and the progress line never see it). */
+  trend(name: string, tags: Tags, ms: number): void {
+    let t = this.trends.get(name);
+    if (!t) this.trends.set(name, (t = new Metrics()));
+    t.request(tags, ms, false, null);
+  }
 
   request(tags: Tags, ms: number, failed: boolean, dbOps: number | null): void {
     const key = tagKey(tags);

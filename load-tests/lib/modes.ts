@@ -84,7 +84,7 @@ export async function runOnce(c: Ctx): Promise<number> {
     }
   }
   const failed = thresholds.some((t) => !t.ok) || compares.some((x) => !x.ok);
-  const file = writeResult(plan.name, { scenario: plan.name, args: c.args, viewers: plan.viewers, durationMs: plan.durationMs, endpoints: endpointRows(world.metrics), run, cluster, checks: Object.fromEntries(world.metrics.checks), thresholds, compares, vsPostgres, passed: !failed });
+  const file = writeResult(plan.name, { scenario: plan.name, args: c.args, viewers: plan.viewers, durationMs: plan.durationMs, endpoints: endpointRows(world.metrics), run, cluster, checks: Object.fromEntries(world.metrics.checks), thresholds, compares, vsPostgres, ...(world.besideResult ? { beside: world.besideResult } : {}), passed: !failed });
   c.log(`\nresult: ${path.relative(process.cwd(), file)}\n${failed ? 'FAILED: a threshold was breached' : 'all thresholds passed'}`);
   return failed ? 1 : 0;
 }

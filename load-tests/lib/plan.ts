@@ -4,7 +4,7 @@
 // how setup() reports failed session starts, and the k6 command and summary. No Node or k6 APIs
 // here, and only ES2017 runtime features: each runner adds its transport alone.
 
-export const ACTIONS = ['heartbeat', 'day', 'balance', 'pin_verify', 'weekly_report', 'history', 'grant'] as const;
+export const ACTIONS = ['heartbeat', 'day', 'balance', 'pin_verify', 'weekly_report', 'history', 'grant', 'live_grant', 'time_request'] as const;
 export type Action = (typeof ACTIONS)[number];
 type Thresholds = Record<string, string[]>;
 type TagSet = Record<string, string>;
@@ -12,7 +12,9 @@ type TagSet = Record<string, string>;
 export interface StreamDef { action: Action; rate: number; from?: number; until?: number; preAllocatedVUs?: number; maxVUs?: number; optional?: boolean }
 export interface Compare { metric: string; stat: string; tags: TagSet; base: TagSet; test: TagSet; maxIncrease: number }
 export interface SeedDef { reportHouseholds: number; kidsPerReportHousehold: number; sessionsPerKidDay: number; historyProfiles: number; sessionsPerHistoryProfile: number }
-export interface Profile { duration: string; rates: Record<string, number>; thresholds: Thresholds; seed?: SeedDef; compare?: Compare[] }
+/** Live-event streams a scenario holds open from `from` (a fraction of the run) on: `streams` in all, over households whose first `verifiedHouseholds` verify the PIN first. */
+export interface LiveDef { streams: number; from: number; verifiedHouseholds: number }
+export interface Profile { duration: string; rates: Record<string, number>; thresholds: Thresholds; seed?: SeedDef; compare?: Compare[]; live?: LiveDef }
 export interface ScenarioDef {
   description: string;
   duration: string;
@@ -22,6 +24,9 @@ export interface ScenarioDef {
   streams: Record<string, StreamDef>;
   seed?: SeedDef;
   day?: { beatsPerSession: [number, number] };
+  live?: LiveDef;
+  /** false: the npm runner only (k6 has no client for text/event-stream), so there is no k6 script. */
+  k6?: boolean;
   thresholds: Thresholds;
   compare?: Compare[];
   smoke: Profile;
@@ -103,7 +108,7 @@ export function resolvePlan(f: ScenarioFile, name: string, o: Overrides = {}): P
   });
   const scenario: Scenario = {
     ...def, requires: def.requires ?? [], phases: def.phases ?? [{ name: 'main', until: 1 }],
-    seed: smoke?.seed ?? def.seed, compare: smoke?.compare ?? def.compare ?? [],
+    seed: smoke?.seed ?? def.seed, compare: smoke?.compare ?? def.compare ?? [], live: smoke?.live ?? def.live,
   };
   const speed = o.speed ?? f.viewers.speed;
   const driver = streams.filter((s) => s.name === def.driver)[0];
@@ -168,7 +173,12 @@ export function k6Options(p: Plan): { scenarios: Record<string, Record<string, u
 export const API = '/api/v1';
 export interface Viewer { profileId: string; household: number; titleId: string; deviceId: string; deviceType: string }
 export interface Household { userId: string; token: string; kids: string[] }
-export interface Fixture { pin: string; viewers: Viewer[]; households: Household[]; reportHouseholds: Household[]; historyProfiles: { profileId: string; token: string }[] }
+export interface Fixture {
+  pin: string; viewers: Viewer[]; households: Household[]; reportHouseholds: Household[]; historyProfiles: { profileId: string; token: string }[];
+  /** Viewers whose parents verified the PIN before the run (live-events), and each such household's pin_token: answers need no bcrypt. */
+  verified?: number[];
+  pinTokens?: Record<number, string>;
+}
 export interface Answer { status: number; body: any }
 export interface Req { method: 'GET' | 'POST'; path: string; token: string; body?: unknown; endpoint: string; checks: Record<string, (a: Answer) => boolean> }
 
@@ -223,6 +233,18 @@ export function arrival(action: Action, fx: Fixture, pick: (n: number) => number
       return { method: 'POST', path: `/parental-controls/profiles/${fx.viewers[i].profileId}/viewing-time/grant`, token: tokenOf(fx, i), endpoint: 'grant',
         body: { minutes: 15, pin: fx.pin, device_id: 'load-parent-phone' }, checks: { 'grant is 201': (a) => a.status === 201 && typeof a.body?.grant_id === 'string' } };
     }
+    case 'live_grant': {
+      // a parent who verified the PIN a moment ago: the pin_token, no bcrypt
+      const i = verifiedViewer(fx, pick);
+      return { method: 'POST', path: `/parental-controls/profiles/${fx.viewers[i].profileId}/viewing-time/grant`, token: tokenOf(fx, i), endpoint: 'grant',
+        body: { minutes: 15, device_id: 'load-parent-phone', pin_token: fx.pinTokens?.[fx.viewers[i].household] }, checks: { 'grant is 201': (a) => a.status === 201 && typeof a.body?.grant_id === 'string' } };
+    }
+    case 'time_request': {
+      const i = verifiedViewer(fx, pick);
+      return { method: 'POST', path: '/viewing-time/requests', token: tokenOf(fx, i), endpoint: 'time_request', body: { profile_id: fx.viewers[i].profileId, minutes: 15 },
+        // one pending per profile and 10 a day: a 409 or 429 is the service keeping its limits
+        checks: { 'time request is 201, or 409/429 by its limits': (a) => a.status === 201 || a.status === 409 || a.status === 429 } };
+    }
     case 'pin_verify':
       return { method: 'POST', path: '/parental-controls/pin/verify', token: fx.households[pick(fx.households.length)].token, body: { pin: fx.pin }, endpoint: 'pin_verify',
         checks: { 'pin verify is 200 with a pin_token': (a) => a.status === 200 && typeof a.body?.pin_token === 'string' } };
@@ -241,6 +263,16 @@ export function arrival(action: Action, fx: Fixture, pick: (n: number) => number
   }
 }
 
+const verifiedViewer = (fx: Fixture, pick: (n: number) => number): number =>
+  (fx.verified && fx.verified.length ? fx.verified[pick(fx.verified.length)] : pick(fx.viewers.length));
+
+/** The parent's answer to a time request just made (time_request's follow-up), with the household's pin_token. */
+export function approve(fx: Fixture, asked: Req, id: string): Req {
+  const i = fx.viewers.findIndex((v) => v.profileId === (asked.body as { profile_id: string }).profile_id);
+  return { method: 'POST', path: `/parental-controls/requests/${id}/approve`, token: asked.token, body: { pin_token: fx.pinTokens?.[fx.viewers[i].household] }, endpoint: 'request_approve',
+    checks: { 'approval is 200 with its grant': (a) => a.status === 200 && a.body?.request?.status === 'approved' && !!a.body?.grant } };
+}
+
 /** A harmless request to an endpoint that may not be built yet ({} → 422 when it exists), or null. */
 export function probe(action: Action, fx: Fixture): Req | null {
   const h = fx.households[0];
@@ -253,7 +285,8 @@ export function probe(action: Action, fx: Fixture): Req | null {
       const p = fx.historyProfiles[0] ?? { profileId: kid, token: h.token };
       return req('GET', `/parental-controls/profiles/${p.profileId}/history`, p.token);
     }
-    case 'grant': return req('POST', `/parental-controls/profiles/${kid}/viewing-time/grant`, h.token, {});
+    case 'grant': case 'live_grant': return req('POST', `/parental-controls/profiles/${kid}/viewing-time/grant`, h.token, {});
+    case 'time_request': return req('POST', '/viewing-time/requests', h.token, {});
     default: return null;
   }
 }

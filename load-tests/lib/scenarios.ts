@@ -16,6 +16,9 @@ export function loadScenarioFile(path: URL | string = SCENARIOS_PATH): ScenarioF
     }
     if (!s.smoke) throw new Error(`scenarios.json: scenario ${name} has no smoke profile (CI runs every scenario's)`);
     for (const r of Object.keys(s.smoke.rates)) if (!s.streams[r]) throw new Error(`scenarios.json: ${name}.smoke.rates names no stream "${r}"`);
+    for (const live of [s.live, s.smoke.live]) {
+      if (live && !(live.streams > 0 && live.from >= 0 && live.from < 1 && live.verifiedHouseholds >= 0)) throw new Error(`scenarios.json: ${name}.live needs streams > 0, 0 <= from < 1 and verifiedHouseholds >= 0`);
+    }
   }
   return f;
 }

@@ -33,6 +33,10 @@ export interface SseOptions {
   /** Extra headers and a connection agent (load runs use a keep-alive-less agent). */
   headers?: Record<string, string>;
   connectTimeoutMs?: number;
+  /** Called with each event as it is read (the load runner measures delivery here). */
+  onEvent?: (e: SseEvent) => void;
+  /** Keep every event in `events` (default); a load run's thousand streams keep none. */
+  keep?: boolean;
 }
 
 /** Opens a stream; resolves once the response headers arrived (a non-200 answer carries its body). */
@@ -84,7 +88,9 @@ export function openSse(base: string, path: string, opts: SseOptions = {}): Prom
         onEvent(m) {
           let data: unknown = m.data;
           try { data = JSON.parse(m.data); } catch { /* text */ }
-          events.push({ id: m.id, event: m.event ?? 'message', data, at: performance.now() });
+          const e = { id: m.id, event: m.event ?? 'message', data, at: performance.now() };
+          opts.onEvent?.(e);
+          if (opts.keep !== false) events.push(e);
           for (const w of [...waiters]) w();
         },
         onComment() { stream.comments++; },

@@ -25,6 +25,9 @@ export function parseSelector(key: string): { name: string; tags: Tags } {
   return { name: m[1], tags };
 }
 
+/** Custom trends a scenario may set thresholds on (milliseconds), recorded with Metrics.trend. */
+export const TRENDS = ['event_delivery'] as const;
+
 /** The value of one statistic (avg, min, max, med, p(N), rate, count) of a metric; null when it has no data. */
 export function statOf(metrics: Metrics, name: string, tags: Tags, stat: string, durationMs: number): number | null {
   if (name === 'checks') {
@@ -34,6 +37,10 @@ export function statOf(metrics: Metrics, name: string, tags: Tags, stat: string,
   if (name === 'dropped_iterations') {
     const d = tags.stream ? (metrics.dropped.get(tags.stream) ?? 0) : [...metrics.dropped.values()].reduce((a, b) => a + b, 0);
     return stat === 'rate' ? d / (durationMs / 1000) : d;
+  }
+  if ((TRENDS as readonly string[]).includes(name)) {
+    const t = metrics.trends.get(name);
+    return t ? statOf(t, 'http_req_duration', tags, stat, durationMs) : null;
   }
   const v = metrics.select(tags);
   if (!v.reqs) return null;

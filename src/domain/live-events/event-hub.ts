@@ -34,7 +34,7 @@ const PAGE = 1000;
 const REPLAY_MAX = 10_000;
 
 const message = (e: EventRow) =>
-  `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ type: e.type, profile_id: e.profile_id, ...e.payload })}\n\n`;
+  `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ type: e.type, profile_id: e.profile_id, created_at: new Date(e.created_at).toISOString(), ...e.payload })}\n\n`;
 
 export class EventHub {
   readonly #em: EntityManager;
