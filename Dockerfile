@@ -22,6 +22,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY src ./src
+# the parent console's sources: the service bundles them (esbuild) when /console/ is first asked for
+COPY console ./console
 COPY migrations ./migrations
 # the load-test seeder (`docker compose --profile load`) runs from this image too
 COPY load-tests ./load-tests

@@ -12,7 +12,7 @@ const CRASH_WINDOW_MS = 60_000;
 
 function printWelcome(config: Config, workers: number, logins: DemoLogins | null): void {
   const url = `http://localhost:${config.PORT}`;
-  const lines = ['', `vtime is ready on ${url} with ${workers} processes  (API reference ${url}/docs, API ${url}/api/v1)`];
+  const lines = ['', `vtime is ready on ${url} with ${workers} processes  (parent console ${url}/console/, API reference ${url}/docs, API ${url}/api/v1)`];
   if (logins) {
     lines.push(
       `  parent login: ${logins.parent.email} / ${logins.parent.password}   parental PIN: ${logins.parent.pin}`,

@@ -29,6 +29,7 @@ import { titleRoutes } from './http/routes/titles.ts';
 import { viewingTimeRoutes } from './http/routes/viewing-time.ts';
 import { docsRoutes } from './http/routes/docs.ts';
 import { landingRoutes } from './http/routes/landing.ts';
+import { consoleRoutes } from './http/routes/console.ts';
 import { deviceRoutes } from './http/routes/devices.ts';
 import { parentalRoutes } from './http/routes/parental-controls.ts';
 import { GrantsService } from './domain/parental-controls/grants-service.ts';
@@ -136,7 +137,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     rootRoutes: [
       ...healthRoutes(async () => (draining ? 'draining' : (await databaseAnswers(orm)) ? 'ready' : 'database_unavailable')),
       ...metricsRoutes(metrics),
-      ...landingRoutes(VERSION), ...docsRoutes('/api/v1/openapi.json'),
+      ...landingRoutes(VERSION), ...docsRoutes('/api/v1/openapi.json'), ...consoleRoutes(),
     ],
   });
   const handler = app.callback();

@@ -2,6 +2,7 @@
 import { route } from '../route.ts';
 
 const LINKS: [string, string, string][] = [
+  ['/console/', 'Parent console', 'sign in as a parent: the week, requests for more time, limits'],
   ['/docs', 'API reference', 'every endpoint, with "Try it out" against this service'],
   ['/api/v1/openapi.json', 'OpenAPI 3.1 description', 'the same, as JSON for code generators'],
   ['/health/ready', 'Readiness', '200 when this process and its database can serve'],
@@ -17,7 +18,6 @@ const page = (version: string) => `<!doctype html>
   <p>Viewing-time service: daily allowances, heartbeats and parental controls.</p>
   <ul>
 ${LINKS.map(([href, name, what]) => `    <li><a href="${href}">${name}</a> — ${what}</li>`).join('\n')}
-    <li>Parent console (<code>/console/</code>) — not built yet</li>
   </ul>
 </body>
 </html>
@@ -26,7 +26,7 @@ ${LINKS.map(([href, name, what]) => `    <li><a href="${href}">${name}</a> — $
 export function landingRoutes(version: string) {
   return [
     route({
-      method: 'get', path: '/', summary: 'Landing page with links to the docs and health', tag: 'ops', access: 'public',
+      method: 'get', path: '/', summary: 'Landing page with links to the parent console, the docs and health', tag: 'ops', access: 'public',
       handler: async ({ ctx }) => { ctx.type = 'text/html; charset=utf-8'; return page(version); },
     }),
   ];

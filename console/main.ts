@@ -1,0 +1,109 @@
+// The parent console: sign in, then four views over the public API (week, history, requests,
+// settings) chosen by the URL's hash, with the live stream keeping requests current.
+import { signedIn, signIn, signOut, whenSignedOut } from './api.ts';
+import { $, announce, h, note, show } from './dom.ts';
+import { sentence } from './errors.ts';
+import { startLive, stopLive, type LiveType } from './live.ts';
+import { Cancelled, forgetPin, lockPin } from './pin.ts';
+import { applyRequest, kidName, loadKids, loadPending, reset, store } from './store.ts';
+import type { TimeRequest } from './types.ts';
+import type { View } from './views/view.ts';
+import { historyView } from './views/history.ts';
+import { requestsView } from './views/requests.ts';
+import { settingsView } from './views/settings.ts';
+import { weekView } from './views/week.ts';
+
+const VIEWS: Record<string, View> = { week: weekView, history: historyView, requests: requestsView, settings: settingsView };
+const main = $('#main');
+let current: View | null = null;
+
+function signInForm(why: string | null): void {
+  $('#account').hidden = true;
+  $('#tabs').hidden = true;
+  document.title = 'Sign in · vtime parent console';
+  const error = note('', 'error');
+  error.hidden = true;
+  const form = h('form', { class: 'card sign-in', 'aria-labelledby': 'sign-in-title' },
+    h('h2', { id: 'sign-in-title' }, 'Sign in'),
+    why ? note(why, 'info') : null,
+    h('label', { for: 'email' }, 'Email'),
+    h('input', { id: 'email', name: 'email', type: 'email', autocomplete: 'username', required: true }),
+    h('label', { for: 'password' }, 'Password'),
+    h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
+    error,
+    h('button', { type: 'submit' }, 'Sign in'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const data = new FormData(form);
+    error.hidden = true;
+    try {
+      await signIn(String(data.get('email')), String(data.get('password')));
+      await start();
+    } catch (e) {
+      error.textContent = sentence(e);
+      error.hidden = false;
+    }
+  });
+  show(main, form);
+  $<HTMLInputElement>('#email').focus();
+}
+
+async function start(): Promise<void> {
+  await Promise.all([loadKids(), loadPending()]);
+  const select = $<HTMLSelectElement>('#child');
+  show(select, store.kids.map((k) => h('option', { value: k.id }, k.name)));
+  select.value = store.child;
+  $('#account').hidden = false;
+  $('#tabs').hidden = false;
+  showCount();
+  startLive(onLive, (live) => document.body.classList.toggle('offline', !live));
+  if (!location.hash) history.replaceState(null, '', '#week');
+  await route();
+}
+
+function showCount(): void {
+  const n = store.pending.length;
+  $('#pending-count').textContent = n ? `(${n} waiting)` : '';
+}
+
+function onLive(type: LiveType, data: Record<string, any>): void {
+  if (type === 'time_request') {
+    const r = data.request as TimeRequest;
+    applyRequest(r);
+    if (data.action === 'created') announce(`${kidName(r.profile_id)} asks for ${r.minutes} more minutes.`);
+    showCount();
+  }
+  if (type === 'resync') void loadPending().then(showCount).then(() => route());
+  current?.live?.(type, data);
+}
+
+async function route(): Promise<void> {
+  if (!signedIn()) return;
+  const name = location.hash.slice(1) in VIEWS ? location.hash.slice(1) : 'week';
+  current = VIEWS[name];
+  for (const a of document.querySelectorAll('#tabs a')) {
+    if (a.getAttribute('href') === `#${name}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  document.title = `${current.title} · vtime parent console`;
+  main.setAttribute('aria-busy', 'true');
+  try {
+    await current.render(main);
+  } catch (e) {
+    if (!(e instanceof Cancelled) && signedIn()) show(main, h('h2', {}, current.title), note(sentence(e)));
+  } finally {
+    main.removeAttribute('aria-busy');
+  }
+}
+
+whenSignedOut((why) => {
+  stopLive();
+  forgetPin();
+  reset();
+  current = null;
+  signInForm(why);
+});
+window.addEventListener('hashchange', () => { void route().then(() => main.focus({ preventScroll: true })); });
+$('#child').addEventListener('change', (ev) => { store.child = (ev.target as HTMLSelectElement).value; void route(); });
+$('#sign-out').addEventListener('click', () => void signOut());
+$('#pin-lock').addEventListener('click', () => void lockPin().then(() => announce('The PIN is locked again.'), (e) => announce(sentence(e))));
+signInForm(null);

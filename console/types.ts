@@ -1,0 +1,48 @@
+// The API's answers, as far as the console reads them (the OpenAPI document has them all).
+export interface Profile { id: string; name: string; is_kids: boolean }
+
+export interface DailyTotal {
+  date: string; minutes: number; counted_minutes: number; educational_minutes: number; limit_minutes: number | null;
+  bonus_minutes: number; unlimited: boolean; refused_minutes: number;
+}
+
+export interface Grant { date: string; minutes: number | null; unlimited: boolean; granted_at: string; request_id: string | null }
+
+export interface TimeRequest {
+  id: string; profile_id: string; minutes: number; message: string | null; status: 'pending' | 'approved' | 'denied' | 'expired';
+  date: string; created_at: string; answered_at: string | null; minutes_granted: number | null; unlimited: boolean;
+}
+
+export interface ProfileWeek {
+  profile_id: string; profile_name: string; daily_totals: DailyTotal[]; total_minutes: number; counted_minutes: number;
+  educational_minutes: number; days_elapsed: number; average_daily_minutes: number; limit_usage_percent: number | null;
+  top_titles: { title_id: string | null; title_name: string; total_minutes: number }[];
+  grants: Grant[]; time_requests: Omit<TimeRequest, 'profile_id' | 'expires_at'>[];
+}
+
+export interface WeeklyReport { week_start: string; week_end: string; profiles: ProfileWeek[] }
+
+export interface Balance {
+  profile_id: string; has_limits: boolean; used_minutes: number; educational_minutes: number; limit_minutes: number | null;
+  remaining_minutes: number | null; budget_remaining_minutes: number | null; bonus_minutes: number; is_unlimited_override: boolean;
+  next_reset_at: string | null; next_change_at: string | null; allowed_now: boolean; reason: string; date: string;
+}
+
+export interface Window { from: string; to: string }
+
+export interface Settings {
+  profile_id: string; weekday_limit_minutes: number | null; weekend_limit_minutes: number | null; reset_hour: number; timezone: string;
+  educational_exempt: boolean; version: number; updated_at: string;
+  pending_change: { effective_at: string; current_reset_hour: number; current_timezone: string } | null;
+  allowed_hours: { weekdays: Window[]; weekends: Window[] }; educational_ignores_hours: boolean;
+  overrides: { date: string; windows: Window[] | null }[];
+}
+
+export interface HistorySession {
+  session_id: string; title_name: string; device_type: string | null; device_id: string; is_educational: boolean;
+  started_at: string; ended_at: string | null; duration_minutes: number;
+}
+
+export interface HistoryDay { date: string; total_minutes: number; counted_minutes: number; educational_minutes: number; sessions: HistorySession[] }
+
+export interface History { days: HistoryDay[]; has_more: boolean; next_cursor: string | null }
