@@ -81,7 +81,8 @@ function sessionsOf(day: { start: Date }, d: number, now: Date, isToday: boolean
 }
 
 /** Ended sessions and their balances for one kids profile over the seeded days. */
-function history(profileId: string, titles: { id: string; isEducational: boolean }[], settings: DaySettings, now: Date, hours: AllowedHours) {
+/** `k`: which child (0, 1, …) picks the titles, so the same clock always seeds the same week (the console's screenshots stay put). */
+function history(profileId: string, k: number, titles: { id: string; isEducational: boolean }[], settings: DaySettings, now: Date, hours: AllowedHours) {
   const sessions = [];
   const balances = [];
   const { past, today } = seededDays(now, settings);
@@ -89,7 +90,7 @@ function history(profileId: string, titles: { id: string; isEducational: boolean
     let used = 0;
     let educational = 0;
     for (const [s, { startedAt, seconds }] of sessionsOf(day, d, now, day === today).entries()) {
-      const title = titles[(d * 7 + s * 13 + profileId.charCodeAt(0)) % titles.length];
+      const title = titles[(d * 7 + s * 13 + k * 5) % titles.length];
       const endedAt = new Date(startedAt.getTime() + seconds * 1000);
       if (title.isEducational) educational += seconds; else used += seconds;
       sessions.push({ profile: profileId, title: title.id, deviceId: 'demo-tablet', deviceType: 'tablet', isEducational: title.isEducational,
@@ -128,8 +129,8 @@ export async function seedDemo(em: EntityManager, cpu: CpuWork, opts: { dataDir:
       weekendLimitMinutes: CONFIG_DEFAULTS.weekendLimitMinutes, previous: null, effectiveFrom: null };
     const now = opts.now ?? new Date();
     const [mia, leo] = kids;
-    for (const kid of kids) {
-      const { sessions, balances } = history(kid.id, titles, settings, now, hours(kid));
+    for (const [k, kid] of kids.entries()) {
+      const { sessions, balances } = history(kid.id, k, titles, settings, now, hours(kid));
       sessions.forEach((s) => tx.create(ViewingSession, s));
       // yesterday Leo asked for 15 more minutes and got them: the request, its grant, the day's bonus
       const yesterday = kid === leo ? balances.find((b) => b.resetDate === seededDays(now, settings).past.at(-1)?.date) : undefined;
