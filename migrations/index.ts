@@ -8,6 +8,7 @@ import { Migration20261123205000_cheaper_credit } from './Migration2026112320500
 import { Migration20261202090000_old_apps } from './Migration20261202090000_old_apps.ts';
 import { Migration20261202120000_lean_heartbeat } from './Migration20261202120000_lean_heartbeat.ts';
 import { Migration20261202140000_allowed_hours } from './Migration20261202140000_allowed_hours.ts';
+import { Migration20261202160000_login_throttles } from './Migration20261202160000_login_throttles.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -18,4 +19,5 @@ export const migrationsList = [
   { name: 'Migration20261202090000_old_apps', class: Migration20261202090000_old_apps },
   { name: 'Migration20261202120000_lean_heartbeat', class: Migration20261202120000_lean_heartbeat },
   { name: 'Migration20261202140000_allowed_hours', class: Migration20261202140000_allowed_hours },
+  { name: 'Migration20261202160000_login_throttles', class: Migration20261202160000_login_throttles },
 ];
