@@ -10,8 +10,9 @@ type Snap = {
   report: { count: number; queries: number; hist: string };
   requests: { total: number; errors4xx: number; errors5xx: number };
   pin: { verifications: number; failures: number; lockouts: number };
+  login?: { attempts: number; checks: number; failures: number; throttled: number };
   cache: { hits: number; misses: number; invalidations: number; size: number; maxSize: number };
-  workerPool: { threads: number; queueSize: number; utilization: number };
+  workerPool: { threads: number; queueSize: number; utilization: number; refused?: number };
   dbPool: { total: number; idle: number; waiting: number; max: number };
   dbRoundTrips: number;
   eventLoop: string;
@@ -55,6 +56,8 @@ export class ClusterMetrics {
   readonly #local: ProcessMetrics;
   readonly #serviceStartedAt: Date;
   readonly #freshSeconds: number;
+  /** The other processes' snapshots as of the last exchange (the publish timer's), for scrapes. */
+  #others: { rows: repo.SnapshotRow<Snap>[]; ok: boolean; at: number } = { rows: [], ok: false, at: 0 };
 
   constructor(d: { em: EntityManager; local: ProcessMetrics; serviceStartedAt: Date; publishIntervalMs: number }) {
     this.#em = d.em;
@@ -63,9 +66,21 @@ export class ClusterMetrics {
     this.#freshSeconds = Math.max(5, (3 * d.publishIntervalMs) / 1000);
   }
 
-  async publish(): Promise<void> {
-    const snap = await this.#local.snapshot();
-    await repo.publish(this.#em, { processKey: this.#local.processKey, host: os.hostname(), pid: process.pid, serviceStartedAt: this.#serviceStartedAt, snapshot: JSON.stringify(snap) });
+  async #own(): Promise<repo.SnapshotRow<Snap>> {
+    return { process_key: this.#local.processKey, service_started_at: this.#serviceStartedAt, snapshot: (await this.#local.snapshot()) as unknown as Snap };
+  }
+
+  /** The publish timer's one round trip: this process's snapshot out, the others' in (kept for scrapes). */
+  async publish(): Promise<repo.SnapshotRow<Snap>[]> {
+    const own = await this.#own();
+    try {
+      const rows = await repo.exchange<Snap>(this.#em, { processKey: own.process_key, host: os.hostname(), pid: process.pid, serviceStartedAt: this.#serviceStartedAt, snapshot: JSON.stringify(own.snapshot) }, this.#freshSeconds);
+      this.#others = { rows, ok: true, at: Date.now() };
+      return [own, ...rows];
+    } catch (e) {
+      this.#others = { rows: [], ok: false, at: Date.now() };
+      throw e;
+    }
   }
 
   async withdraw(): Promise<void> {
@@ -73,8 +88,7 @@ export class ClusterMetrics {
   }
 
   async #rows(): Promise<repo.SnapshotRow<Snap>[]> {
-    await this.publish(); // our own figures are always current
-    return repo.fresh<Snap>(this.#em, this.#freshSeconds);
+    return this.publish(); // our own figures are always current
   }
 
   async admin() {
@@ -106,8 +120,12 @@ export class ClusterMetrics {
       errors: { requests_total: sum(snaps, (s) => s.requests.total), client_errors: sum(snaps, (s) => s.requests.errors4xx), server_errors: sum(snaps, (s) => s.requests.errors5xx) },
       weekly_report: { total: report.count, avg_queries: report.count ? round(sum(snaps, (s) => s.report.queries) / report.count) : 0, p95_ms: report.p95_ms },
       pin: { verifications: sum(snaps, (s) => s.pin.verifications), failures: sum(snaps, (s) => s.pin.failures), lockouts: sum(snaps, (s) => s.pin.lockouts) },
+      login: {
+        attempts: sum(snaps, (s) => s.login?.attempts ?? 0), bcrypt_checks: sum(snaps, (s) => s.login?.checks ?? 0),
+        failures: sum(snaps, (s) => s.login?.failures ?? 0), throttled: sum(snaps, (s) => s.login?.throttled ?? 0),
+      },
       worker_pool: {
-        threads, queue_size: sum(snaps, (s) => s.workerPool.queueSize),
+        threads, queue_size: sum(snaps, (s) => s.workerPool.queueSize), refused_busy: sum(snaps, (s) => s.workerPool.refused ?? 0),
         utilization: threads ? round(sum(snaps, (s) => s.workerPool.utilization * s.workerPool.threads) / threads) : 0,
       },
       event_loop: { p99_delay_ms: summary(merge(snaps.map((s) => s.eventLoop))).p99_ms },
@@ -116,17 +134,20 @@ export class ClusterMetrics {
     };
   }
 
-  /** Prometheus text format, aggregated over the fresh processes by prom-client's own rules. */
+  /**
+   * Prometheus text format, aggregated over the fresh processes by prom-client's own rules. A scrape
+   * never touches the database: this process's figures are read now, the others' come from the
+   * publish timer's last exchange.
+   */
   async prometheus(): Promise<{ contentType: string; text: string }> {
-    let rows: repo.SnapshotRow<Snap>[];
-    try {
-      rows = await this.#rows();
-    } catch {
+    const current = this.#others.ok && Date.now() - this.#others.at <= this.#freshSeconds * 1000;
+    if (!current) {
       // the snapshots live in the database: without it, this process's own figures and the fact
       // (so "database unavailable" alerts on a metric, not on a failed scrape)
       const text = await Registry.merge([this.#local.registry, cluster(0, 0)]).metrics();
       return { contentType: this.#local.registry.contentType, text };
     }
+    const rows = [await this.#own(), ...this.#others.rows];
     const registry = Registry.merge([AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom)), cluster(1, rows.length)]);
     return { contentType: registry.contentType, text: await registry.metrics() };
   }
