@@ -18,7 +18,7 @@ const koaPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
 async function authenticate(ctx: Context, route: Route, deps: RouterDeps): Promise<Principal | null> {
   if (route.access === 'public') return null;
   const header = ctx.get('authorization');
-  const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
+  const match = /^Bearer +([A-Za-z0-9_\-.]+)$/i.exec(header); // the scheme is case-insensitive (RFC 9110 §11.1)
   if (!match) throw unauthorized('missing bearer token');
   const principal = await deps.tokens.principal(match[1]);
   if (route.access === 'player') return principal; // the player context checks the account with its other facts
