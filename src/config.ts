@@ -42,7 +42,8 @@ export const configSchema = z.object({
   WORKER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   WORKER_MAX_QUEUE: int(1000, 1, 100000),
   // admission control: CPU work expected to wait longer than this for a worker thread is refused at once (429 busy)
-  WORKER_MAX_WAIT_MS: int(1000, 10, 60_000),
+  // (a verify's answer within 2 s: this wait, its own run and the request's database work)
+  WORKER_MAX_WAIT_MS: int(750, 10, 60_000),
   CLUSTER_WORKERS: int(os.availableParallelism(), 1, 64),
   BCRYPT_COST: int(12, 4, 15),
   // password attempts (SPEC §3 Login): failures per account and per client address within the

@@ -25,10 +25,14 @@ export interface PoolStats {
 /** What an admitted task is expected to cost, held in the queue's expected work until it ends. */
 interface Ticket { kind: string; expectedMs: number; done: boolean }
 
-const EWMA = 0.2;
+// the mean follows a slower run at once and a faster one gradually: an underestimate admits work
+// that then waits too long, an overestimate only refuses a little early
+const EWMA_UP = 0.5;
+const EWMA_DOWN = 0.1;
 const costOf = (hash: string) => Number(/^\$2[aby]?\$(\d\d)\$/.exec(hash)?.[1] ?? 12);
-// before the first measurement: a bcrypt round set of 2^cost takes about 2^cost / 16 ms on a current core (cost 12: 256 ms)
-const bcryptPriorMs = (cost: number) => 2 ** cost / 16;
+// before the first measurement: 2^cost rounds take about 2^cost / 16 ms on a free current core
+// (cost 12: 256 ms); at the lowest priority under load, assume twice that
+const bcryptPriorMs = (cost: number) => 2 ** cost / 8;
 const REPORT_PRIOR_MS = 50;
 
 /**
@@ -58,7 +62,7 @@ export class WorkerPool implements CpuWork {
       idleTimeout: 60_000,
     });
     this.#timeoutMs = opts.taskTimeoutMs ?? 10_000;
-    this.#maxWaitMs = opts.maxWaitMs ?? 1_000;
+    this.#maxWaitMs = opts.maxWaitMs ?? 750;
     this.#capacity = this.#threads + opts.maxQueue;
   }
 
@@ -90,7 +94,7 @@ export class WorkerPool implements CpuWork {
 
   #learn(kind: string, ms: number): void {
     const mean = this.#meanMs.get(kind);
-    this.#meanMs.set(kind, mean === undefined ? ms : mean + EWMA * (ms - mean));
+    this.#meanMs.set(kind, mean === undefined ? ms : mean + (ms > mean ? EWMA_UP : EWMA_DOWN) * (ms - mean));
   }
 
   async #run<T>(t: Ticket, name: string, data: unknown): Promise<T> {
@@ -134,7 +138,7 @@ export class WorkerPool implements CpuWork {
     return this.#run(this.#admit('report', REPORT_PRIOR_MS), 'buildWeeklyReport', input);
   }
 
-  async whereAmI(): Promise<{ threadId: number; priority: number }> {
+  async whereAmI(): Promise<{ threadId: number; priority: number; policy: string }> {
     return this.#run(this.#admit('where', 1), 'whereAmI', null);
   }
 

@@ -12,6 +12,7 @@ describe('bcrypt runs in worker threads', () => {
     expect(where.threadId).not.toBe(threadId);
     expect(where.threadId).toBeGreaterThan(0);
     expect(where.priority).toBe(19); // nice is per thread on Linux: only the pool's threads are lowered
+    expect(where.policy).toBe('idle'); // SCHED_IDLE: a woken event loop takes the CPU at once
     expect(os.getPriority(0)).toBeLessThan(19);
   });
 
