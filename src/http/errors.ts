@@ -48,8 +48,8 @@ export function toErrorResponse(err: unknown): ErrorBody {
   if (e.type === 'encoding.unsupported' || e.status === 415) {
     return { status: 415, body: { detail: 'unsupported Content-Encoding: send the body as identity, gzip, deflate or br', code: 'unsupported_encoding' }, headers: {} };
   }
-  // zlib could not inflate the body: gzip or deflate declared on a plain body, or a truncated stream
-  if (typeof e.code === 'string' && e.code.startsWith('Z_')) {
+  // zlib could not inflate the body: gzip, deflate or br declared on a plain body, or a truncated stream
+  if (typeof e.code === 'string' && /^(Z_|ERR__ERROR_)/.test(e.code)) {
     return { status: 400, body: { detail: 'the body does not match its Content-Encoding', code: 'bad_encoding' }, headers: {} };
   }
   if (e.type === 'request.aborted' || e.type === 'request.size.invalid' || e.type === 'stream.encoding.set') {
