@@ -6,7 +6,9 @@ let svc: TestService;
 let api: Api;
 
 beforeAll(async () => {
-  svc = await startTestService({ WORKER_THREADS: '2' }, { clock });
+  // a wait budget the bursts here never exceed: what must refuse them is the attempt limit, even on
+  // a machine busy with other suites (admission control has its own suite below)
+  svc = await startTestService({ WORKER_THREADS: '2', WORKER_MAX_WAIT_MS: '60000' }, { clock });
   api = client(svc.url);
   await createTitles();
 });
@@ -37,9 +39,8 @@ describe('PIN', () => {
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => verify(h.token, String(1000 + i))));
     const ran = svc.pins.stats.verifications - before.verifications;
     expect(ran).toBeLessThanOrEqual(5);
-    // beyond the limit: locked (423), or refused at once by the busy worker pool (429), never checked
-    expect(answers.filter((a) => a.status === 423 || a.status === 429).length).toBeGreaterThanOrEqual(15);
-    expect(answers.every((a) => [403, 423, 429].includes(a.status))).toBe(true);
+    expect(answers.filter((a) => a.status === 423).length).toBeGreaterThanOrEqual(15);
+    expect(answers.every((a) => a.status === 403 || a.status === 423)).toBe(true);
     const status = await api('GET', '/api/v1/parental-controls/pin/status', { token: h.token });
     expect(status.body.locked_until).toBe('2026-11-25T10:30:00.000Z');
     const right = await verify(h.token, '4821'); // even the right PIN is refused while locked

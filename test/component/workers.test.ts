@@ -4,7 +4,8 @@ import { threadId } from 'node:worker_threads';
 import { WorkerPool } from '../../src/workers/pool.ts';
 
 describe('bcrypt runs in worker threads', () => {
-  const pool = new WorkerPool({ threads: 2, maxQueue: 100 });
+  // a wait budget nothing here exceeds: these tests are about the threads, not admission control
+  const pool = new WorkerPool({ threads: 2, maxQueue: 100, maxWaitMs: 60_000 });
   afterAll(() => pool.close());
 
   it('runs tasks on a thread other than the main one, at the lowest priority, leaving the main thread at its own', async () => {
