@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   const maxSockets = Math.min(4000, plan.streams.reduce((a, s) => a + s.maxVUs, 0));
   const client = createClient(target.baseUrl, { maxSockets, timeoutMs: parseDuration(f.generator.timeout) });
   try {
-    const fx = await seed(target.databaseUrl, f, plan.scenario, viewersToSeed(args, plan, f), log);
+    const fx = await seed(target.databaseUrl, f, plan.scenario, viewersToSeed(args, plan, f), log, target.env);
     const world: World = {
       client, fx, metrics: new Metrics(), states: newStates(fx.viewers.length), pausedShare: f.viewers.pausedShare,
       beatsPerSession: plan.scenario.day?.beatsPerSession ?? [10, 40],

@@ -9,6 +9,7 @@ import { Migration20261202090000_old_apps } from './Migration20261202090000_old_
 import { Migration20261202120000_lean_heartbeat } from './Migration20261202120000_lean_heartbeat.ts';
 import { Migration20261202140000_allowed_hours } from './Migration20261202140000_allowed_hours.ts';
 import { Migration20261202160000_requests_and_events } from './Migration20261202160000_requests_and_events.ts';
+import { Migration20261202170000_login_throttles } from './Migration20261202170000_login_throttles.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -20,4 +21,5 @@ export const migrationsList = [
   { name: 'Migration20261202120000_lean_heartbeat', class: Migration20261202120000_lean_heartbeat },
   { name: 'Migration20261202140000_allowed_hours', class: Migration20261202140000_allowed_hours },
   { name: 'Migration20261202160000_requests_and_events', class: Migration20261202160000_requests_and_events },
+  { name: 'Migration20261202170000_login_throttles', class: Migration20261202170000_login_throttles },
 ];

@@ -116,7 +116,7 @@ async function main(): Promise<number> {
   const base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env, PATH: `${path.join(ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH}`,
-    PM2_HOME: path.join(tmp, 'pm2'), DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1',
+    PM2_HOME: path.join(tmp, 'pm2'), DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(await freePort()),
     CLUSTER_WORKERS: args.instances, NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'warn', SEED_DEMO_DATA: 'false', BCRYPT_COST: '8', WORKER_THREADS: '1', DB_POOL_MIN: '1', DB_POOL_MAX: '4',
     RETENTION_INTERVAL_MINUTES: '0', SHUTDOWN_TIMEOUT_MS: '5000',

@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { BlockList, isIP } from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 
-const DEV_SECRET = 'vtime-development-secret-change-me-0123456789';
+// the development secret the repository once held: anyone can sign tokens with it, so it is refused everywhere
+const PUBLISHED_DEV_SECRET = 'vtime-development-secret-change-me-0123456789';
+const SECRET_FILE = 'jwt-secret';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -11,9 +17,20 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(8000, 0, 65535),
   HOST: z.string().min(1).default('0.0.0.0'),
+  // Prometheus text on its own listener, on the loopback interface unless told otherwise (0: any free port)
+  METRICS_PORT: int(9464, 0, 65535),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For entry names the client
+  TRUST_PROXY: z.string().default('').transform((v, ctx) => {
+    const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+    for (const entry of list) if (!isIP(entry.split('/')[0])) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR range` });
+    return list;
+  }),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().min(1).default('.data'),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_SECRET),
+  // outside production, when unset: made once per installation under DATA_DIR (like the demo logins)
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters')
+    .refine((v) => v !== PUBLISHED_DEV_SECRET, 'this value was published in the repository; set a secret of your own').optional(),
   JWT_ISSUER: z.string().min(1).default('vtime'),
   JWT_AUDIENCE: z.string().min(1).default('vtime-api'),
   ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 86400),
@@ -24,8 +41,16 @@ export const configSchema = z.object({
   // default: the cores shared out among the service processes, so the machine is not oversubscribed
   WORKER_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   WORKER_MAX_QUEUE: int(1000, 1, 100000),
+  // admission control: CPU work expected to wait longer than this for a worker thread is refused at once (429 busy)
+  // (a verify's answer within 2 s: this wait, its own run and the request's database work)
+  WORKER_MAX_WAIT_MS: int(750, 10, 60_000),
   CLUSTER_WORKERS: int(os.availableParallelism(), 1, 64),
   BCRYPT_COST: int(12, 4, 15),
+  // password attempts (SPEC §3 Login): failures per account and per client address within the
+  // window lock further attempts for the window, doubling with each further lockout
+  LOGIN_MAX_FAILURES: int(10, 2, 1000),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: int(30, 2, 100_000),
+  LOGIN_WINDOW_MINUTES: int(15, 1, 1440),
   // group commit: heartbeats of one process per statement at most (SPEC §7)
   HEARTBEAT_MAX_BATCH: int(64, 1, 1000),
   // under load (2+ beats expected within it) a process sends heartbeat statements at most this often; 0: never waits
@@ -55,8 +80,8 @@ export const configSchema = z.object({
   // the shared test clock (SPEC §6): a file holding the instant every process reads; never in production
   TEST_CLOCK_FILE: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
-  if (c.NODE_ENV === 'production' && c.JWT_SECRET === DEV_SECRET) {
-    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'the development default is refused in production; set a secret' });
+  if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production (32+ random characters); outside production one is made per installation' });
   }
   if (c.NODE_ENV === 'production' && c.TEST_CLOCK_FILE) {
     ctx.addIssue({ code: 'custom', path: ['TEST_CLOCK_FILE'], message: 'the test clock cannot be enabled in production' });
@@ -66,7 +91,7 @@ export const configSchema = z.object({
   }
 });
 
-export type Config = Omit<z.infer<typeof configSchema>, 'WORKER_THREADS'> & { WORKER_THREADS: number };
+export type Config = Omit<z.infer<typeof configSchema>, 'WORKER_THREADS' | 'JWT_SECRET'> & { WORKER_THREADS: number; JWT_SECRET: string };
 
 export class ConfigError extends Error {}
 
@@ -75,8 +100,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = configSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (result.success) {
     const c = result.data;
-    return { ...c, WORKER_THREADS: c.WORKER_THREADS ?? Math.max(1, Math.ceil(os.availableParallelism() / c.CLUSTER_WORKERS)) };
+    return {
+      ...c, WORKER_THREADS: c.WORKER_THREADS ?? Math.max(1, Math.ceil(os.availableParallelism() / c.CLUSTER_WORKERS)),
+      JWT_SECRET: c.JWT_SECRET ?? installationSecret(c.DATA_DIR),
+    };
   }
   const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/**
+ * This installation's JWT secret, kept in DATA_DIR (mode 0600) and made by whichever process
+ * comes first: written aside, then linked into place, so a process never reads half a file.
+ */
+export function installationSecret(dataDir: string): string {
+  const file = path.join(dataDir, SECRET_FILE);
+  const read = () => {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length < 32) throw new ConfigError(`invalid configuration:\n  JWT_SECRET: ${file} holds fewer than 32 characters; delete it to make a new one`);
+    return secret;
+  };
+  try {
+    return read();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(aside, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600 });
+  try {
+    linkSync(aside, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // another process made it first
+  } finally {
+    unlinkSync(aside);
+  }
+  return read();
+}
+
+/** TRUST_PROXY as a BlockList (addresses and CIDR ranges, IPv4 and IPv6). */
+export function trustedProxies(entries: string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address, prefix] = entry.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return list;
 }

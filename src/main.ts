@@ -4,7 +4,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import cluster from 'node:cluster';
 import type { Pool } from 'pg';
-import { loadConfig, ConfigError, type Config } from './config.ts';
+import { loadConfig, ConfigError, trustedProxies, type Config } from './config.ts';
 import { runPrimary } from './cluster.ts';
 import { NotifyBridge } from './db/notify-bridge.ts';
 import { createOrm, databaseAnswers, warmPool, type MikroORM } from './db/orm.ts';
@@ -22,6 +22,7 @@ import { InvalidationBus } from './domain/shared/invalidation-bus.ts';
 import { ConfigService } from './domain/viewing-time/config-service.ts';
 import { ViewingTimeService } from './domain/viewing-time/viewing-time-service.ts';
 import { createApp, type RequestRecord } from './http/app.ts';
+import { createMetricsServer } from './http/metrics-server.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
@@ -58,6 +59,8 @@ export interface ServiceOptions {
 
 export interface Service {
   url: string;
+  /** Prometheus text (GET /metrics), on its own listener. */
+  metricsUrl: string;
   server: http.Server;
   orm: MikroORM;
   pool: WorkerPool;
@@ -65,6 +68,7 @@ export interface Service {
   identity: IdentityService;
   configs: ConfigService;
   pins: PinService;
+  accounts: AccountsService;
   bridge: NotifyBridge;
   metrics: ClusterMetrics;
   /** Graceful: stop accepting, finish in-flight requests (bounded), then close pools. */
@@ -77,7 +81,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const orm = await createOrm({ url: opts.databaseUrl, poolMin: config.DB_POOL_MIN, poolMax: config.DB_POOL_MAX });
   await warmPool(orm, config.DB_POOL_MIN);
-  const pool = new WorkerPool({ threads: config.WORKER_THREADS, maxQueue: config.WORKER_MAX_QUEUE });
+  const pool = new WorkerPool({ threads: config.WORKER_THREADS, maxQueue: config.WORKER_MAX_QUEUE, maxWaitMs: config.WORKER_MAX_WAIT_MS });
   const bus = new InvalidationBus();
   bus.subscribe((m) => logger.info({ invalidation: m }, 'cache invalidated'));
   const cacheOpts = { max: config.CONFIG_CACHE_MAX_ENTRIES, ttlMs: config.CONFIG_CACHE_TTL_SECONDS * 1000 };
@@ -85,17 +89,18 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const tokens = new TokenService({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     deviceTtlSeconds: config.DEVICE_TOKEN_TTL_HOURS * 3600 });
   const identity = new IdentityService(orm.em, bus, identityCacheOpts);
-  const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS });
+  const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+    limits: { perAccount: config.LOGIN_MAX_FAILURES, perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMinutes: config.LOGIN_WINDOW_MINUTES } });
   const catalog = new CatalogService(orm.em);
   const clock = opts.clock ?? (config.TEST_CLOCK_FILE ? fileClock(config.TEST_CLOCK_FILE) : systemClock);
   const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
-  const pins = new PinService({ em: orm.em, cpu: pool, tokens, sessions: new LoginSessions(orm.em), clock });
+  const pins = new PinService({ em: orm.em, cpu: pool, tokens, sessions: new LoginSessions(orm.em), clock, passwordCost: config.BCRYPT_COST });
   const pgPool = (await orm.em.getConnection().getNativeClient()) as Pool;
   let hub: EventHub | undefined;
   let requests: TimeRequestsService | undefined;
   const local = new ProcessMetrics({
     openStreams: () => hub?.openStreams ?? 0, timeRequests: () => requests?.stats ?? { approved: 0, denied: 0 },
-    configCache: () => configs.stats(), pin: () => pins.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
+    configCache: () => configs.stats(), pin: () => pins.stats, login: () => accounts.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
   });
   const viewingTime = new ViewingTimeService({
@@ -131,7 +136,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const app = createApp({
     logger, orm, tokens, identity, version: VERSION, onRequest,
     apiRoutes: [
-      ...authRoutes(accounts), ...deviceRoutes(accounts, pins), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
+      ...authRoutes(accounts, trustedProxies(config.TRUST_PROXY)), ...deviceRoutes(accounts, pins), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
       ...parentalRoutes({ pins, settings, grants, reports }), ...timeRequestRoutes(requests), ...eventRoutes({ hub: events, identity, tokens }),
     ],
     rootRoutes: [
@@ -142,7 +147,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   });
   const handler = app.callback();
   // while draining, answers close their connection so keep-alive clients move to another process
-  const server = http.createServer((req, res) => {
+  // SPEC §6: headers within 10 s, a whole request within 30 s. Node checks them every interval (by
+  // default only every 30 s), so each limit is set one interval short: a slow client is closed by
+  // 10 s (30 s). A streamed response (SSE) is not bounded once its request has fully arrived.
+  const server = http.createServer({ headersTimeout: 9_500, requestTimeout: 29_500, connectionsCheckingInterval: 500 }, (req, res) => {
     res.setHeader('X-Served-By', String(process.pid)); // which process answered: for SREs and the cluster tests
     if (draining) res.setHeader('Connection', 'close');
     void handler(req, res);
@@ -150,6 +158,9 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(opts.port ?? config.PORT, opts.host ?? config.HOST, resolve));
   const { port } = server.address() as AddressInfo;
+  const metricsServer = createMetricsServer(metrics, logger);
+  await new Promise<void>((resolve) => metricsServer.listen(config.METRICS_PORT, config.METRICS_HOST, resolve));
+  const metricsAddress = metricsServer.address() as AddressInfo;
   const publisher = opts.publishMetrics === false ? null : setInterval(() => {
     metrics.publish().catch((err) => logger.warn({ err: err.message }, 'metrics snapshot not published'));
   }, config.METRICS_PUBLISH_INTERVAL_MS);
@@ -158,6 +169,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     draining = true;
     if (publisher) clearInterval(publisher);
     clearInterval(expiry);
+    metricsServer.close();
+    metricsServer.closeAllConnections();
     await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
     const closed = new Promise<void>((resolve) => {
       // net's close, not http's: http's would also drop "idle" sockets, which includes connections
@@ -176,7 +189,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await pool.close();
     await orm.close();
   };
-  return { url: `http://127.0.0.1:${port}`, server, orm, pool, bus, identity, configs, pins, bridge, metrics, close };
+  const metricsUrl = `http://${metricsAddress.family === 'IPv6' ? `[${metricsAddress.address}]` : metricsAddress.address}:${metricsAddress.port}/metrics`;
+  return { url: `http://127.0.0.1:${port}`, metricsUrl, server, orm, pool, bus, identity, configs, pins, accounts, bridge, metrics, close };
 }
 
 /** One service process: under our cluster, PM2's cluster mode, or alone in a container. */

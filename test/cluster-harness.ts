@@ -7,6 +7,8 @@ import { databaseUrl } from './harness.ts';
 
 export interface RunningCluster {
   url: string;
+  /** Prometheus text: the metrics listener, not the public port. */
+  metricsUrl: string;
   dbUrl: string;
   child: ChildProcess;
   output: string[];
@@ -28,9 +30,10 @@ export async function ownDatabase(name: string): Promise<string> {
 /** Starts `node src/main.ts` (the real cluster primary) and waits until it has forked and is ready. */
 export async function startCluster(dbUrl: string, env: Record<string, string> = {}): Promise<RunningCluster> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const output: string[] = [];
   const child = spawn(process.execPath, ['src/main.ts'], {
-    env: { ...process.env, DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', CLUSTER_WORKERS: '2', SEED_DEMO_DATA: 'false',
+    env: { ...process.env, DATABASE_URL: dbUrl, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOGIN_MAX_FAILURES_PER_ADDRESS: '100000', CLUSTER_WORKERS: '2', SEED_DEMO_DATA: 'false',
       LOG_LEVEL: 'info', BCRYPT_COST: '8', DB_POOL_MIN: '1', DB_POOL_MAX: '6', METRICS_PUBLISH_INTERVAL_MS: '200', RETENTION_INTERVAL_MINUTES: '0', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -44,7 +47,7 @@ export async function startCluster(dbUrl: string, env: Record<string, string> = 
   });
   await ready;
   return {
-    url: `http://127.0.0.1:${port}`, dbUrl, child, output, exited,
+    url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, dbUrl, child, output, exited,
     async stop(signal = 'SIGTERM') { child.kill(signal); return exited; },
   };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -12,9 +12,19 @@ export const databaseUrl = (): string => {
   return url;
 };
 
-/** Settings for tests: cheaper password hashing (PINs stay at cost 12), small pools, quiet logs. */
+// one secret per test file (service and test share it), never a file in the working tree
+const TEST_SECRET = randomBytes(32).toString('hex');
+
+/**
+ * Settings for tests: cheaper password hashing (PINs stay at cost 12), small pools, quiet logs,
+ * Prometheus on any free port; every suite logs in from 127.0.0.1, so the per-address login
+ * limit is high unless a suite sets its own.
+ */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '8', WORKER_THREADS: '1', DB_POOL_MIN: '1', DB_POOL_MAX: '8', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0', ...env });
+  return loadConfig({
+    NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, BCRYPT_COST: '8', WORKER_THREADS: '1', DB_POOL_MIN: '1', DB_POOL_MAX: '8', LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0',
+    METRICS_PORT: '0', LOGIN_MAX_FAILURES_PER_ADDRESS: '100000', ...env,
+  });
 }
 
 export interface TestService extends Service {

@@ -1,5 +1,6 @@
-// Heartbeats alone (phase calm), then with parents verifying PINs in parallel (phase storm);
-// handleSummary adds heartbeat p95 storm − calm against the 10-ms budget to k6's own summary.
+// Heartbeats alone (phase calm), then with parents verifying PINs in parallel (phase storm), then
+// with failed logins from many accounts and client addresses (phase login_storm); handleSummary
+// adds heartbeat p95 of each storm − calm against the 10-ms budget to k6's own summary.
 //   npm run load -- --scenario pin-storm --seed-only ; then the k6 command it prints
 import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';
 import { summaryOutputs, type SummaryData } from '../lib/plan.ts';
@@ -10,4 +11,5 @@ export const options = k6.k6Options(s.p);
 export const setup = () => k6.setup(s);
 export const heartbeats = (data: k6.SetupData) => k6.heartbeats(s, data, 'heartbeats');
 export const pins = (data: k6.SetupData) => k6.single(s, data, 'pins');
+export const logins = (data: k6.SetupData) => k6.single(s, data, 'logins');
 export const handleSummary = (data: SummaryData) => summaryOutputs(s.p, data, (d) => textSummary(d, { indent: ' ', enableColors: true }));

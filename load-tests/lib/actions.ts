@@ -25,8 +25,10 @@ export const newStates = (n: number): plan.ViewerState[] => Array.from({ length:
 const random = (n: number) => Math.floor(Math.random() * n);
 
 async function send(w: World, req: plan.Req, tags: Tags): Promise<plan.Answer> {
-  const r = await w.client.request(req.method, API + req.path, { token: req.token, body: req.body });
-  w.metrics.request({ ...tags, endpoint: req.endpoint }, r.ms, r.status === 0 || r.status >= 400, r.dbOps);
+  const r = await w.client.request(req.method, API + req.path, { token: req.token, body: req.body, headers: req.headers });
+  const failed = r.status === 0 || (req.expected ? !req.expected.includes(r.status) : r.status >= 400);
+  // tagged by status too, as k6 tags http_reqs (e.g. the PIN storm's successful verifies)
+  w.metrics.request({ ...tags, endpoint: req.endpoint, status: String(r.status) }, r.ms, failed, r.dbOps);
   for (const [name, fn] of Object.entries(req.checks)) w.metrics.check(name, fn(r));
   return r;
 }
@@ -49,7 +51,7 @@ export async function dayStep(w: World, i: number, tags: Tags): Promise<void> {
   while (req) req = plan.dayAnswered(w.beatsPerSession, w.fx, i, s, req, await send(w, req, tags), Math.random);
 }
 
-/** One arrival of a single-request stream (balance, grant, pin_verify, weekly_report, history). */
+/** One arrival of a single-request stream (balance, grant, pin_verify, failed_login, weekly_report, history). */
 export async function arrival(w: World, action: plan.Action, tags: Tags): Promise<void> {
   await send(w, plan.arrival(action, w.fx, random), tags);
 }

@@ -14,7 +14,7 @@ export interface Reply {
 }
 
 export interface Client {
-  request(method: string, path: string, opts?: { token?: string; body?: unknown }): Promise<Reply>;
+  request(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>;
   /** Opens n connections now, so the first measured requests do not pay for them and a cluster sees them spread. */
   warm(n: number): Promise<void>;
   sockets(): number;
@@ -27,9 +27,9 @@ export function createClient(baseUrl: string, o: { maxSockets: number; timeoutMs
   const agent = new http.Agent({ keepAlive: true, maxSockets: o.maxSockets, maxFreeSockets: o.maxSockets, scheduling: 'fifo', keepAliveMsecs: 30_000 });
   const base = { host: url.hostname, port: url.port || 80, agent };
 
-  function request(method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<Reply> {
+  function request(method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';

@@ -4,7 +4,7 @@
 // how setup() reports failed session starts, and the k6 command and summary. No Node or k6 APIs
 // here, and only ES2017 runtime features: each runner adds its transport alone.
 
-export const ACTIONS = ['heartbeat', 'day', 'balance', 'pin_verify', 'weekly_report', 'history', 'grant', 'live_grant', 'time_request'] as const;
+export const ACTIONS = ['heartbeat', 'day', 'balance', 'pin_verify', 'failed_login', 'weekly_report', 'history', 'grant', 'live_grant', 'time_request'] as const;
 export type Action = (typeof ACTIONS)[number];
 type Thresholds = Record<string, string[]>;
 type TagSet = Record<string, string>;
@@ -178,9 +178,16 @@ export interface Fixture {
   /** Viewers whose parents verified the PIN before the run (live-events), and each such household's pin_token: answers need no bcrypt. */
   verified?: number[];
   pinTokens?: Record<number, string>;
+  /** Emails of seeded accounts, for the failed-login storm (older fixtures have none). */
+  loginEmails?: string[];
 }
 export interface Answer { status: number; body: any }
-export interface Req { method: 'GET' | 'POST'; path: string; token: string; body?: unknown; endpoint: string; checks: Record<string, (a: Answer) => boolean> }
+export interface Req {
+  method: 'GET' | 'POST'; path: string; token: string; body?: unknown; endpoint: string; checks: Record<string, (a: Answer) => boolean>;
+  headers?: Record<string, string>;
+  /** Statuses that are answers, not failures (http_req_failed); default: below 400. */
+  expected?: number[];
+}
 
 const tokenOf = (fx: Fixture, i: number) => fx.households[fx.viewers[i].household].token;
 
@@ -246,8 +253,11 @@ export function arrival(action: Action, fx: Fixture, pick: (n: number) => number
         checks: { 'time request is 201, or 409/429 by its limits': (a) => a.status === 201 || a.status === 409 || a.status === 429 } };
     }
     case 'pin_verify':
+      // a storm of 20/s is ~4.5 cores of bcrypt: most must be refused at once (429 busy), not queued
       return { method: 'POST', path: '/parental-controls/pin/verify', token: fx.households[pick(fx.households.length)].token, body: { pin: fx.pin }, endpoint: 'pin_verify',
-        checks: { 'pin verify is 200 with a pin_token': (a) => a.status === 200 && typeof a.body?.pin_token === 'string' } };
+        expected: [200, 429], checks: { 'pin verify is 200 with a pin_token, or 429 busy with retry_after': (a) => (a.status === 200 && typeof a.body?.pin_token === 'string') || refusedBusy(a) } };
+    case 'failed_login':
+      return failedLogin(fx, pick);
     case 'weekly_report': {
       const h = fx.reportHouseholds[pick(fx.reportHouseholds.length)];
       return { method: 'GET', path: '/parental-controls/weekly-report', token: h.token, endpoint: 'weekly_report',
@@ -271,6 +281,25 @@ export function approve(fx: Fixture, asked: Req, id: string): Req {
   const i = fx.viewers.findIndex((v) => v.profileId === (asked.body as { profile_id: string }).profile_id);
   return { method: 'POST', path: `/parental-controls/requests/${id}/approve`, token: asked.token, body: { pin_token: fx.pinTokens?.[fx.viewers[i].household] }, endpoint: 'request_approve',
     checks: { 'approval is 200 with its grant': (a) => a.status === 200 && a.body?.request?.status === 'approved' && !!a.body?.grant } };
+}
+
+const refusedBusy = (a: Answer) => a.status === 429 && typeof a.body?.retry_after === 'number';
+
+// the storm's client addresses: 10.0.0.0/12, one per arrival at random, so no address limit is reached
+const ADDRESSES = 1 << 20;
+const address = (n: number) => `10.${n >> 16}.${(n >> 8) & 255}.${n & 255}`;
+
+/**
+ * A wrong password: half for seeded accounts, half for emails nobody registered, each from a
+ * client address of its own (X-Forwarded-For, the runner's service trusts the generator as its
+ * proxy), so the limits seldom stop one before bcrypt would run.
+ */
+function failedLogin(fx: Fixture, pick: (n: number) => number): Req {
+  const emails = fx.loginEmails || [];
+  const email = emails.length && pick(2) === 0 ? emails[pick(emails.length)] : `nobody-${pick(1e9)}@load.vtime.invalid`;
+  return { method: 'POST', path: '/auth/login', token: '', body: { email, password: 'not the password' }, endpoint: 'failed_login',
+    headers: { 'x-forwarded-for': address(pick(ADDRESSES)) }, expected: [401, 429],
+    checks: { 'failed login is 401 invalid_credentials, or 429 with retry_after': (a) => (a.status === 401 && a.body?.code === 'invalid_credentials') || refusedBusy(a) } };
 }
 
 /** A harmless request to an endpoint that may not be built yet ({} → 422 when it exists), or null. */

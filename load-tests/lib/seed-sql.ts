@@ -31,6 +31,9 @@ export const KIDS = `with p as (
   select gen_random_uuid(), p.id, 120, 180, 6, true, u.timezone, 1, now() from p join users u on u.id = p.user_id`;
 
 // $1 email prefix
+// $1 email prefix
+export const EMAILS = `select email from users where email like $1::text || '%' order by email`;
+
 export const READ_BACK = `select u.id as user_id, u.timezone, p.id as profile_id
   from users u join profiles p on p.user_id = u.id where u.email like $1::text || '%' order by u.email, p.name`;
 

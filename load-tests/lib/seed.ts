@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import bcrypt from 'bcrypt';
 import pg from 'pg';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
 import { TokenService } from '../../src/domain/accounts/tokens.ts';
 import type { ScenarioFile, Scenario } from './scenarios.ts';
 import * as sql from './seed-sql.ts';
@@ -33,14 +33,19 @@ export interface Fixture {
   viewers: Viewer[];
   reportHouseholds: Household[];
   historyProfiles: { profileId: string; token: string }[];
+  /** Emails of the viewer households' accounts (the failed-login storm's known accounts). */
+  loginEmails: string[];
 }
 
 const DEVICE_TYPES = ['tv', 'tablet', 'mobile', 'web'];
 
-export async function seed(databaseUrl: string, f: ScenarioFile, s: Pick<Scenario, 'seed'>, viewerCount: number, log: (m: string) => void): Promise<Fixture> {
+/** `env`: the service's settings (its JWT secret signs the tokens; its bcrypt cost hashes the passwords). */
+export async function seed(databaseUrl: string, f: ScenarioFile, s: Pick<Scenario, 'seed'>, viewerCount: number, log: (m: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Fixture> {
   const started = performance.now();
   const v = f.viewers;
-  const [passwordHash, pinHash] = await Promise.all([bcrypt.hash(randomBytes(12).toString('hex'), 4), bcrypt.hash(v.pin, 12)]);
+  const config = loadConfig(env);
+  // one password hash for every account, at the service's cost, so a wrong password costs what it costs in production
+  const [passwordHash, pinHash] = await Promise.all([bcrypt.hash(randomBytes(12).toString('hex'), config.BCRYPT_COST), bcrypt.hash(v.pin, 12)]);
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -63,7 +68,8 @@ export async function seed(databaseUrl: string, f: ScenarioFile, s: Pick<Scenari
     await client.query('commit');
     // fresh statistics, so the planner sees the real table sizes (index scans for history)
     await client.query(sql.ANALYZE);
-    const fixture = await mint(f, titles, viewerRows, reportRows, historyRows);
+    const loginEmails = (await client.query<{ email: string }>(sql.EMAILS, ['v-'])).rows.map((r) => r.email);
+    const fixture = { ...(await mint(config, f, titles, viewerRows, reportRows, historyRows)), loginEmails };
     log(`seeded ${fixture.households.length} households / ${fixture.viewers.length} viewers${s.seed ? `, ${reportRows.length} report kids, ${historyRows.length} history profiles` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     return fixture;
   } catch (e) {
@@ -100,8 +106,7 @@ async function households(rows: Row[], tokens: TokenService): Promise<{ list: Ho
   return { list, index };
 }
 
-async function mint(f: ScenarioFile, titles: Fixture['titles'], viewerRows: Row[], reportRows: Row[], historyRows: Row[]): Promise<Fixture> {
-  const c = loadConfig(process.env);
+async function mint(c: Config, f: ScenarioFile, titles: Fixture['titles'], viewerRows: Row[], reportRows: Row[], historyRows: Row[]): Promise<Omit<Fixture, 'loginEmails'>> {
   const tokens = new TokenService({ secret: c.JWT_SECRET, issuer: c.JWT_ISSUER, audience: c.JWT_AUDIENCE, accessTtlSeconds: f.viewers.tokenTtlSeconds, deviceTtlSeconds: f.viewers.tokenTtlSeconds });
   const v = await households(viewerRows, tokens);
   const viewers = viewerRows.map((r, i) => ({

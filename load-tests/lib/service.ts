@@ -12,6 +12,8 @@ export interface Target {
   /** pid of the service process we started (its process tree is the service), else null. */
   pid: number | null;
   logFile: string | null;
+  /** The environment the service reads its settings from: the runner mints tokens with the same JWT secret. */
+  env: NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,7 @@ export async function findOrStartService(baseUrl: string, log: (m: string) => vo
       throw new Error(`a service answers at ${baseUrl}, but DATABASE_URL is not set: the runner seeds viewers straight into the service's database, so give it that database's URL (or stop the service and let the runner start its own)`);
     }
     log(`using the running service at ${baseUrl} (database from DATABASE_URL)`);
-    return { baseUrl, databaseUrl, pid: null, logFile: null, stop: async () => {} };
+    return { baseUrl, databaseUrl, pid: null, logFile: null, env: process.env, stop: async () => {} };
   }
   log(`${alwaysStart ? '--start' : `nothing answers at ${baseUrl}`}: starting the service (node src/main.ts) with its own database`);
   const db = await database(log);
@@ -57,11 +59,15 @@ export async function findOrStartService(baseUrl: string, log: (m: string) => vo
 }
 
 async function spawnService(db: { url: string; stop(): Promise<void> }, log: (m: string) => void): Promise<Target> {
-  const port = await freePort();
+  const [port, metricsPort] = [await freePort(), await freePort()];
   mkdirSync(RESULTS_DIR, { recursive: true });
   const logFile = path.join(RESULTS_DIR, `service-${Date.now()}.log`);
   const out = openSync(logFile, 'a');
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR, DATABASE_URL: db.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SEED_DEMO_DATA: 'false' };
+  // the generator is the service's proxy: its X-Forwarded-For spreads the failed-login storm over many client addresses
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), DATA_DIR, DATABASE_URL: db.url,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SEED_DEMO_DATA: 'false', TRUST_PROXY: process.env.TRUST_PROXY ?? '127.0.0.1',
+  };
   // e.g. SERVICE_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=prof': every service process (primary and workers) gets them
   if (process.env.SERVICE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.SERVICE_NODE_OPTIONS;
   const child = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', out, out] });
@@ -79,7 +85,7 @@ async function spawnService(db: { url: string; stop(): Promise<void> }, log: (m:
     await new Promise((r) => setTimeout(r, 200));
   }
   log(`service ready at ${baseUrl} (pid ${child.pid}, log ${path.relative(ROOT, logFile)})`);
-  return { baseUrl, databaseUrl: db.url, pid: child.pid ?? null, logFile, stop };
+  return { baseUrl, databaseUrl: db.url, pid: child.pid ?? null, logFile, env, stop };
 }
 
 /** SIGTERM (the service drains), then SIGKILL after 15 s. */

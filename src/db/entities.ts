@@ -8,7 +8,8 @@ import { ViewingTimeOverride } from '../domain/viewing-time/override.entity.ts';
 import { ViewingSession } from '../domain/viewing-time/session.entity.ts';
 import { TimeGrant } from '../domain/parental-controls/time-grant.entity.ts';
 import { TimeRequest } from '../domain/time-requests/time-request.entity.ts';
+import { LoginThrottle } from '../domain/accounts/login-throttle.entity.ts';
 import { MetricsSnapshot } from '../domain/metrics/metrics-snapshot.entity.ts';
 
-/** Every entity of SPEC section 2 (and the metrics snapshots), in one list for the ORM and the migration check. */
-export const entities = [User, RefreshToken, Profile, Title, ViewingTimeConfig, ViewingTimeOverride, ViewingTimeBalance, ViewingSession, TimeGrant, TimeRequest, MetricsSnapshot];
+/** Every entity of SPEC section 2 (and the metrics snapshots, the login throttles), in one list for the ORM and the migration check. */
+export const entities = [User, RefreshToken, Profile, Title, ViewingTimeConfig, ViewingTimeOverride, ViewingTimeBalance, ViewingSession, TimeGrant, TimeRequest, MetricsSnapshot, LoginThrottle];

@@ -87,6 +87,8 @@ export async function runRetentionOn(client: pg.PoolClient, o: RetentionOptions,
   await client.query(`delete from metrics_snapshots where updated_at < $1::timestamptz - interval '1 hour'`, [o.now.toISOString()]);
   await client.query(`delete from event_streams where opened_at < $1::timestamptz - interval '1 day'
       and process_key not in (select process_key from metrics_snapshots)`, [o.now.toISOString()]);
+  // login attempt counts nobody has touched for a day and that lock nothing (their escalation is forgotten by then)
+  await client.query(`delete from login_throttles where updated_at < $1::timestamptz - interval '1 day' and (locked_until is null or locked_until < $1::timestamptz)`, [o.now.toISOString()]);
   for (const table of ['events', 'sessions', 'balances', 'grants'] as const) {
     const { deleted, complete } = await deleteInBatches(client, BATCHES[table], limits[table], o, deadline);
     result[table] = deleted;

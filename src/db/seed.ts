@@ -109,7 +109,7 @@ function history(profileId: string, k: number, titles: { id: string; isEducation
  * five educational) and viewing for the last 7 days and the current week so far, today included
  * (a fresh weekly report is not empty); yesterday's answered time request and today's pending one. Idempotent: does nothing when the parent exists.
  */
-export async function seedDemo(em: EntityManager, cpu: CpuWork, opts: { dataDir: string; bcryptCost: number; now?: Date }): Promise<{ created: boolean; logins: DemoLogins }> {
+export async function seedDemo(em: EntityManager, cpu: Pick<CpuWork, 'hash'>, opts: { dataDir: string; bcryptCost: number; now?: Date }): Promise<{ created: boolean; logins: DemoLogins }> {
   const logins = demoLogins(opts.dataDir);
   if (await em.count(User, { email: PARENT_EMAIL })) return { created: false, logins };
   const [parentHash, adminHash, pinHash] = await Promise.all([

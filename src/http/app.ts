@@ -70,6 +70,13 @@ function observe(deps: AppDeps) {
   };
 }
 
+/** Defaults for every answer, which a route may override (an event stream sets its own Cache-Control). */
+async function defaultHeaders(ctx: Context, next: Next) {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  await next();
+}
+
 async function requireJson(ctx: Context, next: Next) {
   const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
   if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && hasBody && !ctx.is('application/json')) {
@@ -88,16 +95,18 @@ export function createApp(deps: AppDeps): Koa {
   const root = buildRouter('', deps.rootRoutes, deps);
   api.get('/openapi.json', (ctx) => { ctx.body = openapi; });
 
-  // Order matters: the error boundary wraps everything, then the request id/logger and the
+  // Order matters: default headers first (kept on error answers too), the error boundary wraps everything, then the request id/logger and the
   // round-trip counter (so the headers also cover failures), then the size-limited body parser,
   // then the routers; each route runs in a MikroORM request context (one identity map per
   // request) unless it only sends statements of its own (router.ts).
+  app.use(defaultHeaders);
   app.use(errorBoundary);
   app.use(observe(deps));
   app.use(requireJson);
   app.use(koaBody({ json: true, jsonStrict: true, jsonLimit: BODY_LIMIT, multipart: false, urlencoded: false, text: false, patchNode: false }));
-  app.use(api.routes()).use(api.allowedMethods());
-  app.use(root.routes()).use(root.allowedMethods());
+  // throw: a wrong method reaches the error boundary as 405/501 and gets the usual JSON body
+  app.use(api.routes()).use(api.allowedMethods({ throw: true }));
+  app.use(root.routes()).use(root.allowedMethods({ throw: true }));
   app.silent = true;
   return app;
 }

@@ -14,6 +14,22 @@ export interface ErrorBody {
   headers: Record<string, string>;
 }
 
+type ErrorFields = { status?: number; expose?: boolean; type?: string; message?: string; code?: string; name?: string };
+
+/**
+ * koa-body re-wraps a thrown value that is not an Error of its own realm (zlib's errors, seen from
+ * a VM context such as Jest's) as Error(JSON.stringify(value)): read its fields back.
+ */
+function fieldsOf(err: unknown): ErrorFields {
+  const e = err as ErrorFields;
+  if (e?.name === 'object' && typeof e.message === 'string' && e.message.startsWith('{')) {
+    try {
+      return { ...(JSON.parse(e.message) as ErrorFields), message: e.message };
+    } catch { /* not JSON after all */ }
+  }
+  return e ?? {};
+}
+
 /** The one place errors become responses; anything unknown is a logged, generic 500. */
 export function toErrorResponse(err: unknown): ErrorBody {
   if (err instanceof AppError) {
@@ -25,10 +41,22 @@ export function toErrorResponse(err: unknown): ErrorBody {
   if (isDatabaseUnavailable(err)) {
     return { status: 503, body: { detail: 'the database is unavailable; retry shortly', code: 'database_unavailable' }, headers: { 'Retry-After': '5' } };
   }
-  const e = err as { status?: number; expose?: boolean; type?: string; message?: string };
+  const e = fieldsOf(err);
   if (e.type === 'entity.too.large' || e.status === 413) {
     return { status: 413, body: { detail: 'request body exceeds 16 KiB', code: 'payload_too_large' }, headers: {} };
   }
+  if (e.type === 'encoding.unsupported' || e.status === 415) {
+    return { status: 415, body: { detail: 'unsupported Content-Encoding: send the body as identity, gzip, deflate or br', code: 'unsupported_encoding' }, headers: {} };
+  }
+  // zlib could not inflate the body: gzip, deflate or br declared on a plain body, or a truncated stream
+  if (typeof e.code === 'string' && /^(Z_|ERR__ERROR_)/.test(e.code)) {
+    return { status: 400, body: { detail: 'the body does not match its Content-Encoding', code: 'bad_encoding' }, headers: {} };
+  }
+  if (e.type === 'request.aborted' || e.type === 'request.size.invalid' || e.type === 'stream.encoding.set') {
+    return { status: 400, body: { detail: 'the request body was incomplete or inconsistent with its headers', code: 'bad_body' }, headers: {} };
+  }
+  if (e.status === 405) return { status: 405, body: { detail: 'this method is not allowed on this path', code: 'method_not_allowed' }, headers: {} };
+  if (e.status === 501) return { status: 501, body: { detail: 'this method is not implemented', code: 'not_implemented' }, headers: {} };
   if (e.status === 400 || e.type === 'entity.parse.failed') {
     return { status: 400, body: { detail: 'malformed JSON body', code: 'malformed_json' }, headers: {} };
   }
@@ -54,6 +82,9 @@ export async function errorBoundary(ctx: Context, next: Next): Promise<void> {
     }
     ctx.status = res.status;
     ctx.set(res.headers);
+    // the methods a 405's path allows, from the routes the router matched
+    const matched = (ctx as { matched?: { methods: string[] }[] }).matched;
+    if (res.status === 405 && matched) ctx.set('Allow', [...new Set(matched.flatMap((l) => l.methods))].join(', '));
     ctx.body = res.body;
   }
 }

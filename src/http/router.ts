@@ -23,7 +23,7 @@ async function authenticate(ctx: Context, route: Route, deps: RouterDeps): Promi
   if (typeof ticket === 'string') {
     principal = await deps.tokens.ticketPrincipal(ticket, ctx.path);
   } else {
-    const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
+    const match = /^Bearer +([A-Za-z0-9_\-.]+)$/i.exec(header); // the scheme is case-insensitive (RFC 9110 §11.1)
     if (!match) throw unauthorized('missing bearer token');
     principal = await deps.tokens.principal(match[1]);
   }

@@ -70,7 +70,7 @@ describe('a cluster of 2 service processes', () => {
     expect(m.body.heartbeat.p99_duration_ms).toBeGreaterThanOrEqual(m.body.heartbeat.p50_duration_ms);
     expect(m.body.config_cache.total_misses).toBeGreaterThan(0); // the first beat of the day read the settings; later beats need none
     expect(m.body.uptime_seconds).toBeGreaterThanOrEqual(0);
-    const prom = await request(cluster.url, 'GET', '/metrics');
+    const prom = await request(cluster.metricsUrl, 'GET', '');
     expect(prom.headers['content-type']).toMatch(/^text\/plain/);
     const families = parsePrometheus(prom.body as string);
     const hb = families.find((f) => f.name === 'vtime_heartbeat_duration_seconds');

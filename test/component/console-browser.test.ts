@@ -41,7 +41,7 @@ const api = (method: string, p: string, opts: { token?: string; body?: unknown }
 /** The demo household, seeded as `npm start` does, but at the test clock's instant. */
 async function seed(url: string): Promise<DemoLogins> {
   const orm = await createOrm({ url, poolMin: 0, poolMax: 2 });
-  const cpu = { hash: (s: string, cost: number) => bcrypt.hash(s, cost), verify: (s: string, h: string) => bcrypt.compare(s, h), weeklyReport: () => { throw new Error('not here'); } };
+  const cpu = { hash: (s: string, cost: number) => bcrypt.hash(s, cost) };
   try {
     return (await RequestContext.create(orm.em, () => seedDemo(orm.em, cpu, { dataDir: mkdtempSync(path.join(os.tmpdir(), 'vtime-console-')), bcryptCost: 4, now: new Date(NOW) }))).logins;
   } finally {

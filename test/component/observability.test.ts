@@ -12,8 +12,8 @@ import { uniqueEmail } from '../harness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
-// where the service serves Prometheus text today: /metrics on its public port
-const metricsUrl = (c: RunningCluster) => `${c.url}/metrics`;
+// Prometheus text lives on its own listener (METRICS_PORT, loopback), never on the public port
+const metricsUrl = (c: RunningCluster) => c.metricsUrl;
 
 function promtool(args: string[], input?: string): { code: number | null; out: string } {
   const r = spawnSync(PROMTOOL, args, { cwd: path.join(ROOT, 'docs/prometheus'), input, encoding: 'utf8', timeout: 30_000 });
@@ -74,7 +74,7 @@ describe('the metrics of a running cluster', () => {
     await request(cluster.url, 'GET', '/api/v1/auth/me'); // a 401 for the error panels
     for (let i = 0; i < 50 && !/^vtime_processes_reporting 2$/m.test(text); i++) {
       await new Promise((r) => setTimeout(r, 200));
-      text = (await request(cluster.url, 'GET', '/metrics')).body as string;
+      text = (await request(metricsUrl(cluster), 'GET', '')).body as string;
     }
     text = (await request(metricsUrl(cluster), 'GET', '')).body as string;
   }, 60_000);
@@ -90,6 +90,12 @@ describe('the metrics of a running cluster', () => {
     const r = promtool(['check', 'metrics'], text);
     expect(r.out.trim()).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  it('are not served on the public port', async () => {
+    const r = await request(cluster.url, 'GET', '/metrics');
+    expect([r.status, r.body.code]).toEqual([404, 'route_not_found']);
+    expect(String(r.body)).not.toMatch(/vtime_/);
   });
 
   it('hold every metric the dashboard and the alert rules query', () => {

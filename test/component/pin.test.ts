@@ -6,7 +6,9 @@ let svc: TestService;
 let api: Api;
 
 beforeAll(async () => {
-  svc = await startTestService({ WORKER_THREADS: '2' }, { clock });
+  // a wait budget the bursts here never exceed: what must refuse them is the attempt limit, even on
+  // a machine busy with other suites (admission control has its own suite below)
+  svc = await startTestService({ WORKER_THREADS: '2', WORKER_MAX_WAIT_MS: '60000' }, { clock });
   api = client(svc.url);
   await createTitles();
 });
@@ -91,6 +93,19 @@ describe('PIN', () => {
     }
   });
 
+  it('verify answers that run no bcrypt at all take at least 200 ms too: locked (423) and no PIN (400)', async () => {
+    const lockedOut = await withPin();
+    for (let i = 0; i < 5; i++) await verify(lockedOut.token, '0000');
+    const noPin = await household(api);
+    for (const [token, status] of [[lockedOut.token, 423], [noPin.token, 400]] as const) {
+      const t0 = performance.now();
+      const r = await verify(token, '4821');
+      const ms = performance.now() - t0;
+      expect(r.status).toBe(status);
+      expect(ms).toBeGreaterThanOrEqual(199);
+    }
+  });
+
   it('a PIN token is not an access token, nor an access token a PIN token', async () => {
     const h = await withPin();
     const { pin_token } = (await verify(h.token, '4821')).body;
@@ -137,5 +152,36 @@ describe('PIN', () => {
     await verify(h.token, '7351');
     // as a value anywhere in a log line (ids and tokens may contain the digits by chance)
     expect(JSON.stringify(svc.logLines)).not.toMatch(/[":=\s]7351["\s,}]/);
+  });
+});
+
+describe('PIN checks when the worker pool is busy', () => {
+  let busySvc: TestService;
+  let busyApi: Api;
+  // one thread and a 10 ms wait budget: while it runs one hash, any other check is refused
+  beforeAll(async () => {
+    busySvc = await startTestService({ WORKER_THREADS: '1', WORKER_MAX_WAIT_MS: '10' }, { clock });
+    busyApi = client(busySvc.url);
+  });
+  afterAll(() => busySvc.close());
+
+  it('a verify refused with 429 (busy) is not counted against the account, and still takes 200 ms', async () => {
+    const h = await household(busyApi);
+    expect((await busyApi('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: '4821' } })).status).toBe(200);
+    const hash = await busySvc.pool.hash('x', 12);
+    await busySvc.pool.verify('x', hash); // the pool has measured a cost-12 check (~250 ms)
+    const occupied = Promise.all([busySvc.pool.verify('x', hash), busySvc.pool.verify('x', hash).catch(() => false)]);
+    const t0 = performance.now();
+    const r = await busyApi('POST', '/api/v1/parental-controls/pin/verify', { token: h.token, body: { pin: '0000' } });
+    const ms = performance.now() - t0;
+    await occupied;
+    expect([r.status, r.body.code]).toEqual([429, 'busy']);
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(ms).toBeGreaterThanOrEqual(199);
+    const status = await busyApi('GET', '/api/v1/parental-controls/pin/status', { token: h.token });
+    expect(status.body).toMatchObject({ failed_attempts: 0, locked_until: null });
+    // and once the pool is free, the same wrong PIN is counted
+    expect((await busyApi('POST', '/api/v1/parental-controls/pin/verify', { token: h.token, body: { pin: '0000' } })).status).toBe(403);
+    expect((await busyApi('GET', '/api/v1/parental-controls/pin/status', { token: h.token })).body.failed_attempts).toBe(1);
   });
 });

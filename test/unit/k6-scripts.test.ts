@@ -22,6 +22,7 @@ const fixture = {
   households: Array.from({ length: 10 }, (_, i) => ({ userId: `u${i}`, token: `tok${i}`, kids: [] })),
   reportHouseholds: [{ userId: 'r', token: 'rtok', kids: ['a', 'b'] }],
   historyProfiles: [{ profileId: 'h', token: 'htok' }],
+  loginEmails: ['v-0000001@load.vtime.invalid'],
 };
 
 function answer(method: string, url: string, body: string | null): { status: number; body: unknown } {
@@ -32,6 +33,7 @@ function answer(method: string, url: string, body: string | null): { status: num
   if (url.includes('/session/')) return { status: 200, body: { ended_at: 'now' } };
   if (url.includes('/balance/')) return { status: 200, body: { used_minutes: 1 } };
   if (url.endsWith('/pin/verify')) return { status: 200, body: { pin_token: 'pt' } };
+  if (url.endsWith('/auth/login')) return { status: 401, body: { code: 'invalid_credentials' } };
   if (url.endsWith('/viewing-time/grant')) return { status: 201, body: { grant_id: 'g' } };
   if (url.endsWith('/weekly-report')) return { status: 200, body: { profiles: [{}, {}] } };
   if (url.includes('/history')) return { status: 200, body: { days: [{}] } };

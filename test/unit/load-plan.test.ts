@@ -156,3 +156,31 @@ describe('plan resolution', () => {
     expect([plan.beatOf(0, 3), plan.beatOf(4, 3)]).toEqual([{ viewer: 0, seq: 2 }, { viewer: 1, seq: 3 }]);
   });
 });
+
+describe("pin-storm's storms (issue 11)", () => {
+  it('a failed login comes from a client address of its own, for seeded accounts and unknown emails alike; 401 and 429 are answers', () => {
+    const fx = { ...fixture(4), loginEmails: ['v-0000001@load.vtime.invalid', 'v-0000002@load.vtime.invalid'] };
+    let n = 0;
+    const pick = (k: number) => (n++ * 7919) % k;
+    const reqs = Array.from({ length: 40 }, () => plan.arrival('failed_login', fx, pick));
+    expect(new Set(reqs.map((r) => r.headers?.['x-forwarded-for'])).size).toBeGreaterThan(30);
+    const emails = reqs.map((r) => (r.body as { email: string }).email);
+    expect(emails.some((e) => fx.loginEmails.includes(e))).toBe(true);
+    expect(emails.some((e) => e.startsWith('nobody-'))).toBe(true);
+    expect(reqs[0]).toMatchObject({ method: 'POST', path: '/auth/login', token: '', endpoint: 'failed_login', expected: [401, 429] });
+    const check = Object.values(reqs[0].checks)[0];
+    expect(check({ status: 401, body: { code: 'invalid_credentials' } })).toBe(true);
+    expect(check({ status: 429, body: { code: 'busy', retry_after: 1 } })).toBe(true);
+    expect(check({ status: 200, body: {} })).toBe(false); // a wrong password accepted would be a finding
+    expect(check({ status: 503, body: {} })).toBe(false);
+  });
+
+  it('a PIN verify refused as busy is an answer, not a failure; the run still needs 1 verify/s to succeed', () => {
+    const v = plan.arrival('pin_verify', fixture(1), () => 0);
+    expect(v.expected).toEqual([200, 429]);
+    expect(Object.values(v.checks)[0]({ status: 429, body: { code: 'busy', retry_after: 2 } })).toBe(true);
+    const p = plan.resolvePlan(f, 'pin-storm');
+    expect(p.thresholds['http_reqs{endpoint:pin_verify,status:200}']).toEqual(['rate>=0.3']);
+    expect(p.scenario.compare.map((c) => c.test.phase)).toEqual(['storm', 'login_storm']);
+  });
+});

@@ -24,20 +24,26 @@ export function suite(name: string, scenariosJson: string, readFixture: () => st
   const part = <T>(key: string): T[] => new SharedArray<T>(key, () => {
     try {
       const fx = JSON.parse(readFixture());
-      return key === 'pin' ? [fx.pin] : fx[key];
+      return key === 'pin' ? [fx.pin] : fx[key] || [];
     } catch (e) {
       throw new Error(`cannot read the fixture (${String(e)}): seed it first with npm run load -- --scenario ${name} --seed-only, then pass -e FIXTURE=<its path>`);
     }
   });
-  const fx: plan.Fixture = { pin: part<string>('pin')[0], viewers: part('viewers'), households: part('households'), reportHouseholds: part('reportHouseholds'), historyProfiles: part('historyProfiles') };
+  const fx: plan.Fixture = {
+    pin: part<string>('pin')[0], viewers: part('viewers'), households: part('households'), reportHouseholds: part('reportHouseholds'), historyProfiles: part('historyProfiles'),
+    loginEmails: part('loginEmails'),
+  };
   return { p, fx };
 }
 
 export function send(req: plan.Req, tags: Tags, timeoutMs: number): plan.Answer {
   const t = { ...tags, endpoint: req.endpoint };
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (req.token) headers.authorization = `Bearer ${req.token}`;
+  if (req.headers) for (const k of Object.keys(req.headers)) headers[k] = req.headers[k];
+  const expected = req.endpoint === 'probe' ? http.expectedStatuses({ min: 200, max: 299 }, 404, 422) : req.expected ? http.expectedStatuses(...req.expected) : undefined;
   const res = http.request(req.method, BASE_URL + plan.API + req.path, req.body === undefined ? null : JSON.stringify(req.body), {
-    headers: { authorization: `Bearer ${req.token}`, 'content-type': 'application/json' }, tags: t, timeout: `${timeoutMs}ms`,
-    ...(req.endpoint === 'probe' ? { responseCallback: http.expectedStatuses({ min: 200, max: 299 }, 404, 422) } : {}),
+    headers, tags: t, timeout: `${timeoutMs}ms`, ...(expected ? { responseCallback: expected } : {}),
   });
   const ops = res.headers['X-Db-Ops'];
   if (ops !== undefined) dbOps.add(Number(ops), t);
@@ -125,7 +131,7 @@ export function players(s: Suite, data: SetupData, stream: string): void {
   }
 }
 
-/** One arrival of a stream that sends a single request (balance, grant, pin_verify, weekly_report, history). */
+/** One arrival of a stream that sends a single request (balance, grant, pin_verify, failed_login, weekly_report, history). */
 export function single(s: Suite, data: SetupData, stream: string): void {
   if (data.skip || data.dropped.indexOf(stream) >= 0) return;
   const st = s.p.streams.filter((x) => x.name === stream)[0];

@@ -4,6 +4,7 @@ import { AppError, conflict, notFound, unauthorized } from '../shared/errors.ts'
 import { CONFIG_DEFAULTS, ViewingTimeConfig } from '../viewing-time/config.entity.ts';
 import { Profile, type IProfile } from './profile.entity.ts';
 import { RefreshToken } from './refresh-token.entity.ts';
+import * as throttle from './login-throttle-repository.ts';
 import { hashRefreshToken, newRefreshToken, type Principal, type TokenService } from './tokens.ts';
 import { User, type IUser } from './user.entity.ts';
 
@@ -19,14 +20,33 @@ export interface AccountsDeps {
   tokens: TokenService;
   bcryptCost: number;
   refreshTtlDays: number;
+  limits: throttle.LoginLimits;
+}
+
+export interface LoginStats {
+  /** Attempts the worker pool admitted (a busy refusal is not an attempt). */
+  attempts: number;
+  /** bcrypt checks actually run. */
+  checks: number;
+  /** Wrong passwords and unknown emails. */
+  failures: number;
+  /** Refused by the attempt limits, before bcrypt. */
+  throttled: number;
 }
 
 const badCredentials = () => unauthorized('incorrect email or password', 'invalid_credentials');
+const throttled = (until: Date, now: Date) => {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
+  return new AppError('too_many', 'login_throttled', `too many failed logins; retry in ${seconds} s`, { retry_after: seconds });
+};
+// An unknown email is checked against this hash at the configured cost, so it costs what a real
+// account costs (a fixed salt and digest: no password matches it)
+const dummyHash = (cost: number) => `$2b$${String(cost).padStart(2, '0')}$V9oJb7zveg2f26T1LgpT1.tBvE6a9Rk9JFNWz/eyhD6olsohZEiDq`;
 
 /** Registration, login, refresh-token rotation and profiles of a household. */
 export class AccountsService {
   readonly #d: AccountsDeps;
-  #dummyHash: Promise<string> | null = null;
+  readonly stats: LoginStats = { attempts: 0, checks: 0, failures: 0, throttled: 0 };
 
   constructor(d: AccountsDeps) {
     this.#d = d;
@@ -45,11 +65,33 @@ export class AccountsService {
     return this.#issue(user.id, null);
   }
 
-  async login(email: string, password: string): Promise<TokenPair> {
-    const user = await this.#d.em.findOne(User, { email: email.toLowerCase() }, { fields: ['id', 'passwordHash', 'isActive'] });
-    // an unknown email still costs one bcrypt verify, so timing does not reveal which accounts exist
-    const ok = await this.#d.cpu.verify(password, user?.passwordHash ?? await this.#dummy());
-    if (!user || !ok) throw badCredentials();
+  /**
+   * Limited per account and per client address, counted before bcrypt runs; an unknown email takes
+   * the same path (its own count, a bcrypt check), so neither answer nor timing tells it apart.
+   */
+  async login(email: string, password: string, address: string | null): Promise<TokenPair> {
+    const cpu = this.#d.cpu.verifySlot(this.#d.bcryptCost); // busy: refused before anything is counted
+    const keys = [throttle.accountKey(email), ...(address ? [throttle.addressKey(address)] : [])];
+    const now = new Date();
+    let user: { id: string; passwordHash: string; isActive: boolean } | null;
+    try {
+      this.stats.attempts++;
+      const until = await throttle.reserve(this.#d.em, keys, now, this.#d.limits);
+      if (until) {
+        this.stats.throttled++;
+        throw throttled(until, now);
+      }
+      user = await this.#d.em.findOne(User, { email: email.toLowerCase() }, { fields: ['id', 'passwordHash', 'isActive'] });
+      this.stats.checks++;
+      const ok = await cpu.verify(password, user?.passwordHash ?? dummyHash(this.#d.bcryptCost));
+      if (!user || !ok) {
+        this.stats.failures++;
+        throw badCredentials();
+      }
+    } finally {
+      cpu.release();
+    }
+    await throttle.succeeded(this.#d.em, keys, new Date());
     if (!user.isActive) throw unauthorized('this account is disabled', 'account_disabled');
     return this.#issue(user.id, null);
   }
@@ -127,11 +169,6 @@ export class AccountsService {
     await em.flush();
     const access = await this.#d.tokens.accessToken({ userId, scope: 'household', familyId });
     return { access_token: access, refresh_token: token, token_type: 'bearer' };
-  }
-
-  #dummy(): Promise<string> {
-    this.#dummyHash ??= this.#d.cpu.hash('not-a-real-password', this.#d.bcryptCost);
-    return this.#dummyHash;
   }
 }
 

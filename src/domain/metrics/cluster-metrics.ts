@@ -10,8 +10,9 @@ type Snap = {
   report: { count: number; queries: number; hist: string };
   requests: { total: number; errors4xx: number; errors5xx: number };
   pin: { verifications: number; failures: number; lockouts: number };
+  login?: { attempts: number; checks: number; failures: number; throttled: number };
   cache: { hits: number; misses: number; invalidations: number; size: number; maxSize: number };
-  workerPool: { threads: number; queueSize: number; utilization: number };
+  workerPool: { threads: number; queueSize: number; utilization: number; refused?: number };
   dbPool: { total: number; idle: number; waiting: number; max: number };
   dbRoundTrips: number;
   eventLoop: string;
@@ -45,6 +46,8 @@ function batchSizes(perProcess: number[][]) {
  * answers merges the fresh ones (counts summed, HDR histograms added).
  */
 /** Cluster-wide facts no single process holds: is the database reachable, how many processes report. */
+const PENDING_EVERY_MS = 10_000;
+
 function cluster(databaseUp: number, processes: number, pendingRequests: number | null = null): Registry {
   const r = new Registry();
   if (pendingRequests !== null) new Gauge({ name: 'vtime_time_requests_pending', help: 'Time requests waiting for a parent’s answer (from the database)', registers: [r] }).set(pendingRequests);
@@ -59,6 +62,9 @@ export class ClusterMetrics {
   readonly #serviceStartedAt: Date;
   readonly #freshSeconds: number;
   readonly #pendingRequests: () => Promise<number>;
+  /** The other processes' snapshots as of the last exchange (the publish timer's), for scrapes. */
+  #pendingAt = 0;
+  #others: { rows: repo.SnapshotRow<Snap>[]; ok: boolean; at: number; pending: number | null } = { rows: [], ok: false, at: 0, pending: null };
 
   constructor(d: { em: EntityManager; local: ProcessMetrics; serviceStartedAt: Date; publishIntervalMs: number; pendingRequests?: () => Promise<number> }) {
     this.#em = d.em;
@@ -73,9 +79,27 @@ export class ClusterMetrics {
     return this.#freshSeconds;
   }
 
-  async publish(): Promise<void> {
-    const snap = await this.#local.snapshot();
-    await repo.publish(this.#em, { processKey: this.#local.processKey, host: os.hostname(), pid: process.pid, serviceStartedAt: this.#serviceStartedAt, snapshot: JSON.stringify(snap) });
+  async #own(): Promise<repo.SnapshotRow<Snap>> {
+    return { process_key: this.#local.processKey, service_started_at: this.#serviceStartedAt, snapshot: (await this.#local.snapshot()) as unknown as Snap };
+  }
+
+  /** The publish timer's one round trip: this process's snapshot out, the others' in (kept for scrapes); every 10 s one more for the pending time requests. */
+  async publish(): Promise<repo.SnapshotRow<Snap>[]> {
+    const own = await this.#own();
+    try {
+      const rows = await repo.exchange<Snap>(this.#em, { processKey: own.process_key, host: os.hostname(), pid: process.pid, serviceStartedAt: this.#serviceStartedAt, snapshot: JSON.stringify(own.snapshot) }, this.#freshSeconds);
+      // pending time requests (a count over a partial index), read here every 10 s so a scrape reads memory only
+      let pending = this.#others.pending;
+      if (Date.now() - this.#pendingAt >= PENDING_EVERY_MS) {
+        pending = await this.#pendingRequests().catch(() => null);
+        this.#pendingAt = Date.now();
+      }
+      this.#others = { rows, ok: true, at: Date.now(), pending };
+      return [own, ...rows];
+    } catch (e) {
+      this.#others = { rows: [], ok: false, at: Date.now(), pending: null };
+      throw e;
+    }
   }
 
   async withdraw(): Promise<void> {
@@ -83,8 +107,7 @@ export class ClusterMetrics {
   }
 
   async #rows(): Promise<repo.SnapshotRow<Snap>[]> {
-    await this.publish(); // our own figures are always current
-    return repo.fresh<Snap>(this.#em, this.#freshSeconds);
+    return this.publish(); // our own figures are always current
   }
 
   async admin() {
@@ -116,8 +139,12 @@ export class ClusterMetrics {
       errors: { requests_total: sum(snaps, (s) => s.requests.total), client_errors: sum(snaps, (s) => s.requests.errors4xx), server_errors: sum(snaps, (s) => s.requests.errors5xx) },
       weekly_report: { total: report.count, avg_queries: report.count ? round(sum(snaps, (s) => s.report.queries) / report.count) : 0, p95_ms: report.p95_ms },
       pin: { verifications: sum(snaps, (s) => s.pin.verifications), failures: sum(snaps, (s) => s.pin.failures), lockouts: sum(snaps, (s) => s.pin.lockouts) },
+      login: {
+        attempts: sum(snaps, (s) => s.login?.attempts ?? 0), bcrypt_checks: sum(snaps, (s) => s.login?.checks ?? 0),
+        failures: sum(snaps, (s) => s.login?.failures ?? 0), throttled: sum(snaps, (s) => s.login?.throttled ?? 0),
+      },
       worker_pool: {
-        threads, queue_size: sum(snaps, (s) => s.workerPool.queueSize),
+        threads, queue_size: sum(snaps, (s) => s.workerPool.queueSize), refused_busy: sum(snaps, (s) => s.workerPool.refused ?? 0),
         utilization: threads ? round(sum(snaps, (s) => s.workerPool.utilization * s.workerPool.threads) / threads) : 0,
       },
       event_loop: { p99_delay_ms: summary(merge(snaps.map((s) => s.eventLoop))).p99_ms },
@@ -134,19 +161,21 @@ export class ClusterMetrics {
     };
   }
 
-  /** Prometheus text format, aggregated over the fresh processes by prom-client's own rules. */
+  /**
+   * Prometheus text format, aggregated over the fresh processes by prom-client's own rules. A scrape
+   * never touches the database: this process's figures are read now, the others' come from the
+   * publish timer's last exchange.
+   */
   async prometheus(): Promise<{ contentType: string; text: string }> {
-    let rows: repo.SnapshotRow<Snap>[];
-    try {
-      rows = await this.#rows();
-    } catch {
+    const current = this.#others.ok && Date.now() - this.#others.at <= this.#freshSeconds * 1000;
+    if (!current) {
       // the snapshots live in the database: without it, this process's own figures and the fact
       // (so "database unavailable" alerts on a metric, not on a failed scrape)
       const text = await Registry.merge([this.#local.registry, cluster(0, 0)]).metrics();
       return { contentType: this.#local.registry.contentType, text };
     }
-    const pending = await this.#pendingRequests().catch(() => null);
-    const registry = Registry.merge([AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom)), cluster(1, rows.length, pending)]);
+    const rows = [await this.#own(), ...this.#others.rows];
+    const registry = Registry.merge([AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom)), cluster(1, rows.length, this.#others.pending)]);
     return { contentType: registry.contentType, text: await registry.metrics() };
   }
 }

@@ -7,7 +7,8 @@ import { encode, newHistogram, type Histogram } from './histogram.ts';
 export interface MetricSources {
   configCache(): CacheStats;
   pin(): { verifications: number; failures: number; lockouts: number };
-  workerPool(): { threads: number; queueSize: number; utilization: number };
+  login(): { attempts: number; checks: number; failures: number; throttled: number };
+  workerPool(): { threads: number; queueSize: number; utilization: number; refused: number };
   dbPool(): { total: number; idle: number; waiting: number; max: number };
   dbRoundTrips(): number;
   /** Live streams open on this process. */
@@ -96,6 +97,7 @@ export class ProcessMetrics {
       report: { count: this.#report.count, queries: this.#report.queries, hist: encode(this.#report.hist) },
       requests: { ...this.#requests },
       pin: this.#src.pin(),
+      login: { ...this.#src.login() },
       cache: this.#src.configCache(),
       workerPool: this.#src.workerPool(),
       dbPool: this.#src.dbPool(),
@@ -138,6 +140,11 @@ export class ProcessMetrics {
     counter('vtime_pin_verifications_total', 'PIN bcrypt checks run', () => src.pin().verifications);
     counter('vtime_pin_failures_total', 'PIN checks that failed (wrong PIN)', () => src.pin().failures);
     counter('vtime_pin_lockouts_total', 'PIN lockouts armed', () => src.pin().lockouts);
+    counter('vtime_login_attempts_total', 'Password logins admitted (counted against the limits before bcrypt)', () => src.login().attempts);
+    counter('vtime_login_bcrypt_checks_total', 'Password logins that ran bcrypt', () => src.login().checks);
+    counter('vtime_login_failures_total', 'Password logins refused: wrong password or unknown email', () => src.login().failures);
+    counter('vtime_login_throttled_total', 'Password logins refused by the attempt limits (429), before bcrypt', () => src.login().throttled);
+    counter('vtime_worker_pool_refused_total', 'CPU tasks refused by admission control (429 busy): they could not start in time', () => src.workerPool().refused);
     gauge('vtime_worker_pool_threads', 'Worker threads', () => src.workerPool().threads);
     gauge('vtime_worker_pool_queue_size', 'Queued CPU tasks', () => src.workerPool().queueSize);
     gauge('vtime_worker_pool_utilization', 'Worker pool utilization (0..1)', () => src.workerPool().utilization, 'average');

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { LoginSessions } from '../accounts/login-sessions.ts';
 import { invalidPinToken, PIN_TOKEN_TTL_SECONDS, type Principal, type TokenService } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { CpuWork } from '../shared/cpu-work.ts';
+import type { CpuSlot, CpuWork } from '../shared/cpu-work.ts';
 import { AppError, forbidden } from '../shared/errors.ts';
 import * as repo from './pin-repository.ts';
 
@@ -34,15 +34,17 @@ export class PinService {
   readonly #tokens: TokenService;
   readonly #sessions: LoginSessions;
   readonly #clock: Clock;
+  readonly #passwordCost: number;
   /** bcrypt checks actually run, wrong ones, and lockouts armed (for metrics and tests). */
   readonly stats: PinStats = { verifications: 0, failures: 0, lockouts: 0 };
 
-  constructor(d: { em: EntityManager; cpu: CpuWork; tokens: TokenService; sessions: LoginSessions; clock: Clock }) {
+  constructor(d: { em: EntityManager; cpu: CpuWork; tokens: TokenService; sessions: LoginSessions; clock: Clock; passwordCost: number }) {
     this.#em = d.em;
     this.#cpu = d.cpu;
     this.#tokens = d.tokens;
     this.#sessions = d.sessions;
     this.#clock = d.clock;
+    this.#passwordCost = d.passwordCost;
   }
 
   async status(userId: string): Promise<PinStatus> {
@@ -53,15 +55,22 @@ export class PinService {
 
   /** Throws 400 (no PIN), 423 (locked) or 403 (wrong PIN); every PIN-checking path goes through here. */
   async check(userId: string, pin: string): Promise<void> {
+    const cpu = await this.#admitted(userId);
+    let ok: boolean;
     const now = this.#clock.now();
-    const slot = await repo.reserveAttempt(this.#em, userId, now);
-    if (!slot) {
-      const s = await this.status(userId);
-      if (!s.has_pin) throw noPin();
-      throw locked(new Date(s.locked_until ?? now));
+    let slot: Awaited<ReturnType<typeof repo.reserveAttempt>>;
+    try {
+      slot = await repo.reserveAttempt(this.#em, userId, now);
+      if (!slot) {
+        const s = await this.status(userId);
+        if (!s.has_pin) throw noPin();
+        throw locked(new Date(s.locked_until ?? now));
+      }
+      this.stats.verifications++;
+      ok = await cpu.verify(pin, slot.pin_hash);
+    } finally {
+      cpu.release();
     }
-    this.stats.verifications++;
-    const ok = await this.#cpu.verify(pin, slot.pin_hash);
     if (ok) {
       await repo.clearFailures(this.#em, userId);
       return;
@@ -70,6 +79,21 @@ export class PinService {
     if (slot.now_locked) this.stats.lockouts++;
     if (slot.now_locked) throw locked(new Date((await this.status(userId)).locked_until ?? now));
     throw forbidden('Incorrect PIN', 'pin_incorrect');
+  }
+
+  /**
+   * The worker pool's place for the check, taken before the attempt is counted: an attempt the pool
+   * refuses (429 busy) is never counted. Refused, a PIN that is locked or not set still says so.
+   */
+  async #admitted(userId: string): Promise<CpuSlot> {
+    try {
+      return this.#cpu.verifySlot(PIN_COST);
+    } catch (busy) {
+      const s = await this.status(userId);
+      if (!s.has_pin) throw noPin();
+      if (s.locked_until) throw locked(new Date(s.locked_until));
+      throw busy;
+    }
   }
 
   /**
@@ -89,13 +113,15 @@ export class PinService {
    * wrong, the answer takes at least 200 ms, so timing tells a guesser nothing.
    */
   async verify(principal: Principal, pin: string): Promise<{ verified: true; pin_token: string; expires_in: number }> {
-    const floor = new Promise((resolve) => setTimeout(resolve, VERIFY_FLOOR_MS));
+    const until = performance.now() + VERIFY_FLOOR_MS;
     try {
       await this.check(principal.userId, pin);
       await this.#openWindow(principal);
       return { verified: true, pin_token: await this.#tokens.pinToken(principal.userId), expires_in: PIN_TOKEN_TTL_SECONDS };
     } finally {
-      await floor;
+      // timers may fire up to a millisecond early (libuv's loop time is cached): round the rest up
+      const left = until - performance.now();
+      if (left > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(left) + 1));
     }
   }
 
@@ -138,9 +164,14 @@ export class PinService {
   async reset(principal: Principal, password: string, newPin: string): Promise<{ detail: string }> {
     const userId = principal.userId;
     const now = this.#clock.now();
-    const slot = await repo.reserveResetAttempt(this.#em, userId, now);
-    if (!slot) throw locked(new Date((await repo.resetLockedUntil(this.#em, userId))!), 'PIN resets');
-    if (!(await this.#cpu.verify(password, slot.password_hash))) throw forbidden('the account password is not correct', 'password_incorrect');
+    const cpu = this.#cpu.verifySlot(this.#passwordCost); // refused when busy, before the attempt is counted
+    try {
+      const slot = await repo.reserveResetAttempt(this.#em, userId, now);
+      if (!slot) throw locked(new Date((await repo.resetLockedUntil(this.#em, userId))!), 'PIN resets');
+      if (!(await cpu.verify(password, slot.password_hash))) throw forbidden('the account password is not correct', 'password_incorrect');
+    } finally {
+      cpu.release();
+    }
     await this.#store(userId, newPin);
     await this.#sessions.closeAllPinWindows(userId);
     return { detail: 'PIN reset' };

@@ -1,6 +1,8 @@
+import type { BlockList } from 'node:net';
 import { z } from 'zod';
 import type { AccountsService } from '../../domain/accounts/accounts-service.ts';
 import type { IProfile } from '../../domain/accounts/profile.entity.ts';
+import { clientAddress } from '../client-address.ts';
 import { route } from '../route.ts';
 import { ageRating, email, password, profileOut, timezone, tokenPair } from '../schemas.ts';
 
@@ -9,7 +11,7 @@ const profileView = (p: IProfile) => ({
 });
 const avatarUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(500);
 
-export function authRoutes(accounts: AccountsService) {
+export function authRoutes(accounts: AccountsService, trustedProxies: BlockList) {
   const tag = 'auth';
   return [
     route({
@@ -18,9 +20,9 @@ export function authRoutes(accounts: AccountsService) {
       handler: ({ body }) => accounts.register(body),
     }),
     route({
-      method: 'post', path: '/auth/login', summary: 'Log in with email and password', tag, access: 'public',
-      body: z.strictObject({ email, password: z.string().min(1).max(1024) }), response: tokenPair,
-      handler: ({ body }) => accounts.login(body.email, body.password),
+      method: 'post', path: '/auth/login', summary: 'Log in with email and password (attempts limited per account and per client address: 429 with Retry-After)', tag, access: 'public',
+      body: z.strictObject({ email, password: z.string().min(1).max(1024) }), response: tokenPair, errors: [429],
+      handler: ({ body, ctx }) => accounts.login(body.email, body.password, clientAddress(ctx, trustedProxies)),
     }),
     route({
       method: 'post', path: '/auth/refresh', summary: 'Rotate a refresh token (reuse revokes its family)', tag, access: 'public',
