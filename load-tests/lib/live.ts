@@ -4,6 +4,7 @@
 // open; every event a stream reads is measured from its created_at (written in the change's
 // transaction) to the moment this process parsed it: the delivery a player sees.
 import type { World } from './actions.ts';
+import { closedLoop } from './arrival.ts';
 import { API, type LiveDef } from './plan.ts';
 import { phaseAt, type Plan } from './scenarios.ts';
 import { summary } from './metrics.ts';
@@ -19,13 +20,6 @@ export interface LiveSummary {
   lost: number;
   events: number;
   openSeconds: number;
-}
-
-async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
 }
 
 export class LiveStreams {
@@ -55,12 +49,12 @@ export class LiveStreams {
     const fx = this.#w.fx;
     const households = fx.households.slice(0, this.#def.verifiedHouseholds);
     const t0 = Date.now();
-    let failed = 0;
     const tokens: Record<number, string> = {};
-    await inBatches(households.map((h, i) => ({ h, i })), 2, async ({ h, i }) => {
-      const r = await this.#w.client.request('POST', `${API}/parental-controls/pin/verify`, { token: h.token, body: { pin: fx.pin } });
-      if (r.status === 200 && typeof (r.body as { pin_token?: unknown })?.pin_token === 'string') tokens[i] = (r.body as { pin_token: string }).pin_token; else failed++;
+    await closedLoop(households.length, 2, async (i) => {
+      const r = await this.#w.client.request('POST', `${API}/parental-controls/pin/verify`, { token: households[i].token, body: { pin: fx.pin } });
+      if (r.status === 200 && typeof (r.body as { pin_token?: unknown })?.pin_token === 'string') tokens[i] = (r.body as { pin_token: string }).pin_token;
     });
+    const failed = households.length - Object.keys(tokens).length;
     (fx as { pinTokens?: Record<number, string> }).pinTokens = tokens;
     if (this.#plan.durationMs > 240_000) this.#log('note: pin_tokens last 5 minutes; grants and approvals after that answer 403');
     if (failed) throw new Error(`${failed} of ${households.length} PIN verifications failed before the run: grants and approvals would answer 403`);
@@ -93,7 +87,8 @@ export class LiveStreams {
     const t0 = Date.now();
     const m = this.#w.metrics;
     const phase = () => phaseAt(this.#plan.scenario.phases, (Date.now() - this.#t0) / this.#plan.durationMs);
-    await inBatches(targets, OPEN_AT_ONCE, async (t) => {
+    await closedLoop(targets.length, OPEN_AT_ONCE, async (k) => {
+      const t = targets[k];
       if (this.#closing) return;
       try {
         const s = await openSse(this.#baseUrl, t.path, {

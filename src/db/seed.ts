@@ -129,11 +129,12 @@ export async function seedDemo(em: EntityManager, cpu: Pick<CpuWork, 'hash'>, op
       weekendLimitMinutes: CONFIG_DEFAULTS.weekendLimitMinutes, previous: null, effectiveFrom: null };
     const now = opts.now ?? new Date();
     const [mia, leo] = kids;
+    const yesterdayDate = seededDays(now, settings).past.at(-1)?.date;
     for (const [k, kid] of kids.entries()) {
       const { sessions, balances } = history(kid.id, k, titles, settings, now, hours(kid));
       sessions.forEach((s) => tx.create(ViewingSession, s));
       // yesterday Leo asked for 15 more minutes and got them: the request, its grant, the day's bonus
-      const yesterday = kid === leo ? balances.find((b) => b.resetDate === seededDays(now, settings).past.at(-1)?.date) : undefined;
+      const yesterday = kid === leo ? balances.find((b) => b.resetDate === yesterdayDate) : undefined;
       if (yesterday) {
         const asked = new Date(yesterday.dayStart.getTime() + 19 * 3_600_000);
         const answered = new Date(asked.getTime() + 3 * 60_000);

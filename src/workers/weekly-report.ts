@@ -86,7 +86,7 @@ function profileWeek(p: Raw['profiles'][number], raw: Raw, weekStart: string, no
       id: r.id, date: r.date, minutes: r.minutes, message: r.message,
       // a pending request past its day's end is expired, whether or not the sweep has run yet
       status: (r.status === 'pending' && new Date(r.expires_at) <= now ? 'expired' : r.status) as TimeRequestStatus,
-      minutes_granted: r.status === 'approved' ? r.minutes_granted : null, unlimited: r.unlimited,
+      minutes_granted: r.minutes_granted, unlimited: r.unlimited,
       created_at: new Date(r.created_at).toISOString(), answered_at: r.answered_at ? new Date(r.answered_at).toISOString() : null,
     })),
   };

@@ -32,8 +32,11 @@ async function openStream(ctx: Context, hub: EventHub, household: string, profil
     },
     end: () => body.end(),
   };
+  // listening before the hub opens the stream: a client gone while it opened still gives its place back
+  let gone = false;
+  ctx.res.on('close', () => { gone = true; handle?.close(); body.end(); });
   handle = await hub.open({ household, profile, lastEventId: header || fromQuery || null, sink });
-  ctx.res.on('close', () => { handle?.close(); body.end(); });
+  if (gone) handle.close();
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
   ctx.set({ 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
