@@ -52,6 +52,8 @@ export async function startCluster(dbUrl: string, env: Record<string, string> = 
   };
 }
 
+const ANSWER_TIMEOUT_MS = 12_000;
+
 export interface Answer { status: number; servedBy: number; headers: http.IncomingHttpHeaders; body: any }
 
 /** One request on its own connection, so the cluster's round robin spreads requests over processes. */
@@ -71,7 +73,9 @@ export function request(base: string, method: string, path: string, opts: { toke
       });
     });
     req.on('error', reject);
-    req.setTimeout(3_000, () => req.destroy(new Error(`no answer in 3 s: ${method} ${path}`)));
+    // longer than the service's own deadline for CPU work (10 s, then 503): bcrypt runs at idle
+    // priority, so while another suite keeps both cores busy a register or PIN call can take seconds
+    req.setTimeout(ANSWER_TIMEOUT_MS, () => req.destroy(new Error(`no answer in ${ANSWER_TIMEOUT_MS / 1000} s: ${method} ${path}`)));
     req.end(data);
   });
 }
