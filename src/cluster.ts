@@ -71,7 +71,10 @@ export async function runPrimary(config: Config): Promise<void> {
     if (e instanceof AlreadyRunning) { console.error(e.message); process.exit(1); }
     throw e;
   });
-  const logins = await prepareDatabase(config, db.url, logger, config.SEED_DEMO_DATA);
+  const logins = await prepareDatabase(config, db.url, logger, config.SEED_DEMO_DATA).catch(async (e: unknown) => {
+    await db.stop(); // an embedded database is not left running behind a start that failed
+    throw e;
+  });
   const supervisor = new Supervisor(logger, {
     DATABASE_URL: db.url, PROCESS_ROLE: 'worker', VTIME_SERVICE_STARTED_AT: new Date().toISOString(), VTIME_FORKED_BY_PRIMARY: '1',
   });

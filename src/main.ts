@@ -238,4 +238,9 @@ async function main(): Promise<void> {
 }
 
 // PM2's cluster mode loads this file with import(), so import.meta.main is false there
-if (import.meta.main || process.env.pm_id !== undefined) await main();
+if (import.meta.main || process.env.pm_id !== undefined) {
+  await main().catch((e: unknown) => {
+    console.error(`vtime could not start: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

@@ -17,7 +17,7 @@ const running: ChildProcess[] = [];
 
 function env(): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', CLUSTER_WORKERS: '2', NODE_ENV: 'development',
-    BCRYPT_COST: '8', LOG_LEVEL: 'info', RETENTION_INTERVAL_MINUTES: '0' };
+    LOG_LEVEL: 'info', RETENTION_INTERVAL_MINUTES: '0' }; // the default bcrypt cost, as a new user's start has it
   for (const k of Object.keys(e)) if (k === 'DATABASE_URL' || k.startsWith('VTIME_')) delete e[k];
   return e;
 }
