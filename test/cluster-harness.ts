@@ -3,6 +3,7 @@ import http from 'node:http';
 import { ensureDatabase, freePort } from '../src/db/embedded.ts';
 export { dropDatabase } from '../src/db/embedded.ts';
 import { createOrm, migrate } from '../src/db/orm.ts';
+import { CPU_TASK_TIMEOUT_MS } from '../src/workers/pool.ts';
 import { databaseUrl } from './harness.ts';
 
 export interface RunningCluster {
@@ -52,7 +53,12 @@ export async function startCluster(dbUrl: string, env: Record<string, string> = 
   };
 }
 
-const ANSWER_TIMEOUT_MS = 12_000;
+/**
+ * How long a test waits for an answer: past the service's own deadline for CPU work (then 503).
+ * bcrypt runs at idle priority, so while another suite keeps both cores busy a register or PIN
+ * call can take seconds.
+ */
+export const ANSWER_TIMEOUT_MS = CPU_TASK_TIMEOUT_MS + 2_000;
 
 export interface Answer { status: number; servedBy: number; headers: http.IncomingHttpHeaders; body: any }
 
@@ -73,8 +79,6 @@ export function request(base: string, method: string, path: string, opts: { toke
       });
     });
     req.on('error', reject);
-    // longer than the service's own deadline for CPU work (10 s, then 503): bcrypt runs at idle
-    // priority, so while another suite keeps both cores busy a register or PIN call can take seconds
     req.setTimeout(ANSWER_TIMEOUT_MS, () => req.destroy(new Error(`no answer in ${ANSWER_TIMEOUT_MS / 1000} s: ${method} ${path}`)));
     req.end(data);
   });

@@ -34,6 +34,8 @@ const costOf = (hash: string) => Number(/^\$2[aby]?\$(\d\d)\$/.exec(hash)?.[1] ?
 // (cost 12: 256 ms); at the lowest priority under load, assume twice that
 const bcryptPriorMs = (cost: number) => 2 ** cost / 8;
 const REPORT_PRIOR_MS = 50;
+/** How long a caller waits for admitted CPU work before it answers 503 (taskTimeoutMs's default). */
+export const CPU_TASK_TIMEOUT_MS = 10_000;
 
 /**
  * The only user of piscina: CPU-bound work (bcrypt, report aggregation) off the event loop, on
@@ -61,7 +63,7 @@ export class WorkerPool implements CpuWork {
       maxQueue: opts.maxQueue,
       idleTimeout: 60_000,
     });
-    this.#timeoutMs = opts.taskTimeoutMs ?? 10_000;
+    this.#timeoutMs = opts.taskTimeoutMs ?? CPU_TASK_TIMEOUT_MS;
     this.#maxWaitMs = opts.maxWaitMs ?? 750;
     this.#capacity = this.#threads + opts.maxQueue;
   }

@@ -37,13 +37,13 @@ const cmd: fc.Arbitrary<Cmd> = fc.record({
  * One stream that covers every case named below whatever the seed: random streams of 20-80
  * commands usually do, but not always (a seed whose 25 streams never ran a kid out of time).
  */
-const c = (kid: number, kind: Kind, gap: number, o: Partial<Cmd> = {}): Cmd => ({ kid, kind, gap, educational: false, cut: false, ...o });
+const step = (kid: number, kind: Kind, gap: number, o: Partial<Cmd> = {}): Cmd => ({ kid, kind, gap, educational: false, cut: false, ...o });
 const EVERY_CASE: Cmd[] = [
-  c(0, 'start', 0), c(0, 'beat', 60), c(0, 'beat', 60), c(0, 'beat', 60), c(0, 'beat', 60), // 3 minutes left: exhausted
-  c(1, 'start', 1, { educational: true }), c(1, 'beat', 30, { educational: true }), c(1, 'pause', 30), c(1, 'retry', 1),
-  c(0, 'switch', 5), c(0, 'old', 5), // the old device beats on its superseded session
-  c(2, 'start', 5), c(2, 'beat', 420), c(2, 'beat', 420), c(2, 'beat', 60), // stale twice (resumed), then past 11:20: outside hours
-  c(3, 'start', 5), c(3, 'beat', 30, { cut: true }), c(3, 'nextDay', 0), c(3, 'beat', 30), c(1, 'beat', 30),
+  step(0, 'start', 0), step(0, 'beat', 60), step(0, 'beat', 60), step(0, 'beat', 60), step(0, 'beat', 60), // 3 minutes left: exhausted
+  step(1, 'start', 1, { educational: true }), step(1, 'beat', 30, { educational: true }), step(1, 'pause', 30), step(1, 'retry', 1),
+  step(0, 'switch', 5), step(0, 'old', 5), // the old device beats on its superseded session
+  step(2, 'start', 5), step(2, 'beat', 420), step(2, 'beat', 420), step(2, 'beat', 60), // stale twice (resumed), then past 11:20: outside hours
+  step(3, 'start', 5), step(3, 'beat', 30, { cut: true }), step(3, 'nextDay', 0), step(3, 'beat', 30), step(1, 'beat', 30),
 ];
 
 let orm: MikroORM;

@@ -5,6 +5,7 @@
 // token triggers one shared refresh and one retry. Each request is made on a fresh connection, so a
 // 2-process cluster's round robin spreads the calls over both processes.
 import http from 'node:http';
+import { ANSWER_TIMEOUT_MS } from '../cluster-harness.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -29,8 +30,7 @@ function send(base: string, method: string, path: string, headers: Record<string
       res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, text }));
     });
     req.on('error', reject);
-    // past the service's 10 s deadline for CPU work: idle-priority bcrypt on a busy test machine can take seconds
-    req.setTimeout(12_000, () => req.destroy(new Error(`no answer in 12 s: ${method} ${path}`)));
+    req.setTimeout(ANSWER_TIMEOUT_MS, () => req.destroy(new Error(`no answer in ${ANSWER_TIMEOUT_MS / 1000} s: ${method} ${path}`)));
     req.end(body);
   });
 }
