@@ -2,7 +2,7 @@
 // playwright-core) against a real 2-process cluster on demo data seeded at a fixed test-clock
 // instant. It signs in, reads the week's data table against the API's report, sees a kids
 // device's request arrive live, approves it with the PIN, changes a limit, meets a 409 and the
-// PIN lockout; axe-core checks every view; the screenshots for the README are written here.
+// PIN lockout; axe-core checks every view; the screenshots for the README are taken here (see SHOTS).
 // Without Chromium the test fails and says how to install it: it never passes unseen.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,7 +21,9 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 // a Wednesday, 20:20 in Berlin: Leo's bedtime (21:00) is 40 minutes away
 const NOW = '2026-11-25T19:20:00Z';
 const WEEK = '2026-11-23';
-const SHOTS = path.resolve(import.meta.dirname, '../../docs/console');
+// Screenshots go to an ignored folder; CONSOLE_SCREENSHOTS=docs writes the README's tracked ones
+// (docs/console), so a test run never leaves the working tree dirty unless asked to.
+const SHOTS = path.resolve(import.meta.dirname, process.env.CONSOLE_SCREENSHOTS === 'docs' ? '../../docs/console' : '../../test-output/console');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -236,6 +238,17 @@ it('a new weekday limit shows in the balance (no PIN asked again); a change made
   await page.getByRole('button', { name: 'Back to the usual hours' }).click();
   await page.getByText('Today is back to the usual hours.').waitFor();
   await expect(today().locator('.big').textContent()).resolves.toBe('40 min left today');
+
+  // the kids devices: Leo's tablet (handed over in the requests test) is listed; signing it out refuses its token
+  const devices = page.locator('section.devices');
+  const listed = (await api('GET', '/auth/devices')).body.items as { id: string; profile_name: string }[];
+  expect(listed.map((d) => d.profile_name)).toContain('Leo');
+  await expect(devices.locator('tbody tr').count()).resolves.toBe(listed.length);
+  await expect(devices.locator('tbody tr th').first().textContent()).resolves.toBe(listed[0].profile_name);
+  await devices.getByRole('button', { name: 'Sign out all devices' }).click();
+  await page.getByText('Every kids device is signed out.').waitFor();
+  await page.locator('section.devices').getByText('No kids device is signed in.').waitFor();
+  expect((await api('GET', '/auth/devices')).body.items).toEqual([]);
 });
 
 it('after "Lock now", five wrong PINs show when PIN checks unlock', async () => {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { dropDatabase, ownDatabase, request, startCluster, type Answer, type RunningCluster } from '../cluster-harness.ts';
-import { TestClock, uniqueEmail } from '../harness.ts';
+import { TestClock, uniqueEmail, waitFor } from '../harness.ts';
 
 const VIEWERS = 200;
 const BEATS = 10;
@@ -91,10 +91,12 @@ describe('4 processes, caches empty, 200 viewers × 10 beats round robin', () =>
 
     // the service's own count, merged over the 4 processes: the statements it sent and the beats
     // they carried, which must be the round trips the headers charged
-    await new Promise((r) => setTimeout(r, 800)); // a few publishing intervals
-    const m = (await request(cluster.url, 'GET', '/api/v1/admin/metrics', { token: adminToken })).body;
-    expect(m.processes_reporting).toBe(4);
     const charged = ops.reduce((a, n) => a + n, 0);
+    const m = await waitFor(async () => {
+      const x = (await request(cluster.url, 'GET', '/api/v1/admin/metrics', { token: adminToken })).body;
+      return x.processes_reporting === 4 && x.heartbeat.heartbeats_per_statement.beats_carried === charged && x;
+    }, 'every process publishing the beats it carried', 10_000, 100);
+    expect(m.processes_reporting).toBe(4);
     expect(m.heartbeat.heartbeats_per_statement.beats_carried).toBe(charged);
     expect(m.heartbeat.statements).toBeLessThan(charged); // 40 viewers at a time: beats did share statements
     // PostgreSQL's own count, flushed when the processes' connections close: every heartbeat

@@ -33,7 +33,7 @@ describe('invalidation across processes through LISTEN/NOTIFY', () => {
     const h = await household(client(a.url));
     await beat(client(b.url), h.token, { profile_id: h.kidId, title_id: titles.regular }); // b caches the config
     expect(b.configs.peekAny(h.kidId)).toBeDefined();
-    await a.configs.update(h.kidId, { weekday_limit_minutes: 45 });
+    await a.configs.update(h.kidId, { weekday_limit_minutes: 45, weekend_limit_minutes: 45 }); // every day: whatever day the suite runs on
     expect(await waitFor(() => b.configs.peekAny(h.kidId) === undefined, 1000)).toBeLessThan(1000);
     const r = await beat(client(b.url), h.token, { profile_id: h.kidId, title_id: titles.regular });
     expect(r.body.remaining_seconds).toBe(2700);
@@ -51,7 +51,7 @@ describe('invalidation across processes through LISTEN/NOTIFY', () => {
     expect(await b.bridge.listenerPid()).not.toBe(pid);
     // and it listens again: a change made elsewhere arrives
     await beat(client(b.url), h.token, { profile_id: h.kidId, title_id: titles.regular });
-    await a.configs.update(h.kidId, { weekday_limit_minutes: 30 });
+    await a.configs.update(h.kidId, { weekday_limit_minutes: 30, weekend_limit_minutes: 30 });
     await waitFor(() => b.configs.peekAny(h.kidId) === undefined, 1000);
   });
 

@@ -42,8 +42,12 @@ describe('the schema', () => {
   });
 
   it('accepts null (unlimited) and valid limits', async () => {
-    await insertConfig(null, 0);
-    await db.query('delete from viewing_time_configs where profile_id = $1', [profileId]);
+    for (const [limit, resetHour] of [[null, 0], [15, 23], [480, 6]] as const) {
+      await expect(insertConfig(limit, resetHour)).resolves.toMatchObject({ rowCount: 1 });
+      const { rows } = await db.query('select weekday_limit_minutes, reset_hour from viewing_time_configs where profile_id = $1', [profileId]);
+      expect(rows).toEqual([{ weekday_limit_minutes: limit, reset_hour: resetHour }]);
+      await db.query('delete from viewing_time_configs where profile_id = $1', [profileId]);
+    }
   });
 
   it('rejects a second active session for one profile', async () => {
