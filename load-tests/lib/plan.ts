@@ -238,13 +238,13 @@ export function arrival(action: Action, fx: Fixture, pick: (n: number) => number
     case 'grant': {
       const i = pick(fx.viewers.length);
       return { method: 'POST', path: `/parental-controls/profiles/${fx.viewers[i].profileId}/viewing-time/grant`, token: tokenOf(fx, i), endpoint: 'grant',
-        body: { minutes: 15, pin: fx.pin, device_id: 'load-parent-phone' }, checks: { 'grant is 201': (a) => a.status === 201 && typeof a.body?.grant_id === 'string' } };
+        body: { minutes: 15, pin: fx.pin, device_id: 'load-parent-phone' }, checks: { 'grant is 200': (a) => a.status === 200 && typeof a.body?.grant_id === 'string' } };
     }
     case 'live_grant': {
       // a parent who verified the PIN a moment ago: the pin_token, no bcrypt
       const i = verifiedViewer(fx, pick);
       return { method: 'POST', path: `/parental-controls/profiles/${fx.viewers[i].profileId}/viewing-time/grant`, token: tokenOf(fx, i), endpoint: 'grant',
-        body: { minutes: 15, device_id: 'load-parent-phone', pin_token: fx.pinTokens?.[fx.viewers[i].household] }, checks: { 'grant is 201': (a) => a.status === 201 && typeof a.body?.grant_id === 'string' } };
+        body: { minutes: 15, device_id: 'load-parent-phone', pin_token: fx.pinTokens?.[fx.viewers[i].household] }, checks: { 'grant is 200': (a) => a.status === 200 && typeof a.body?.grant_id === 'string' } };
     }
     case 'time_request': {
       const i = verifiedViewer(fx, pick);
@@ -402,7 +402,7 @@ export function compareLines(p: Plan, data: SummaryData): string[] {
   });
 }
 
-/** handleSummary's outputs: k6's own end-of-test summary (textSummary), the comparisons, and the JSON file. */
+/** handleSummary's outputs: the end-of-test summary (lib/summary.ts), the comparisons, and the JSON file. */
 export function summaryOutputs(p: Plan, data: SummaryData, textSummary: (d: SummaryData) => string): Record<string, string> {
   const skip = data.setup_data?.skip;
   const extra = [...(skip ? [`scenario ${p.name} — ${skip}`] : []), ...(p.scenario.compare.length ? ['comparisons (reported here; the npm runner also fails on them):', ...compareLines(p, data)] : [])];

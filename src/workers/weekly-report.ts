@@ -2,6 +2,7 @@
 import type { DailyTotal, ProfileWeek, TimeRequestStatus, WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
 import type { DaySettings } from '../domain/viewing-time/viewing-day.ts';
 import { viewingDayAt, viewingDayOf } from '../domain/viewing-time/viewing-day.ts';
+import { minutes } from '../domain/viewing-time/rules.ts';
 
 interface Raw {
   profiles: { id: string; name: string; config: Record<string, unknown> }[];
@@ -14,7 +15,6 @@ interface Raw {
   sessions: { profile_id: string; title_id: string | null; title: string | null; started_at: string; seconds: number }[];
 }
 
-const minutes = (s: number) => Math.round(s / 6) / 10;
 
 function addDays(date: string, n: number): string {
   const d = new Date(`${date}T00:00:00Z`);
@@ -76,7 +76,7 @@ function profileWeek(p: Raw['profiles'][number], raw: Raw, weekStart: string, no
   return {
     profile_id: p.id, profile_name: p.name, daily_totals: totals,
     total_minutes: minutes(counted + edu), counted_minutes: minutes(counted), educational_minutes: minutes(edu),
-    days_elapsed: elapsed, average_daily_minutes: elapsed ? Math.round((counted + edu) / 6 / elapsed) / 10 : 0,
+    days_elapsed: elapsed, average_daily_minutes: elapsed ? minutes((counted + edu) / elapsed) : 0,
     limit_usage_percent: allowance ? Math.round((1000 * limited.reduce((a, x) => a + x.counted, 0)) / allowance) / 10 : null,
     top_titles: topTitles(raw.sessions.filter((x) => x.profile_id === p.id), window[0], window[1]),
     grants: raw.grants.filter((g) => g.profile_id === p.id).map((g) => ({
@@ -96,8 +96,6 @@ export function buildWeeklyReport(input: WeeklyReportInput): WeeklyReport {
   const raw = JSON.parse(input.data) as Raw;
   const now = new Date(input.now);
   const profiles = raw.profiles.map((p) => profileWeek(p, raw, input.weekStart, now));
-  return {
-    week_start: input.weekStart, week_end: addDays(input.weekStart, 6), generated_at: now.toISOString(), profiles,
-    total_minutes: Math.round(profiles.reduce((a, p) => a + p.total_minutes, 0) * 10) / 10,
-  };
+  const seconds = raw.balances.reduce((a, b) => a + b.used + b.educational, 0); // the week's rows of every kids profile
+  return { week_start: input.weekStart, week_end: addDays(input.weekStart, 6), generated_at: now.toISOString(), profiles, total_minutes: minutes(seconds) };
 }

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { sqlFunctionFiles } from '../../src/db/sql-functions.ts';
+import { minutes } from '../../src/domain/viewing-time/rules.ts';
 import { databaseUrl } from '../harness.ts';
 
 let db: pg.Client;
@@ -55,5 +56,12 @@ describe('SQL functions', () => {
       .filter((f) => !f.includes(`${path.sep}db${path.sep}sql${path.sep}`))
       .filter((f) => /create\s+(or\s+replace\s+)?function/i.test(readFileSync(f, 'utf8')));
     expect(outside.map((f) => path.relative(root, f))).toEqual([]);
+  });
+
+  it('vt_minutes rounds as rules.ts minutes does (one rounding, two decimals), for every second of two days', async () => {
+    const { rows } = await db.query('select s, vt_minutes(s)::float8 as m from generate_series(0, 172800) s');
+    const differ = rows.filter((r) => r.m !== minutes(r.s)).slice(0, 5);
+    expect(differ).toEqual([]);
+    expect([minutes(3), minutes(30), minutes(61)]).toEqual([0.05, 0.5, 1.02]);
   });
 });

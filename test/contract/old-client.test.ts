@@ -163,6 +163,13 @@ describe('the player (§3)', () => {
     clock.advance(30);
     const next = await heartbeat(h.app, h.kid, first.session_id);
     expect(next).toMatchObject({ session_id: first.session_id, enforcement: 'allowed', used_minutes: 0.5, remaining_minutes: 119.5 });
+    // minutes have two decimals, as the old service's round(x, 2): 3 s more is 0.05 more
+    clock.advance(3);
+    const soon = await heartbeat(h.app, h.kid, first.session_id);
+    expect(soon).toMatchObject({ used_minutes: 0.55, remaining_minutes: 119.45 });
+    clock.advance(1);
+    expect(await heartbeat(h.app, h.kid, first.session_id)).toMatchObject({ used_minutes: 0.57, remaining_minutes: 119.43 });
+    expect(await balance(h.app, h.kid)).toMatchObject({ used_minutes: 0.57, remaining_minutes: 119.43 });
   });
 
   it('getBalance: every declared field; the player stays unlocked; adults have no limits', async () => {
@@ -214,7 +221,19 @@ describe('the player (§3)', () => {
     expect(resumed).toMatchObject({ enforcement: 'allowed', used_minutes: before.used_minutes });
     sessionId = resumed.session_id; // the app stores whatever id comes back
     clock.advance(30);
-    expect(await heartbeat(h.app, h.kid, sessionId)).toMatchObject({ session_id: sessionId, used_minutes: before.used_minutes + 0.5 });
+    expect(await heartbeat(h.app, h.kid, sessionId)).toMatchObject({ session_id: sessionId, used_minutes: Math.round((before.used_minutes + 0.5) * 100) / 100 });
+  });
+
+  it('getBalance: a profile with allowed hours and no limit has limits; outside its window the poll locks the player', async () => {
+    const h = await withPin();
+    await h.app.apiFetch('PUT', configPath(h.kid), { weekday_limit_minutes: null, weekend_limit_minutes: null, allowed_hours: { weekdays: [{ from: '07:00', to: '12:00' }], weekends: [{ from: '07:00', to: '12:00' }] } });
+    const inside = await balance(h.app, h.kid); // 10:00 in the household's UTC: two hours of window left
+    expect(inside).toMatchObject({ has_limits: true, limit_minutes: null, remaining_minutes: 120, is_unlimited_override: false });
+    expect(playerState(inside)).toBe('allowed');
+    clock.set('2026-11-25T12:30:00Z'); // after the window
+    const outside = await balance(h.app, h.kid);
+    expect(outside).toMatchObject({ has_limits: true, remaining_minutes: 0 });
+    expect(playerState(outside)).toBe('locked');
   });
 
   it('endSession: no body (Content-Type still JSON) → session_id, total_seconds, ended_at', async () => {
@@ -266,6 +285,7 @@ describe('the parent pages (§4)', () => {
     expectShape(saved, CONFIG);
     expect(saved).toMatchObject({ weekday_limit_minutes: 60, timezone: 'America/New_York' });
     const granted = await parent.apiFetch('POST', `${configPath(kid)}/grant`, { minutes: 30 });
+    expect(parent.lastStatus).toBe(200); // as the old service answered, not 201
     expectShape(granted, GRANT);
     expect(granted).toMatchObject({ granted_minutes: 30, remaining_minutes: 90, is_unlimited_override: false });
     expect(await balance(parent, kid)).toMatchObject({ remaining_minutes: 90, limit_minutes: 60 }); // the remote-grant panel re-reads it
@@ -288,6 +308,7 @@ describe('the parent pages (§4)', () => {
     const verified = await device.apiFetch('POST', '/parental-controls/pin/verify', { pin });
     expect(verified.verified).toBe(true);
     const granted = await device.apiFetch('POST', `${configPath(kid)}/grant`, { minutes: 15, pin_token: verified.pin_token });
+    expect(device.lastStatus).toBe(200);
     expect(granted).toMatchObject({ granted_minutes: 15, remaining_minutes: 135 });
   });
 

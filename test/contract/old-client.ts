@@ -50,6 +50,8 @@ export class OldClient {
   refreshToken: string | null = null;
   /** Which process answered each call (X-Served-By), for the cross-process flows. */
   lastServedBy = 0;
+  /** The status of the last answer (the app itself only tells 2xx from the rest). */
+  lastStatus = 0;
   refreshes = 0;
   #refreshing: Promise<boolean> | null = null;
 
@@ -77,6 +79,7 @@ export class OldClient {
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     const raw = await send(this.base, method, path, headers, body === undefined ? undefined : JSON.stringify(body));
     this.lastServedBy = Number(raw.headers['x-served-by']);
+    this.lastStatus = raw.status;
     return { ...raw, sentToken };
   }
 

@@ -1,9 +1,10 @@
 // The load-test plan shared by the k6 scripts and the npm runner (load-tests/lib/plan.ts), checked
 // without k6: each k6 finding that a real k6 run turned up has its test here.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as plan from '../../load-tests/lib/plan.ts';
 import { loadScenarioFile } from '../../load-tests/lib/scenarios.ts';
+import { textSummary } from '../../load-tests/lib/summary.ts';
 
 const f = loadScenarioFile();
 const names = Object.keys(f.scenarios);
@@ -124,8 +125,24 @@ describe("pin-storm's handleSummary (finding 5)", () => {
     expect(out.stdout.startsWith('K6 TEXT SUMMARY\n')).toBe(true);
     expect(out.stdout).toContain('✓ http_req_duration p(95) {"phase":"storm"} − {"phase":"calm"} = 5.50 ms (at most 10)');
     expect(JSON.parse(out['load-tests/results/k6-pin-storm-summary.json'])).toEqual(data);
-    const script = readFileSync(path.resolve(import.meta.dirname, '../../load-tests/k6/pin-storm.ts'), 'utf8');
-    expect(script).toMatch(/import \{ textSummary \} from 'https:\/\/jslib\.k6\.io\/k6-summary\//);
+  });
+
+  it('the project writes the text summary: thresholds marked, values listed', () => {
+    const text = textSummary({ metrics: {
+      http_req_duration: { values: { 'p(95)': 4.5, max: 12 }, thresholds: { 'p(95)<200': { ok: true } } },
+      dropped_iterations: { values: { count: 3 }, thresholds: { 'count==0': { ok: false } } },
+    } });
+    expect(text.split('\n')).toEqual([
+      '  ✗ dropped_iterations: count=3', '      ✗ count==0',
+      '  ✓ http_req_duration: p(95)=4.50 max=12', '      ✓ p(95)<200',
+    ]);
+  });
+});
+
+describe('k6 scripts load nothing over the network (k6 may run air-gapped)', () => {
+  it.each(readdirSync(path.resolve(import.meta.dirname, '../../load-tests/k6')).filter((f) => f.endsWith('.ts')))('%s imports no http(s) module', (file) => {
+    const script = readFileSync(path.resolve(import.meta.dirname, '../../load-tests/k6', file), 'utf8');
+    expect(script).not.toMatch(/(import|require)[^;\n]*['"]https?:\/\//);
   });
 });
 

@@ -211,8 +211,8 @@ begin
         end if;
         if v_granted > 0 and not (educational_exempt and v_edu) and vt_remaining(used_seconds, bonus_seconds, limit_minutes, unlimited_override) = 0 then
           ev_household := ev_household || p_user[i]; ev_profile := ev_profile || b_profile; ev_type := ev_type || 'limit_reached'::text;
-          ev_payload := ev_payload || jsonb_build_object('session_id', b_session, 'used_minutes', round(used_seconds / 6.0) / 10, 'limit_minutes', limit_minutes,
-                                                          'bonus_minutes', round(bonus_seconds / 6.0) / 10, 'next_reset_at', day_end);
+          ev_payload := ev_payload || jsonb_build_object('session_id', b_session, 'used_minutes', vt_minutes(used_seconds), 'limit_minutes', limit_minutes,
+                                                          'bonus_minutes', vt_minutes(bonus_seconds), 'next_reset_at', day_end);
         end if;
       end if;
     end beat;

@@ -4,7 +4,7 @@ import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError, invalidField } from '../shared/errors.ts';
 import { dayFactsAt, type ConfigService } from '../viewing-time/config-service.ts';
-import { minutes as toMinutes } from '../viewing-time/enforcement.ts';
+import { minutes as toMinutes } from '../viewing-time/rules.ts';
 import { viewingDayAt } from '../viewing-time/viewing-day.ts';
 import * as repo from './grants-repository.ts';
 import type { PinService } from './pin-service.ts';
@@ -68,7 +68,7 @@ export class GrantsService {
     await this.#identity.ownedProfile(principal, profileId);
     const today = viewingDayAt(this.#clock.now(), (await this.#configs.get(profileId)).settings).date;
     const to = range.to_date ?? today;
-    const from = range.from_date ?? shiftDate(to, -30);
+    const from = range.from_date ?? shiftDate(to, -29); // 30 days with to_date, as history counts them
     if (from > to) throw invalidField('from_date', 'must not be after to_date');
     const rows = await repo.ledger(this.#em, profileId, from, to);
     return {

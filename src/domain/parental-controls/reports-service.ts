@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.ts';
 import type { CpuWork } from '../shared/cpu-work.ts';
 import { invalidField } from '../shared/errors.ts';
 import type { ConfigService } from '../viewing-time/config-service.ts';
-import { minutes } from '../viewing-time/enforcement.ts';
+import { minutes } from '../viewing-time/rules.ts';
 import { viewingDayAt, viewingDayOf } from '../viewing-time/viewing-day.ts';
 import { shiftDate } from './grants-service.ts';
 import { parseAllowed } from '../viewing-time/viewing-time-repository.ts';

@@ -13,8 +13,6 @@ export const REASONS = [
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
-/** Minutes before the end at which the player warns (the old app's balance field). */
-export const WARNING_THRESHOLD_MINUTES = [15, 5] as const;
 
 export interface DayFigures {
   kids: boolean;
@@ -78,6 +76,3 @@ export function verdict(f: DayFigures, now: Date, ctx: { superseded?: boolean; e
   const nextChange = reason === 'adult_profile' || reason === 'superseded' ? null : sooner(edge, f.dayEnd?.getTime() ?? null);
   return { enforcement, reason, allowedNow: enforcement !== 'blocked', nextChangeAt: nextChange === null ? null : new Date(nextChange), timeLeftSeconds: timeLeft };
 }
-
-/** Minutes for display, one decimal. */
-export const minutes = (seconds: number): number => Math.round(seconds / 6) / 10;

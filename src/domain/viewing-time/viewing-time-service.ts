@@ -8,7 +8,8 @@ import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError, notFound, unauthorized } from '../shared/errors.ts';
 import { dayFactsAt, type ConfigService } from './config-service.ts';
-import { minutes, untouchedRemaining, verdict, WARNING_THRESHOLD_MINUTES, type DayFigures, type Enforcement, type Reason } from './enforcement.ts';
+import { untouchedRemaining, verdict, type DayFigures, type Enforcement, type Reason } from './enforcement.ts';
+import { minutes, WARNING_THRESHOLD_MINUTES } from './rules.ts';
 import * as repo from './viewing-time-repository.ts';
 import type { BeatInput, BeatRow, DayFacts } from './viewing-time-repository.ts';
 
