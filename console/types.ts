@@ -46,3 +46,5 @@ export interface HistorySession {
 export interface HistoryDay { date: string; total_minutes: number; counted_minutes: number; educational_minutes: number; sessions: HistorySession[] }
 
 export interface History { days: HistoryDay[]; has_more: boolean; next_cursor: string | null }
+
+export interface Device { id: string; profile_id: string; profile_name: string; created_at: string; last_seen_at: string | null; expires_at: string }

@@ -10,6 +10,7 @@ import { Migration20261202120000_lean_heartbeat } from './Migration2026120212000
 import { Migration20261202140000_allowed_hours } from './Migration20261202140000_allowed_hours.ts';
 import { Migration20261202160000_requests_and_events } from './Migration20261202160000_requests_and_events.ts';
 import { Migration20261202170000_login_throttles } from './Migration20261202170000_login_throttles.ts';
+import { Migration20261206090000_devices_and_pin_proof } from './Migration20261206090000_devices_and_pin_proof.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -22,4 +23,5 @@ export const migrationsList = [
   { name: 'Migration20261202140000_allowed_hours', class: Migration20261202140000_allowed_hours },
   { name: 'Migration20261202160000_requests_and_events', class: Migration20261202160000_requests_and_events },
   { name: 'Migration20261202170000_login_throttles', class: Migration20261202170000_login_throttles },
+  { name: 'Migration20261206090000_devices_and_pin_proof', class: Migration20261206090000_devices_and_pin_proof },
 ];

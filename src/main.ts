@@ -16,6 +16,7 @@ import { AccountsService } from './domain/accounts/accounts-service.ts';
 import { IdentityService } from './domain/accounts/identity.ts';
 import { TokenService } from './domain/accounts/tokens.ts';
 import { LoginSessions } from './domain/accounts/login-sessions.ts';
+import { Devices } from './domain/accounts/devices.ts';
 import { CatalogService } from './domain/catalog/catalog-service.ts';
 import { fileClock, systemClock, type Clock } from './domain/shared/clock.ts';
 import { InvalidationBus } from './domain/shared/invalidation-bus.ts';
@@ -69,6 +70,7 @@ export interface Service {
   configs: ConfigService;
   pins: PinService;
   accounts: AccountsService;
+  devices: Devices;
   bridge: NotifyBridge;
   metrics: ClusterMetrics;
   /** Graceful: stop accepting, finish in-flight requests (bounded), then close pools. */
@@ -89,12 +91,14 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const tokens = new TokenService({ secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     deviceTtlSeconds: config.DEVICE_TOKEN_TTL_HOURS * 3600 });
   const identity = new IdentityService(orm.em, bus, identityCacheOpts);
-  const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
-    limits: { perAccount: config.LOGIN_MAX_FAILURES, perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMinutes: config.LOGIN_WINDOW_MINUTES } });
-  const catalog = new CatalogService(orm.em);
   const clock = opts.clock ?? (config.TEST_CLOCK_FILE ? fileClock(config.TEST_CLOCK_FILE) : systemClock);
+  const devices = new Devices({ em: orm.em, bus, clock });
+  await devices.start();
+  const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+    limits: { perAccount: config.LOGIN_MAX_FAILURES, perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMinutes: config.LOGIN_WINDOW_MINUTES }, devices, bus });
+  const catalog = new CatalogService(orm.em);
   const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
-  const pins = new PinService({ em: orm.em, cpu: pool, tokens, sessions: new LoginSessions(orm.em), clock, passwordCost: config.BCRYPT_COST });
+  const pins = new PinService({ em: orm.em, cpu: pool, tokens, sessions: new LoginSessions(orm.em), clock, passwordCost: config.BCRYPT_COST, devices });
   const pgPool = (await orm.em.getConnection().getNativeClient()) as Pool;
   let hub: EventHub | undefined;
   let requests: TimeRequestsService | undefined;
@@ -119,7 +123,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const bridge = new NotifyBridge({ url: opts.databaseUrl, bus, log: logger, origin: local.processKey });
   await bridge.start();
   // live events: a NOTIFY carries the newest id; after a listener reconnect the hub reads what it missed
-  hub = new EventHub({ em: orm.em, processKey: local.processKey, freshSeconds: metrics.freshSeconds, onDelivered: (ms) => local.observeEventDelivery(ms),
+  hub = new EventHub({ em: orm.em, bus, processKey: local.processKey, freshSeconds: metrics.freshSeconds, onDelivered: (ms) => local.observeEventDelivery(ms),
     onError: (err) => logger.warn({ err: err.message }, 'live events not read; the next notification retries') });
   const events = hub;
   await bridge.listen('vtime_events', { notify: (newest) => events.wake(newest), reconnected: () => events.wake(null) });
@@ -134,9 +138,9 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     opts.onRequest?.(r);
   };
   const app = createApp({
-    logger, orm, tokens, identity, version: VERSION, onRequest,
+    logger, orm, tokens, identity, devices, version: VERSION, onRequest,
     apiRoutes: [
-      ...authRoutes(accounts, trustedProxies(config.TRUST_PROXY)), ...deviceRoutes(accounts, pins), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
+      ...authRoutes(accounts, trustedProxies(config.TRUST_PROXY)), ...deviceRoutes(accounts, pins, devices), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
       ...parentalRoutes({ pins, settings, grants, reports }), ...timeRequestRoutes(requests), ...eventRoutes({ hub: events, identity, tokens }),
     ],
     rootRoutes: [
@@ -184,13 +188,14 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await events.drain();
     await closed;
     await metrics.withdraw().catch(() => {});
+    await devices.stop();
     local.stop();
     await bridge.stop();
     await pool.close();
     await orm.close();
   };
   const metricsUrl = `http://${metricsAddress.family === 'IPv6' ? `[${metricsAddress.address}]` : metricsAddress.address}:${metricsAddress.port}/metrics`;
-  return { url: `http://127.0.0.1:${port}`, metricsUrl, server, orm, pool, bus, identity, configs, pins, accounts, bridge, metrics, close };
+  return { url: `http://127.0.0.1:${port}`, metricsUrl, server, orm, pool, bus, identity, configs, pins, accounts, devices, bridge, metrics, close };
 }
 
 /** One service process: under our cluster, PM2's cluster mode, or alone in a container. */

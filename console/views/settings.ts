@@ -1,7 +1,7 @@
 // Settings of the chosen child: limits, reset hour, timezone, the educational exemption and
 // allowed hours (saved with the version read, so a change made elsewhere meanwhile answers 409
-// and the form shows the new values); tonight's own hours; extra time now. Each asks for the
-// PIN when this login's PIN window is closed.
+// and the form shows the new values); tonight's own hours; extra time now; the household's kids
+// devices. Each change asks for the PIN when this login's PIN window is closed.
 import { api } from '../api.ts';
 import { h, note, show, uid } from '../dom.ts';
 import { sentence } from '../errors.ts';
@@ -9,6 +9,7 @@ import { longDay } from '../format.ts';
 import { Cancelled, withPin } from '../pin.ts';
 import { kidName, loadSettings, store } from '../store.ts';
 import type { Balance, Settings, Window } from '../types.ts';
+import { devicesCard } from './devices.ts';
 import { todayCard } from './week.ts';
 import type { View } from './view.ts';
 
@@ -145,7 +146,8 @@ async function draw(root: HTMLElement, message: HTMLElement | null = null): Prom
     todayCard(b, kidName(id), s.timezone),
     limitsForm(s, save),
     tonightForm(s, b, run),
-    extraTime(id, run));
+    extraTime(id, run),
+    await devicesCard(run, s.timezone));
   message?.scrollIntoView({ block: 'nearest' });
 }
 

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { MikroORM } from '@mikro-orm/core';
 import Koa, { type Context, type Next } from 'koa';
-import { koaBody } from 'koa-body';
+import { HttpMethodEnum, koaBody } from 'koa-body';
 import type { Logger } from 'pino';
+import type { Devices } from '../domain/accounts/devices.ts';
 import type { IdentityService } from '../domain/accounts/identity.ts';
 import type { TokenService } from '../domain/accounts/tokens.ts';
 import { countDbOps, type DbOps } from '../db/query-counter.ts';
@@ -30,6 +31,7 @@ export interface AppDeps {
   orm: MikroORM;
   tokens: TokenService;
   identity: IdentityService;
+  devices: Devices;
   /** Routes under /api/v1 and at the root (health, metrics). */
   apiRoutes: Route[];
   rootRoutes: Route[];
@@ -79,7 +81,7 @@ async function defaultHeaders(ctx: Context, next: Next) {
 
 async function requireJson(ctx: Context, next: Next) {
   const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
-  if (['POST', 'PUT', 'PATCH'].includes(ctx.method) && hasBody && !ctx.is('application/json')) {
+  if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method) && hasBody && !ctx.is('application/json')) {
     ctx.status = 415;
     ctx.body = { detail: 'send the body as application/json', code: 'unsupported_media_type' };
     return;
@@ -103,7 +105,8 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorBoundary);
   app.use(observe(deps));
   app.use(requireJson);
-  app.use(koaBody({ json: true, jsonStrict: true, jsonLimit: BODY_LIMIT, multipart: false, urlencoded: false, text: false, patchNode: false }));
+  // DELETE too: a DELETE that needs PIN proof carries it in its body (never the query string, which proxies log)
+  app.use(koaBody({ json: true, jsonStrict: true, jsonLimit: BODY_LIMIT, multipart: false, urlencoded: false, text: false, patchNode: false, parsedMethods: [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE] }));
   // throw: a wrong method reaches the error boundary as 405/501 and gets the usual JSON body
   app.use(api.routes()).use(api.allowedMethods({ throw: true }));
   app.use(root.routes()).use(root.allowedMethods({ throw: true }));

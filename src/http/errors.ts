@@ -76,7 +76,8 @@ export async function errorBoundary(ctx: Context, next: Next): Promise<void> {
     }
   } catch (err) {
     const res = toErrorResponse(err);
-    if (res.status >= 500) {
+    // an unknown method (501) is the client's doing, not a failure of ours: no error line
+    if (res.status >= 500 && res.status !== 501) {
       const log = ctx.state.log ?? console;
       if (res.status === 500 || !(err instanceof DriverException)) log.error({ err }, 'request failed');
     }

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { Context } from 'koa';
+import type { Devices } from '../domain/accounts/devices.ts';
 import type { IdentityService } from '../domain/accounts/identity.ts';
 import type { Principal, TokenService } from '../domain/accounts/tokens.ts';
 import { AppError, unauthorized } from '../domain/shared/errors.ts';
@@ -10,6 +11,7 @@ import { parseOrThrow } from './validation.ts';
 export interface RouterDeps {
   tokens: TokenService;
   identity: IdentityService;
+  devices: Devices;
   orm: MikroORM;
 }
 
@@ -27,6 +29,7 @@ async function authenticate(ctx: Context, route: Route, deps: RouterDeps): Promi
     if (!match) throw unauthorized('missing bearer token');
     principal = await deps.tokens.principal(match[1]);
   }
+  deps.devices.check(principal); // a signed-out kids device: 401, whatever it asks (from memory: no round trip)
   if (route.access === 'player') return principal; // the player context checks the account with its other facts
   const user = await deps.identity.activeUser(principal);
   if (route.access !== 'device' && principal.scope !== 'household') {

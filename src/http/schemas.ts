@@ -5,8 +5,14 @@ import { isValidTimeZone } from '../domain/viewing-time/viewing-day.ts';
 export const email = z.email({ message: 'must be a valid email address' }).max(254);
 export const password = z.string().min(8, 'must be at least 8 characters')
   .refine((s) => Buffer.byteLength(s, 'utf8') <= 72, 'must be at most 72 bytes (bcrypt ignores the rest)');
-export const timezone = z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone name such as Europe/Berlin');
+export const timezone = z.string().max(64).refine(isValidTimeZone, 'must be an IANA time zone name such as Europe/Berlin (Area/Location, or UTC)');
+/** A calendar date PostgreSQL can store and the time rules can place (years 1900..9999). */
+export const date = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' })
+  .refine((d) => d >= '1900-01-01' && d <= '9999-12-31', 'must be a date between 1900-01-01 and 9999-12-31');
 export const uuid = z.uuid({ message: 'must be a UUID' });
+export const pin = z.string().regex(/^\d{4}$/, 'must be exactly 4 digits');
+/** PIN proof: either, or neither when this login verified the PIN in the last 5 minutes; null = absent. Always in the body, never the query. */
+export const proof = { pin: pin.nullish(), pin_token: z.string().min(1).max(2048).nullish() };
 
 export const tokenPair = z.object({ access_token: z.string(), refresh_token: z.string(), token_type: z.literal('bearer') });
 export const profileOut = z.object({

@@ -80,6 +80,56 @@ describe('a stream through the end of its window', () => {
   });
 });
 
+describe('a session closed after its window ended is credited exactly up to the edge', () => {
+  // the window ends 18:00:00Z; beats at 17:59:00 and 17:59:30, then the session ends at 18:00:20: of
+  // that last 50 s stretch only the 30 s before the edge count
+  const seconds = async (kidId: string) => (await suite.db.query('select used_seconds, educational_seconds from viewing_time_balances where profile_id = $1', [kidId])).rows[0];
+  const sessionTotal = async (sid: string) => (await suite.db.query('select total_seconds, end_reason from viewing_sessions where id = $1', [sid])).rows[0];
+
+  async function watchedToTheEdge(f: Awaited<ReturnType<typeof family>>, title: string) {
+    const next = await stream(f, '2026-11-25T17:59:00Z', title);
+    await next();
+    return (await next()).body.session_id as string; // 17:59:30
+  }
+
+  const closings: [string, (f: Awaited<ReturnType<typeof family>>, sid: string, title: string) => Promise<unknown>][] = [
+    ['ended', (f, sid) => api('POST', `/api/v1/viewing-time/session/${sid}/end`, { token: f.token })],
+    ['superseded', (f, _sid, title) => beat(api, f.token, { profile_id: f.kidId, title_id: title, device_id: 'another-tv' })],
+  ];
+
+  it.each(closings)('%s at 18:00:20: 30 s of the last stretch, not 50', async (reason, close) => {
+    const f = await family();
+    const sid = await watchedToTheEdge(f, titles.regular);
+    clock.set('2026-11-25T18:00:20Z');
+    await close(f, sid, titles.regular);
+    expect(await sessionTotal(sid)).toEqual({ total_seconds: 60, end_reason: reason });
+    expect(await seconds(f.kidId)).toEqual({ used_seconds: 60, educational_seconds: 0 });
+  });
+
+  it('gone stale: the gap credits nothing, and what its beats earned stops at the edge', async () => {
+    const f = await family();
+    const next = await stream(f, '2026-11-25T17:59:00Z');
+    await next();
+    const last = await next(50); // 17:59:50: 50 s credited, all inside
+    await next(20); // 18:00:10, refused: 10 s up to the edge
+    const resumed = await next(6 * 60); // 18:06:10: stale, resumed as a new session
+    expect(resumed.body.session_id).not.toBe(last.body.session_id);
+    expect(await sessionTotal(last.body.session_id)).toEqual({ total_seconds: 60, end_reason: 'stale' });
+    expect(await seconds(f.kidId)).toEqual({ used_seconds: 60, educational_seconds: 0 });
+  });
+
+  it.each(closings)('an educational title %s: up to the edge, or the whole stretch when educational_ignores_hours is set', async (reason, close) => {
+    for (const [ignores, credited] of [[false, 60], [true, 80]] as const) {
+      const f = await family(undefined, { educational_ignores_hours: ignores });
+      const sid = await watchedToTheEdge(f, titles.educational);
+      clock.set('2026-11-25T18:00:20Z');
+      await close(f, sid, titles.educational);
+      expect([ignores, await sessionTotal(sid)]).toEqual([ignores, { total_seconds: credited, end_reason: reason }]);
+      expect([ignores, await seconds(f.kidId)]).toEqual([ignores, { used_seconds: 0, educational_seconds: credited }]);
+    }
+  });
+});
+
 describe('the old apps need nothing new', () => {
   it('an old-app heartbeat outside the windows is blocked; its balance poll says has_limits and 0 minutes left', async () => {
     const f = await family([{ from: '07:00', to: '12:00' }], { weekday_limit_minutes: null }); // no budget at all: only a window

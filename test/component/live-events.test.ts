@@ -49,7 +49,7 @@ function other(streams: Map<number, SseStream>, a: Answer): SseStream {
   return s![1];
 }
 
-interface Household { token: string; kid: string; kidToken: string; email: string }
+interface Household { token: string; kid: string; kidToken: string; email: string; userId: string }
 
 async function household(kids = 1): Promise<Household & { kids: string[] }> {
   const email = uniqueEmail('live');
@@ -59,7 +59,8 @@ async function household(kids = 1): Promise<Household & { kids: string[] }> {
   expect((await api('POST', '/parental-controls/pin', { token, body: { new_pin: PIN } })).status).toBe(200);
   const kidToken = (await api('POST', `/auth/profiles/${ids[0]}/select`, { token })).body.access_token as string;
   expect((await api('POST', '/parental-controls/pin/lock', { token })).status).toBe(200); // setting the PIN verified this login: not any more
-  return { token, kid: ids[0], kids: ids, kidToken, email };
+  const userId = (await api('GET', '/auth/me', { token })).body.id as string;
+  return { token, kid: ids[0], kids: ids, kidToken, email, userId };
 }
 
 const pinToken = async (token: string) => (await api('POST', '/parental-controls/pin/verify', { token, body: { pin: PIN } })).body.pin_token as string;
@@ -294,8 +295,11 @@ describe('live streams', () => {
     const aStream = await sse('/parental-controls/events', { token: a.token });
     expect((await api('POST', `/parental-controls/requests/${ask.body.id}/deny`, { token: a.token, body: { pin: PIN } })).status).toBe(200);
     await aStream.next(isRequest('denied', ask.body.id), 2000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(bStream.events.filter((e) => e.event !== 'resync')).toEqual([]);
+    // B's own later event is a marker: had A's answer reached B's stream, it would have come first
+    const marker = await api('POST', '/viewing-time/requests', { token: b.kidToken, body: { profile_id: b.kid, minutes: 15 } });
+    expect(marker.status).toBe(201);
+    await bStream.next(isRequest('created', marker.body.id), 2000);
+    expect(bStream.events.filter((e) => e.event !== 'resync').map((e) => e.data.request?.id)).toEqual([marker.body.id]);
     bStream.close();
     aStream.close();
   }, 30_000);
@@ -310,18 +314,23 @@ describe('live streams', () => {
     first.close();
     const last = changed.id!;
     // missed while away: a grant, a request, another settings change, on whichever process
-    expect((await api('POST', `/parental-controls/profiles/${h.kid}/viewing-time/grant`, { token: h.token, body: { minutes: 15, pin_token: proof } })).status).toBe(201);
+    expect((await api('POST', `/parental-controls/profiles/${h.kid}/viewing-time/grant`, { token: h.token, body: { minutes: 15, pin_token: proof } })).status).toBe(200);
     expect((await api('POST', '/viewing-time/requests', { token: h.kidToken, body: { profile_id: h.kid, minutes: 30 } })).status).toBe(201);
     expect((await api('PUT', `/parental-controls/profiles/${h.kid}/viewing-time/overrides/2026-11-28`, { token: h.token, body: { windows: [], pin_token: proof } })).status).toBe(200);
     const { rows } = await db.query(`select id::text, type from events where profile_id = $1 and id > $2 order by events.id`, [h.kid, last]);
     expect(rows.map((r) => r.type)).toEqual(['grant', 'time_request', 'settings_changed']);
+    const markers: string[][] = [];
     for (const via of ['header', 'query'] as const) {
       const back = via === 'header'
         ? await sse(`/viewing-time/events/${h.kid}`, { token: h.kidToken, lastEventId: last })
         : await sse(`/viewing-time/events/${h.kid}?last_event_id=${last}`, { token: h.kidToken });
       await back.next((e) => e.id === rows[2].id, 2000);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(back.events.map((e) => [e.id, e.event])).toEqual(rows.map((r) => [r.id, r.type]));
+      // a later marker on the same profile: when it arrives, nothing else may have come before it
+      const marker = (await db.query(`select vt_emit(p_household => array[$1]::uuid[], p_profile => array[$2]::uuid[], p_type => array['grant'], p_payload => array[$3]::jsonb[])::text as id`,
+        [h.userId, h.kid, JSON.stringify({ marker: via })])).rows[0].id as string;
+      await back.next((e) => e.id === marker, 2000);
+      markers.push([marker, 'grant']); // the next reconnect, from the same id, gets this one too
+      expect(back.events.map((e) => [e.id, e.event])).toEqual([...rows.map((r) => [r.id, r.type]), ...markers]);
       back.close();
     }
     const unknown = await sse(`/viewing-time/events/${h.kid}`, { token: h.kidToken, lastEventId: '999999999' });
@@ -372,7 +381,7 @@ describe('live streams', () => {
       while (writing && n < 200) {
         await new Promise((r) => setTimeout(r, 40));
         const r = await api('POST', `/parental-controls/profiles/${h.kid}/viewing-time/grant`, { token: h.token, body: { minutes: 15, pin_token: proof } }).catch(() => null);
-        if (r?.status === 201) n++;
+        if (r?.status === 200) n++;
       }
     })();
     await new Promise((r) => setTimeout(r, 300));
@@ -403,7 +412,7 @@ describe('time passing', () => {
   it('events older than 24 h are gone after the retention run; a stream resuming from one gets resync', async () => {
     const h = await household();
     expect((await api('POST', '/viewing-time/requests', { token: h.kidToken, body: { profile_id: h.kid, minutes: 15 } })).status).toBe(201);
-    expect((await api('POST', `/parental-controls/profiles/${h.kid}/viewing-time/grant`, { token: h.token, body: { minutes: 15, pin: PIN } })).status).toBe(201);
+    expect((await api('POST', `/parental-controls/profiles/${h.kid}/viewing-time/grant`, { token: h.token, body: { minutes: 15, pin: PIN } })).status).toBe(200);
     const { rows } = await db.query(`select id::text from events where profile_id = $1 order by events.id`, [h.kid]);
     expect(rows).toHaveLength(2);
     await db.query(`update events set created_at = now() - interval '25 hours' where id = $1`, [rows[0].id]);

@@ -1,4 +1,4 @@
-
+import { randomUUID } from 'node:crypto';
 import { beat, household, playerSuite, type Api, type PlayerSuite } from './viewing-time.fixtures.ts';
 
 // Wednesday 2026-11-25 10:00 UTC (11:00 Berlin): a weekday, 120 min limit
@@ -87,7 +87,7 @@ describe('grants', () => {
   it('+30 min with nothing used gives limit + 30', async () => {
     const f = await family();
     const g = await grant(f, f.kidId, 30);
-    expect(g.status).toBe(201);
+    expect(g.status).toBe(200);
     expect(g.body).toMatchObject({ granted_minutes: 30, bonus_minutes: 30, remaining_minutes: 150, is_unlimited_override: false, date: '2026-11-25', expires_at: '2026-11-26T05:00:00.000Z' });
     const b = await api('GET', `/api/v1/viewing-time/balance/${f.kidId}`, { token: f.token });
     expect(b.body.remaining_minutes).toBe(150);
@@ -129,6 +129,14 @@ describe('grants', () => {
     expect(list.body.items).toHaveLength(2);
     expect(list.body.items[0]).toMatchObject({ minutes: null, unlimited: true, date: '2026-11-25', granted_by: f.email, device_id: 'parent-phone', granted_at: '2026-11-25T10:01:00.000Z' });
     expect(list.body.items[1]).toMatchObject({ minutes: 15, unlimited: false });
+  });
+
+  it('the ledger and the history default to the same last 30 viewing days, today included', async () => {
+    const f = await family();
+    const ledger = await api('GET', `${settingsPath(f.kidId)}/grants`, { token: f.token });
+    const history = await api('GET', `/api/v1/parental-controls/profiles/${f.kidId}/history`, { token: f.token });
+    expect([ledger.body.from_date, ledger.body.to_date]).toEqual(['2026-10-27', '2026-11-25']);
+    expect([history.body.from_date, history.body.to_date]).toEqual([ledger.body.from_date, ledger.body.to_date]);
   });
 });
 
@@ -322,7 +330,7 @@ describe('weekly report', () => {
       { date: '2026-11-26', minutes: 0, counted_minutes: 0, educational_minutes: 0, limit_minutes: 120, bonus_minutes: 0, unlimited: false, refused_minutes: 0 },
     ]);
     expect(p.daily_totals[5]).toMatchObject({ date: '2026-11-28', limit_minutes: 180 }); // weekend limit
-    expect(p).toMatchObject({ profile_name: 'Kid', total_minutes: 100, counted_minutes: 90, educational_minutes: 10, days_elapsed: 3, average_daily_minutes: 33.3 });
+    expect(p).toMatchObject({ profile_name: 'Kid', total_minutes: 100, counted_minutes: 90, educational_minutes: 10, days_elapsed: 3, average_daily_minutes: 33.33 });
     // limit usage on counted minutes over the elapsed limited days only: (30 + 20) / (120 + 120 + 15) = 19.6 %
     expect(p.limit_usage_percent).toBe(19.6);
     expect(p.top_titles).toEqual([
@@ -330,5 +338,26 @@ describe('weekly report', () => {
       { title_id: titles.educational, title_name: 'Counting with Owls', total_minutes: 10 },
     ]);
     expect(p.grants.map((g: { minutes: number | null; date: string }) => [g.date, g.minutes])).toEqual([['2026-11-24', 15], ['2026-11-25', null]]);
+  });
+
+  it('top titles: the three most watched of four, in order, with their exact minutes', async () => {
+    const f = await family();
+    const more = await Promise.all(['Dino Dash', 'Space Cats'].map(async (title) => {
+      const id = randomUUID();
+      await db.query(`insert into titles (id, title, is_educational, duration_minutes, age_rating, created_at) values ($1, $2, false, 25, 'G', now())`, [id, title]);
+      return { id, title };
+    }));
+    // Mon: Cartoon Chaos 4 min; Tue: Dino Dash 7.5 min, Counting with Owls 2 min; Wed: Space Cats 6 min, Cartoon Chaos 1 more
+    clock.set('2026-11-23T15:00:00Z'); await watch(f, 4 * 60);
+    clock.set('2026-11-24T15:00:00Z'); await watch(f, 7.5 * 60, more[0].id);
+    clock.set('2026-11-24T16:00:00Z'); await watch(f, 2 * 60, titles.educational);
+    clock.set('2026-11-25T08:00:00Z'); await watch(f, 6 * 60, more[1].id);
+    clock.set('2026-11-25T09:00:00Z'); await watch(f, 60);
+    const r = await api('GET', '/api/v1/parental-controls/weekly-report?week_start=2026-11-23', { token: f.token });
+    expect(r.body.profiles[0].top_titles).toEqual([
+      { title_id: more[0].id, title_name: 'Dino Dash', total_minutes: 7.5 },
+      { title_id: more[1].id, title_name: 'Space Cats', total_minutes: 6 },
+      { title_id: titles.regular, title_name: 'Cartoon Chaos', total_minutes: 5 },
+    ]);
   });
 });

@@ -38,15 +38,81 @@ describe('PIN', () => {
     const before = { ...svc.pins.stats };
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => verify(h.token, String(1000 + i))));
     const ran = svc.pins.stats.verifications - before.verifications;
-    expect(ran).toBeLessThanOrEqual(5);
-    expect(answers.filter((a) => a.status === 423).length).toBeGreaterThanOrEqual(15);
-    expect(answers.every((a) => a.status === 403 || a.status === 423)).toBe(true);
+    expect(ran).toBe(5);
+    // five checks were under way or failed: the rest were refused before bcrypt, while checks ran (429) or once locked (423)
+    expect(answers.filter((a) => a.status === 403 || (a.status === 423 && a.body.code === 'pin_locked')).length).toBe(5);
+    expect(answers.filter((a) => a.status !== 403).every((a) => (a.status === 429 && a.body.code === 'pin_checks_busy' && a.headers.get('retry-after') === '1') || a.status === 423)).toBe(true);
     const status = await api('GET', '/api/v1/parental-controls/pin/status', { token: h.token });
     expect(status.body.locked_until).toBe('2026-11-25T10:30:00.000Z');
     const right = await verify(h.token, '4821'); // even the right PIN is refused while locked
     expect(right.status).toBe(423);
     expect(right.body.locked_until).toBe('2026-11-25T10:30:00.000Z');
     expect(right.headers.get('x-locked-until')).toBe('2026-11-25T10:30:00.000Z');
+  });
+
+  it('parallel checks with the correct PIN never lock it: each is answered 200 or asked to retry (429), and the PIN stays open', async () => {
+    const h = await withPin();
+    const before = { ...svc.pins.stats };
+    const answers = await Promise.all(Array.from({ length: 12 }, () => verify(h.token, '4821')));
+    expect(answers.map((a) => a.status).filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(5);
+    expect(svc.pins.stats.verifications - before.verifications).toBeLessThanOrEqual(12);
+    expect(svc.pins.stats.lockouts - before.lockouts).toBe(0);
+    const status = (await api('GET', '/api/v1/parental-controls/pin/status', { token: h.token })).body;
+    expect(status).toMatchObject({ locked_until: null, failed_attempts: 0 });
+    // with four wrong guesses behind it, the right PIN still opens it and clears them
+    for (let i = 0; i < 4; i++) expect((await verify(h.token, '0000')).status).toBe(403);
+    expect((await verify(h.token, '4821')).status).toBe(200);
+    expect((await api('GET', '/api/v1/parental-controls/pin/status', { token: h.token })).body).toMatchObject({ locked_until: null, failed_attempts: 0 });
+  });
+
+  it('two simultaneous first PIN set-ups: one is set (200), the other gets 409, and only the winner works', async () => {
+    const h = await household(api);
+    const [a, b] = await Promise.all(['1111', '2222'].map((p) => api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: p } })));
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const [winner, loser] = a.status === 200 ? ['1111', '2222'] : ['2222', '1111'];
+    expect((a.status === 409 ? a : b).body.code).toBe('pin_already_set');
+    expect((await verify(h.token, winner)).status).toBe(200);
+    expect((await verify(h.token, loser)).status).toBe(403);
+  });
+
+  it('a PIN change, reset or lock ends every PIN token and every PIN-verified login at once', async () => {
+    const h = await withPin('4821');
+    const other = (await api('POST', '/api/v1/auth/login', { body: { email: h.email, password: h.password } })).body.access_token as string;
+    const put = (token: string, body: Record<string, unknown>) => api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token, body: { weekday_limit_minutes: 60, weekend_limit_minutes: 60, ...body } });
+    const ends: [string, () => Promise<unknown>, string][] = [
+      ['change', () => api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: '1357', current_pin: '4821' } }), '1357'],
+      ['reset', () => api('POST', '/api/v1/parental-controls/pin/reset', { token: h.token, body: { password: h.password, new_pin: '2468' } }), '2468'],
+      ['lock', () => api('POST', '/api/v1/parental-controls/pin/lock', { token: other }), '2468'],
+    ];
+    let pin = '4821';
+    for (const [what, end, next] of ends) {
+      const { pin_token } = (await verify(h.token, pin)).body;
+      expect((await verify(other, pin)).status).toBe(200); // the other login is PIN-verified too
+      expect([what, (await put(h.token, { pin_token })).status, (await put(other, {})).status]).toEqual([what, 200, 200]);
+      await end();
+      pin = next;
+      const stale = await put(h.token, { pin_token });
+      expect([what, stale.status, stale.body.code]).toEqual([what, 403, 'invalid_pin_token']);
+      expect([what, (await put(other, {})).status]).toEqual([what, 403]);
+    }
+  });
+
+  it('the PIN-verified login: 5 minutes, carried across a refresh, never inherited by a new login', async () => {
+    const h = await withPin('4821');
+    const login = (await api('POST', '/api/v1/auth/login', { body: { email: h.email, password: h.password } })).body;
+    const put = (token: string) => api('PUT', `/api/v1/parental-controls/profiles/${h.kidId}/viewing-time`, { token, body: { educational_exempt: false } });
+    expect((await put(login.access_token)).status).toBe(403);
+    expect((await verify(login.access_token, '4821')).status).toBe(200);
+    expect((await put(login.access_token)).status).toBe(200);
+    const refreshed = (await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: login.refresh_token } })).body;
+    expect((await put(refreshed.access_token)).status).toBe(200); // the refresh keeps the window
+    const fresh = (await api('POST', '/api/v1/auth/login', { body: { email: h.email, password: h.password } })).body.access_token;
+    expect((await put(fresh)).status).toBe(403); // a new login starts unverified
+    clock.advance(4 * 60 + 59);
+    expect((await put(refreshed.access_token)).status).toBe(200);
+    clock.advance(2);
+    expect((await put(refreshed.access_token)).status).toBe(403); // 5 minutes after the verify
   });
 
   it('each further lockout doubles until a correct PIN', async () => {

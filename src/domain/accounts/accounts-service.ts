@@ -1,11 +1,13 @@
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import type { CpuWork } from '../shared/cpu-work.ts';
+import type { InvalidationBus } from '../shared/invalidation-bus.ts';
+import type { Devices } from './devices.ts';
 import { AppError, conflict, notFound, unauthorized } from '../shared/errors.ts';
 import { CONFIG_DEFAULTS, ViewingTimeConfig } from '../viewing-time/config.entity.ts';
 import { Profile, type IProfile } from './profile.entity.ts';
 import { RefreshToken } from './refresh-token.entity.ts';
 import * as throttle from './login-throttle-repository.ts';
-import { hashRefreshToken, newRefreshToken, type Principal, type TokenService } from './tokens.ts';
+import { hashRefreshToken, newRefreshToken, type TokenService } from './tokens.ts';
 import { User, type IUser } from './user.entity.ts';
 
 export interface TokenPair {
@@ -21,6 +23,8 @@ export interface AccountsDeps {
   bcryptCost: number;
   refreshTtlDays: number;
   limits: throttle.LoginLimits;
+  devices: Devices;
+  bus: InvalidationBus;
 }
 
 export interface LoginStats {
@@ -107,6 +111,7 @@ export class AccountsService {
     if (rotated === 0) {
       // reuse of a revoked token: someone else may hold the family, so the whole family is revoked
       await em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: now });
+      this.#d.bus.publish({ entity: 'login', id: row.familyId });
       throw unauthorized('refresh token reused or expired; please log in again', 'token_reused');
     }
     const user = await em.findOne(User, { id: row.user.id }, { fields: ['isActive'] });
@@ -117,7 +122,9 @@ export class AccountsService {
   async logout(token: string): Promise<void> {
     const em = this.#d.em;
     const row = await em.findOne(RefreshToken, { tokenHash: hashRefreshToken(token) }, { fields: ['familyId'] });
-    if (row) await em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: new Date() });
+    if (!row) return;
+    await em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: new Date() });
+    this.#d.bus.publish({ entity: 'login', id: row.familyId }); // its live streams end, on every process
   }
 
   async me(userId: string): Promise<IUser> {
@@ -145,13 +152,18 @@ export class AccountsService {
     });
   }
 
-  /** A kids device gets a token limited to one profile's player endpoints (no refresh token). */
+  /**
+   * A kids device gets a token limited to one profile's player endpoints (no refresh token), naming
+   * a device row that a parent can sign out.
+   */
   async selectProfile(userId: string, profileId: string) {
     const p = await this.#d.em.findOne(Profile, { id: profileId, user: userId }, { fields: ['isKids'] });
     if (!p) throw notFound('profile');
     if (!p.isKids) throw conflict('not_a_kids_profile', 'only kids profiles can be selected for a device; use the household login');
-    const token = await this.#d.tokens.accessToken({ userId, scope: 'profile', profileId });
-    return { access_token: token, token_type: 'bearer' as const, profile_id: profileId, expires_in: this.#d.tokens.deviceTtlSeconds };
+    const ttl = this.#d.tokens.deviceTtlSeconds;
+    const deviceId = await this.#d.devices.register(userId, profileId, ttl);
+    const token = await this.#d.tokens.accessToken({ userId, scope: 'profile', profileId, deviceId });
+    return { access_token: token, token_type: 'bearer' as const, profile_id: profileId, device_id: deviceId, expires_in: ttl };
   }
 
   /** Back to the household login from a kids device (the caller proved the PIN): a new, unverified login session. */
@@ -170,8 +182,4 @@ export class AccountsService {
     const access = await this.#d.tokens.accessToken({ userId, scope: 'household', familyId });
     return { access_token: access, refresh_token: token, token_type: 'bearer' };
   }
-}
-
-export function assertHousehold(p: Principal): void {
-  if (p.scope !== 'household') throw new AppError('forbidden', 'profile_scoped_token', 'this device is limited to one profile');
 }

@@ -21,11 +21,7 @@ export class LoginSessions {
     await this.#em.nativeUpdate(RefreshToken, { user: userId, familyId, revokedAt: null }, { pinVerifiedUntil: until });
   }
 
-  async closePinWindow(userId: string, familyId: string): Promise<void> {
-    await this.#em.nativeUpdate(RefreshToken, { user: userId, familyId, pinVerifiedUntil: { $ne: null } }, { pinVerifiedUntil: null });
-  }
-
-  /** A PIN change or reset ends the window of every login of the household. */
+  /** A PIN change, reset or lock ends the window of every login of the household. */
   async closeAllPinWindows(userId: string): Promise<void> {
     await this.#em.nativeUpdate(RefreshToken, { user: userId, pinVerifiedUntil: { $ne: null } }, { pinVerifiedUntil: null });
   }

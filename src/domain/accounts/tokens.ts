@@ -13,17 +13,19 @@ export interface TokenSettings {
 }
 
 const PIN_AUDIENCE = ':pin';
+export const PIN_TOKEN_STALE = 'the PIN token is invalid or expired; verify the PIN again';
 export const PIN_TOKEN_TTL_SECONDS = 300;
 const TICKET_AUDIENCE = ':ticket';
 export const TICKET_TTL_SECONDS = 60;
 
 /**
  * household: the parent's login, with its login session (the refresh-token family, `fam`) when the
- * token came from one; profile: a kids device limited to one profile.
+ * token came from one; profile: a kids device limited to one profile, naming its device row (`dev`),
+ * which a parent can sign out.
  */
 export type Principal =
   | { userId: string; scope: 'household'; familyId?: string }
-  | { userId: string; scope: 'profile'; profileId: string };
+  | { userId: string; scope: 'profile'; profileId: string; deviceId?: string };
 
 /** A missing or bad PIN proof: a 403, never a 401, which the old app answers with a token refresh. */
 export const invalidPinToken = (detail = 'a valid PIN token (pin_token) is required') => new AppError('forbidden', 'invalid_pin_token', detail);
@@ -67,7 +69,7 @@ export class TokenService {
   }
 
   accessToken(p: Principal): Promise<string> {
-    if (p.scope === 'profile') return this.sign(p.userId, '', this.#s.deviceTtlSeconds, { scope: 'profile', profile_id: p.profileId });
+    if (p.scope === 'profile') return this.sign(p.userId, '', this.#s.deviceTtlSeconds, { scope: 'profile', profile_id: p.profileId, ...(p.deviceId ? { dev: p.deviceId } : {}) });
     return this.sign(p.userId, '', this.#s.accessTtlSeconds, { scope: 'household', ...(p.familyId ? { fam: p.familyId } : {}) });
   }
 
@@ -75,14 +77,19 @@ export class TokenService {
     return this.#s.deviceTtlSeconds;
   }
 
-  /** Proof of a recent correct PIN: its own audience, so it is never an access token nor the reverse. */
-  pinToken(userId: string): Promise<string> {
-    return this.sign(userId, PIN_AUDIENCE, PIN_TOKEN_TTL_SECONDS, { scope: 'pin' });
+  /**
+   * Proof of a recent correct PIN: its own audience, so it is never an access token nor the reverse.
+   * It carries the account's PIN epoch, which a PIN change, reset or lock moves on.
+   */
+  pinToken(userId: string, epoch: number): Promise<string> {
+    return this.sign(userId, PIN_AUDIENCE, PIN_TOKEN_TTL_SECONDS, { scope: 'pin', pe: epoch });
   }
 
-  async checkPinToken(token: string, userId: string): Promise<void> {
+  /** The PIN epoch a valid PIN token of this user carries (403 invalid_pin_token otherwise). */
+  async pinTokenEpoch(token: string, userId: string): Promise<number> {
     const claims = await this.verify(token, PIN_AUDIENCE).catch(() => null);
-    if (!claims || claims.sub !== userId || claims.scope !== 'pin') throw invalidPinToken('the PIN token is invalid or expired; verify the PIN again');
+    if (!claims || claims.sub !== userId || claims.scope !== 'pin' || typeof claims.pe !== 'number') throw invalidPinToken(PIN_TOKEN_STALE);
+    return claims.pe;
   }
 
   /**
@@ -91,7 +98,7 @@ export class TokenService {
    * It carries no login session, so it is never PIN proof.
    */
   ticket(p: Principal, path: string): Promise<string> {
-    const who = p.scope === 'profile' ? { profile_id: p.profileId } : {};
+    const who = p.scope === 'profile' ? { profile_id: p.profileId, ...(p.deviceId ? { dev: p.deviceId } : {}) } : (p.familyId ? { fam: p.familyId } : {});
     return this.sign(p.userId, TICKET_AUDIENCE, TICKET_TTL_SECONDS, { scope: 'ticket', as: p.scope, path, ...who });
   }
 
@@ -100,8 +107,8 @@ export class TokenService {
     const claims = await this.verify(ticket, TICKET_AUDIENCE);
     if (claims.scope !== 'ticket') throw unauthorized('invalid or expired ticket', 'invalid_ticket');
     if (claims.path !== path) throw new AppError('forbidden', 'ticket_path', 'this ticket is for another stream; ask for one for this path');
-    if (claims.as === 'profile' && typeof claims.profile_id === 'string') return { userId: claims.sub, scope: 'profile', profileId: claims.profile_id };
-    if (claims.as === 'household') return { userId: claims.sub, scope: 'household' };
+    if (claims.as === 'profile' && typeof claims.profile_id === 'string') return profilePrincipal(claims.sub, claims.profile_id, claims.dev);
+    if (claims.as === 'household') return { userId: claims.sub, scope: 'household', ...(typeof claims.fam === 'string' ? { familyId: claims.fam } : {}) };
     throw unauthorized('invalid or expired ticket', 'invalid_ticket');
   }
 
@@ -116,13 +123,14 @@ export class TokenService {
 
   async #principalOf(token: string): Promise<Principal> {
     const claims = await this.verify(token, '');
-    if (claims.scope === 'profile' && typeof claims.profile_id === 'string') {
-      return { userId: claims.sub, scope: 'profile', profileId: claims.profile_id };
-    }
+    if (claims.scope === 'profile' && typeof claims.profile_id === 'string') return profilePrincipal(claims.sub, claims.profile_id, claims.dev);
     if (claims.scope === 'household') return { userId: claims.sub, scope: 'household', ...(typeof claims.fam === 'string' ? { familyId: claims.fam } : {}) };
     throw unauthorized('invalid or expired token', 'invalid_token');
   }
 }
+
+const profilePrincipal = (userId: string, profileId: string, dev: unknown): Principal =>
+  ({ userId, scope: 'profile', profileId, ...(typeof dev === 'string' ? { deviceId: dev } : {}) });
 
 /** Refresh tokens are opaque random strings; only their SHA-256 is stored. */
 export function newRefreshToken(): { token: string; hash: string } {

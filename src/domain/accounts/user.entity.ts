@@ -21,6 +21,11 @@ export const User = defineEntity({
     pinLockoutUntil: p.datetime().nullable(),
     pinResetFailedAttempts: p.integer().default(0),
     pinResetLockoutUntil: p.datetime().nullable(),
+    // PIN tokens carry it; a PIN change, reset or lock moves it on and ends them all
+    pinEpoch: p.integer().default(0),
+    // PIN checks under way (counted before bcrypt runs, with failures, against the limit of 5)
+    pinChecksPending: p.integer().default(0),
+    pinPendingSince: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { AppError } from '../shared/errors.ts';
+import type { InvalidationBus } from '../shared/invalidation-bus.ts';
 import * as repo from './events-repository.ts';
 import type { EventRow } from './events-repository.ts';
 
@@ -18,7 +19,11 @@ export interface StreamRequest {
   household: string;
   /** A kids device's stream: that profile's events only; null: the parents' stream, every event of the household. */
   profile: string | null;
+  /** A decimal event id (checked by the caller: at most 2^63 - 1), or null. */
   lastEventId: string | null;
+  /** Who opened it: the stream ends when that kids device is signed out, or that login session ends. */
+  deviceId: string | null;
+  familyId: string | null;
   sink: Sink;
 }
 
@@ -50,8 +55,12 @@ export class EventHub {
   readonly #onDelivered: (ms: number) => void;
   readonly #onError: (e: Error) => void;
 
-  constructor(d: { em: EntityManager; processKey: string; freshSeconds: number; onDelivered?: (ms: number) => void; onError?: (e: Error) => void }) {
+  constructor(d: { em: EntityManager; bus: InvalidationBus; processKey: string; freshSeconds: number; onDelivered?: (ms: number) => void; onError?: (e: Error) => void }) {
     this.#em = d.em;
+    d.bus.subscribe((m) => {
+      if (m.entity === 'device') this.#end((s) => s.deviceId === m.id, 'this device was signed out by a parent');
+      else if (m.entity === 'login') this.#end((s) => s.familyId === m.id, 'this login session ended (logout)');
+    });
     this.#onError = d.onError ?? (() => {});
     this.#onDelivered = d.onDelivered ?? (() => {});
     this.#processKey = d.processKey;
@@ -105,9 +114,22 @@ export class EventHub {
       throw new AppError('too_many', 'too_many_streams', `at most ${MAX_STREAMS_PER_HOUSEHOLD} live streams per household; close one first`, { retry_after: 30 });
     }
     const stream: Stream = { ...r, id, lastId: 0n };
-    await this.#run(async () => {
+    try {
+      await this.#catchUp(stream);
+    } catch (e) {
+      // whatever failed, the place goes back: a stream that never opened must not hold it
+      await repo.closeStreams(this.#em, [id]).catch(() => {});
+      throw e;
+    }
+    return { close: () => this.#close(id) };
+  }
+
+  /** Sends what a new stream missed since Last-Event-ID (or `resync`), then makes it live. */
+  #catchUp(stream: Stream): Promise<void> {
+    const r = stream;
+    return this.#run(async () => {
       stream.sink.write('retry: 2000\n\n');
-      if (r.lastEventId !== null && /^\d{1,19}$/.test(r.lastEventId) && await repo.known(this.#em, r.household, r.lastEventId)) {
+      if (r.lastEventId !== null && await repo.known(this.#em, r.household, r.lastEventId)) {
         stream.lastId = BigInt(r.lastEventId);
         const missed = await repo.replay(this.#em, r.household, r.lastEventId, r.profile, REPLAY_MAX + 1);
         if (missed.length > REPLAY_MAX) {
@@ -119,9 +141,18 @@ export class EventHub {
         if (r.lastEventId !== null) stream.sink.write(`event: resync\ndata: ${JSON.stringify({ reason: 'the last event id is unknown or older than the events kept (24 h): reload the state' })}\n\n`);
       }
       if (stream.lastId < this.#cursor) stream.lastId = this.#cursor;
-      this.#streams.set(id, stream);
+      this.#streams.set(stream.id, stream);
     });
-    return { close: () => this.#close(id) };
+  }
+
+  /** Ends the streams `which` selects with a final event (they do not reconnect on their own: their token no longer works). */
+  #end(which: (s: Stream) => boolean, reason: string): void {
+    const ended = [...this.#streams.values()].filter(which);
+    for (const s of ended) {
+      s.sink.write(`event: signed_out\ndata: ${JSON.stringify({ reason })}\n\n`);
+      s.sink.end();
+      this.#close(s.id);
+    }
   }
 
   /** Ends every stream with a final event, so clients reconnect (to another process) and resume by id. */

@@ -61,9 +61,11 @@ export class ProcessMetrics {
 
   observe(r: RequestObservation): void {
     this.#requests.total++;
-    if (r.status >= 500) this.#requests.errors5xx++;
-    else if (r.status >= 400) this.#requests.errors4xx++;
-    this.#promRequests.inc({ status_class: `${Math.floor(r.status / 100)}xx` });
+    // an unknown method (501) is a client's mistake: counted with client errors, never towards the 5xx alert
+    const statusClass = r.status === 501 ? 4 : Math.floor(r.status / 100);
+    if (statusClass === 5) this.#requests.errors5xx++;
+    else if (statusClass === 4) this.#requests.errors4xx++;
+    this.#promRequests.inc({ status_class: `${statusClass}xx` });
     if (r.path === HEARTBEAT && r.method === 'POST' && r.status < 400) {
       this.#heartbeat.count++;
       this.#heartbeat.dbOps += r.dbOps;

@@ -1,9 +1,10 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { LoginSessions } from '../accounts/login-sessions.ts';
-import { invalidPinToken, PIN_TOKEN_TTL_SECONDS, type Principal, type TokenService } from '../accounts/tokens.ts';
+import type { Devices } from '../accounts/devices.ts';
+import { invalidPinToken, PIN_TOKEN_STALE, PIN_TOKEN_TTL_SECONDS, type Principal, type TokenService } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { CpuSlot, CpuWork } from '../shared/cpu-work.ts';
-import { AppError, forbidden } from '../shared/errors.ts';
+import { AppError, conflict, forbidden } from '../shared/errors.ts';
 import * as repo from './pin-repository.ts';
 
 export const PIN_COST = 12;
@@ -35,16 +36,18 @@ export class PinService {
   readonly #sessions: LoginSessions;
   readonly #clock: Clock;
   readonly #passwordCost: number;
+  readonly #devices: Devices;
   /** bcrypt checks actually run, wrong ones, and lockouts armed (for metrics and tests). */
   readonly stats: PinStats = { verifications: 0, failures: 0, lockouts: 0 };
 
-  constructor(d: { em: EntityManager; cpu: CpuWork; tokens: TokenService; sessions: LoginSessions; clock: Clock; passwordCost: number }) {
+  constructor(d: { em: EntityManager; cpu: CpuWork; tokens: TokenService; sessions: LoginSessions; clock: Clock; passwordCost: number; devices: Devices }) {
     this.#em = d.em;
     this.#cpu = d.cpu;
     this.#tokens = d.tokens;
     this.#sessions = d.sessions;
     this.#clock = d.clock;
     this.#passwordCost = d.passwordCost;
+    this.#devices = d.devices;
   }
 
   async status(userId: string): Promise<PinStatus> {
@@ -53,32 +56,47 @@ export class PinService {
     return { has_pin: row?.has_pin ?? false, locked_until: until, failed_attempts: row?.pin_failed_attempts ?? 0 };
   }
 
-  /** Throws 400 (no PIN), 423 (locked) or 403 (wrong PIN); every PIN-checking path goes through here. */
-  async check(userId: string, pin: string): Promise<void> {
+  /**
+   * Throws 400 (no PIN), 423 (locked), 429 (as many checks under way as attempts left) or 403
+   * (wrong PIN); every PIN-checking path goes through here. A correct PIN answers the PIN epoch.
+   */
+  async check(userId: string, pin: string): Promise<number> {
     const cpu = await this.#admitted(userId);
     let ok: boolean;
     const now = this.#clock.now();
     let slot: Awaited<ReturnType<typeof repo.reserveAttempt>>;
     try {
       slot = await repo.reserveAttempt(this.#em, userId, now);
-      if (!slot) {
-        const s = await this.status(userId);
-        if (!s.has_pin) throw noPin();
-        throw locked(new Date(s.locked_until ?? now));
-      }
+      if (!slot) throw await this.#refusal(userId, now);
       this.stats.verifications++;
-      ok = await cpu.verify(pin, slot.pin_hash);
+      try {
+        ok = await cpu.verify(pin, slot.pin_hash);
+      } catch (e) {
+        await repo.abandoned(this.#em, userId);
+        throw e;
+      }
     } finally {
       cpu.release();
     }
     if (ok) {
-      await repo.clearFailures(this.#em, userId);
-      return;
+      await repo.succeeded(this.#em, userId);
+      return slot.pin_epoch;
     }
     this.stats.failures++;
-    if (slot.now_locked) this.stats.lockouts++;
-    if (slot.now_locked) throw locked(new Date((await this.status(userId)).locked_until ?? now));
+    const after = await repo.failed(this.#em, userId, now);
+    if (after.now_locked) {
+      this.stats.lockouts++;
+      throw locked(new Date(after.pin_lockout_until!));
+    }
     throw forbidden('Incorrect PIN', 'pin_incorrect');
+  }
+
+  /** Why a check could not be counted: no PIN, a lockout, or every attempt left already under way. */
+  async #refusal(userId: string, now: Date): Promise<AppError> {
+    const s = await this.status(userId);
+    if (!s.has_pin) return noPin();
+    if (s.locked_until) return locked(new Date(s.locked_until));
+    return new AppError('too_many', 'pin_checks_busy', 'other PIN checks of this account are under way; retry in a second', { retry_after: 1 });
   }
 
   /**
@@ -97,12 +115,20 @@ export class PinService {
   }
 
   /**
-   * PIN proof for a protected change: the PIN, a PIN token from a recent verify, or (with neither)
-   * a household login whose session verified the PIN in the last 5 minutes. Kids devices never.
+   * PIN proof for a protected change: the PIN, a PIN token from a recent verify (of the current PIN
+   * epoch: a PIN change, reset or lock ends every token), or (with neither) a household login whose
+   * session verified the PIN in the last 5 minutes. Kids devices never.
    */
   async authorize(principal: Principal, proof: { pin?: string | null; pin_token?: string | null }): Promise<void> {
-    if (proof.pin_token) return this.#tokens.checkPinToken(proof.pin_token, principal.userId);
-    if (proof.pin) return this.check(principal.userId, proof.pin);
+    if (proof.pin_token) {
+      const epoch = await this.#tokens.pinTokenEpoch(proof.pin_token, principal.userId);
+      if ((await repo.state(this.#em, principal.userId))?.pin_epoch !== epoch) throw invalidPinToken(PIN_TOKEN_STALE);
+      return;
+    }
+    if (proof.pin) {
+      await this.check(principal.userId, proof.pin);
+      return;
+    }
     const family = principal.scope === 'household' ? principal.familyId : undefined;
     if (family && await this.#sessions.isPinVerified(principal.userId, family, this.#clock.now())) return;
     throw invalidPinToken(PROOF_NEEDED);
@@ -115,9 +141,9 @@ export class PinService {
   async verify(principal: Principal, pin: string): Promise<{ verified: true; pin_token: string; expires_in: number }> {
     const until = performance.now() + VERIFY_FLOOR_MS;
     try {
-      await this.check(principal.userId, pin);
+      const epoch = await this.check(principal.userId, pin);
       await this.#openWindow(principal);
-      return { verified: true, pin_token: await this.#tokens.pinToken(principal.userId), expires_in: PIN_TOKEN_TTL_SECONDS };
+      return { verified: true, pin_token: await this.#tokens.pinToken(principal.userId, epoch), expires_in: PIN_TOKEN_TTL_SECONDS };
     } finally {
       // timers may fire up to a millisecond early (libuv's loop time is cached): round the rest up
       const left = until - performance.now();
@@ -125,21 +151,25 @@ export class PinService {
     }
   }
 
-  /** Ends this login session's PIN-verified window early. */
+  /** Locks the PIN again: every login's verified window and every PIN token end. */
   async lock(principal: Principal): Promise<{ detail: string }> {
-    if (principal.scope === 'household' && principal.familyId) await this.#sessions.closePinWindow(principal.userId, principal.familyId);
-    return { detail: 'PIN locked again on this login' };
+    await repo.endPinTokens(this.#em, principal.userId);
+    await this.#sessions.closeAllPinWindows(principal.userId);
+    return { detail: 'PIN locked again: PIN proof is needed for the next change' };
   }
 
   /**
-   * Sets the first PIN (whoever sets it is the parent: the window opens), or changes it given the
-   * current one (which obeys the lockout; every login's window closes).
+   * Sets the first PIN (whoever sets it is the parent: the window opens; of two racing set-ups the
+   * second gets 409), or changes it given the current one (which obeys the lockout; every login's
+   * window and every PIN token end).
    */
   async set(principal: Principal, pin: string, currentPin?: string | null): Promise<{ detail: string }> {
     const userId = principal.userId;
     const s = await this.status(userId);
     if (!s.has_pin) {
-      await this.#store(userId, pin);
+      if (!(await repo.storeFirst(this.#em, userId, await this.#cpu.hash(pin, PIN_COST)))) {
+        throw conflict('pin_already_set', 'a PIN was set meanwhile: change it with current_pin');
+      }
       await this.#openWindow(principal);
       return { detail: 'PIN set' };
     }
@@ -160,7 +190,10 @@ export class PinService {
     await this.#sessions.openPinWindow(principal.userId, principal.familyId, new Date(this.#clock.now().getTime() + PIN_TOKEN_TTL_SECONDS * 1000));
   }
 
-  /** Forgotten PIN: the account password proves the parent; it has its own attempt limit. */
+  /**
+   * Forgotten PIN: the account password proves the parent; it has its own attempt limit. Every
+   * login's window, every PIN token and every kids device end with the old PIN.
+   */
   async reset(principal: Principal, password: string, newPin: string): Promise<{ detail: string }> {
     const userId = principal.userId;
     const now = this.#clock.now();
@@ -174,6 +207,7 @@ export class PinService {
     }
     await this.#store(userId, newPin);
     await this.#sessions.closeAllPinWindows(userId);
+    await this.#devices.revoke(userId, null);
     return { detail: 'PIN reset' };
   }
 

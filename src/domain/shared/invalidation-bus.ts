@@ -5,6 +5,10 @@ export type Invalidation =
   | { entity: 'config'; id: string }
   | { entity: 'profile'; id: string }
   | { entity: 'user'; id: string }
+  /** A kids device signed out: its token is refused and its live streams end. */
+  | { entity: 'device'; id: string }
+  /** A login session (refresh-token family) ended: its live streams end. */
+  | { entity: 'login'; id: string }
   | { entity: 'all' };
 
 /**

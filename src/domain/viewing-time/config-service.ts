@@ -92,7 +92,7 @@ function validate(p: ConfigPatch): void {
   checkLimit('weekday_limit_minutes', p.weekday_limit_minutes);
   checkLimit('weekend_limit_minutes', p.weekend_limit_minutes);
   if (p.reset_hour !== undefined && !(Number.isInteger(p.reset_hour) && p.reset_hour >= 0 && p.reset_hour <= 23)) throw invalidField('reset_hour', 'must be 0..23');
-  if (p.timezone !== undefined && !isValidTimeZone(p.timezone)) throw invalidField('timezone', 'must be an IANA time zone name');
+  if (p.timezone !== undefined && !isValidTimeZone(p.timezone)) throw invalidField('timezone', 'must be an IANA time zone name such as Europe/Berlin (Area/Location, or UTC)');
 }
 
 const shiftDate = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);

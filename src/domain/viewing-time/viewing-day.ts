@@ -43,8 +43,15 @@ const CACHE_LIMIT = 10_000;
 // Boundaries are hit on every heartbeat but change once a day per (zone, hour): memoise them.
 const boundaryCache = new Map<string, number>();
 
+// IANA's geographic areas: a zone name is Area/Location[/Sublocation]. What ICU also accepts but the
+// tz database does not name so (offsets such as +05:00, SystemV/*, US/Pacific-New, EST5EDT) is refused.
+const IANA_NAME = /^(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)\/[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z][A-Za-z0-9_+-]*)?$/;
+
+/** An IANA time zone name: Area/Location (browsers' names, old spellings such as Asia/Calcutta included) or UTC. */
 export function isValidTimeZone(name: string): boolean {
-  return typeof name === 'string' && IANAZone.isValidZone(name);
+  if (typeof name !== 'string') return false;
+  if (name === 'UTC' || name === 'Etc/UTC') return true;
+  return IANA_NAME.test(name) && IANAZone.isValidZone(name);
 }
 
 export function viewingDayAt(now: Date, s: DaySettings): ViewingDay {

@@ -19,9 +19,21 @@ const streamQuery = z.strictObject({
   last_event_id: z.string().max(32).optional(),
 });
 
-async function openStream(ctx: Context, hub: EventHub, household: string, profile: string | null): Promise<PassThrough> {
+const MAX_EVENT_ID = (1n << 63n) - 1n;
+
+/** Last-Event-ID (header, or ?last_event_id= for EventSource): an event id as this service sends them, else 422. */
+function lastEventId(ctx: Context): string | null {
   const header = ctx.get('last-event-id');
-  const fromQuery = typeof ctx.query.last_event_id === 'string' ? ctx.query.last_event_id : '';
+  const value = header || (typeof ctx.query.last_event_id === 'string' ? ctx.query.last_event_id : '');
+  if (!value) return null;
+  if (!/^\d{1,19}$/.test(value) || BigInt(value) > MAX_EVENT_ID) {
+    throw invalidField(header ? 'Last-Event-ID' : 'last_event_id', 'must be an event id this service sent (a whole number below 2^63)');
+  }
+  return value;
+}
+
+async function openStream(ctx: Context, hub: EventHub, principal: Principal, household: string, profile: string | null): Promise<PassThrough> {
+  const last = lastEventId(ctx);
   const body = new PassThrough();
   let handle: { close(): void } | null = null;
   const sink = {
@@ -35,7 +47,10 @@ async function openStream(ctx: Context, hub: EventHub, household: string, profil
   // listening before the hub opens the stream: a client gone while it opened still gives its place back
   let gone = false;
   ctx.res.on('close', () => { gone = true; handle?.close(); body.end(); });
-  handle = await hub.open({ household, profile, lastEventId: header || fromQuery || null, sink });
+  handle = await hub.open({
+    household, profile, lastEventId: last, sink,
+    deviceId: principal.scope === 'profile' ? principal.deviceId ?? null : null, familyId: principal.scope === 'household' ? principal.familyId ?? null : null,
+  });
   if (gone) handle.close();
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
@@ -68,14 +83,14 @@ export function eventRoutes(d: { hub: EventHub; identity: IdentityService; token
       params: z.object({ profile_id: uuid }), query: streamQuery,
       handler: async ({ principal, params, ctx }) => {
         const profile = await d.identity.ownedProfile(principal, params.profile_id);
-        return openStream(ctx, d.hub, profile.userId, profile.id);
+        return openStream(ctx, d.hub, principal, profile.userId, profile.id);
       },
     }),
     route({
       method: 'get', path: PARENT_STREAM, tag, access: 'household', ticket: true, errors: [429],
       summary: "The parents' live events (text/event-stream): every event of the household's profiles. Last-Event-ID and ?ticket= as for the device stream.",
       query: streamQuery,
-      handler: ({ principal, ctx }) => openStream(ctx, d.hub, principal.userId, null),
+      handler: ({ principal, ctx }) => openStream(ctx, d.hub, principal, principal.userId, null),
     }),
     route({
       method: 'post', path: '/events/ticket', tag, access: 'device', status: 201, errors: [404],

@@ -4,12 +4,8 @@ import type { PinService } from '../../domain/parental-controls/pin-service.ts';
 import type { ReportsService } from '../../domain/parental-controls/reports-service.ts';
 import type { SettingsService } from '../../domain/parental-controls/settings-service.ts';
 import { route } from '../route.ts';
-import { detailOut, timezone, uuid } from '../schemas.ts';
+import { date, detailOut, pin, proof, timezone, uuid } from '../schemas.ts';
 
-export const pin = z.string().regex(/^\d{4}$/, 'must be exactly 4 digits');
-const date = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' });
-// PIN proof: either, or neither when this login verified the PIN in the last 5 minutes; null = absent
-const proof = { pin: pin.nullish(), pin_token: z.string().min(1).max(2048).nullish() };
 const profileParams = z.object({ profile_id: uuid });
 const limit = z.int().min(15).max(480).refine((v) => v % 15 === 0, 'must be a multiple of 15').nullable();
 // a window of local time; the domain checks the grid, overlaps, the count and the reset hour (and names the field)
@@ -112,12 +108,12 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
     }),
     route({
       method: 'delete', path: `${base}/viewing-time/overrides/{date}`, tag, access: 'household', errors: [404, 423],
-      summary: 'Back to the day’s usual windows (204, also when there was no override). Needs PIN proof (pin or pin_token as query parameters, or a PIN-verified login).',
-      params: z.object({ profile_id: uuid, date }), query: z.strictObject(proof),
-      handler: async ({ principal, params, query }) => { await d.settings.deleteOverride(principal, params.profile_id, params.date, query); },
+      summary: 'Back to the day’s usual windows (204, also when there was no override). Needs PIN proof in the body ({pin} or {pin_token}, never the query string, where proxies log it) or a PIN-verified login.',
+      params: z.object({ profile_id: uuid, date }), query: z.strictObject({}), body: z.strictObject(proof),
+      handler: async ({ principal, params, body }) => { await d.settings.deleteOverride(principal, params.profile_id, params.date, body); },
     }),
     route({
-      method: 'post', path: `${base}/viewing-time/grant`, summary: 'Grant extra time today: minutes (15..120) or null for unlimited today (needs PIN proof: pin, pin_token or a PIN-verified login)', tag, access: 'household', status: 201, errors: [404, 423],
+      method: 'post', path: `${base}/viewing-time/grant`, summary: 'Grant extra time today: minutes (15..120) or null for unlimited today (needs PIN proof: pin, pin_token or a PIN-verified login). Answers 200, as the old service did', tag, access: 'household', errors: [404, 423],
       params: profileParams,
       body: z.strictObject({ minutes: z.int().min(15).max(120).nullable(), device_id: z.string().min(1).max(128).nullish(), ...proof }),
       response: z.object({

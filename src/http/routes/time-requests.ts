@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { REQUEST_MINUTES, REQUEST_STATUSES } from '../../domain/time-requests/time-request.entity.ts';
 import type { TimeRequestsService } from '../../domain/time-requests/time-requests-service.ts';
 import { route } from '../route.ts';
-import { uuid } from '../schemas.ts';
-import { pin } from './parental-controls.ts';
+import { date, proof, uuid } from '../schemas.ts';
 
-const proof = { pin: pin.nullish(), pin_token: z.string().min(1).max(2048).nullish() };
 const requestOut = z.object({
   id: z.uuid(), profile_id: z.uuid(), minutes: z.int(), message: z.string().nullable(), status: z.enum(REQUEST_STATUSES), date: z.iso.date(),
   created_at: z.iso.datetime(), expires_at: z.iso.datetime(), answered_at: z.iso.datetime().nullable(), minutes_granted: z.int().nullable(), unlimited: z.boolean(),
@@ -34,7 +32,7 @@ export function timeRequestRoutes(requests: TimeRequestsService) {
     route({
       method: 'get', path: '/parental-controls/requests', tag: 'parental controls', access: 'household', errors: [404],
       summary: "The household's time requests: by default those of each profile's current viewing day; status filters (pending: every one waiting), date picks a past viewing day",
-      query: z.strictObject({ status: z.enum(REQUEST_STATUSES).optional(), date: z.iso.date({ message: 'must be a date (YYYY-MM-DD)' }).optional(), profile_id: uuid.optional() }),
+      query: z.strictObject({ status: z.enum(REQUEST_STATUSES).optional(), date: date.optional(), profile_id: uuid.optional() }),
       response: listOut,
       handler: ({ principal, query }) => requests.household(principal, query),
     }),
