@@ -3,7 +3,7 @@
 // (the same seeding, scheduler and histograms as npm run load). `npm run load -- --compare` runs
 // this right after a service run; this entry point runs it alone.
 import { loadConfig } from '../src/config.ts';
-import { createOrm, migrate } from '../src/db/orm.ts';
+import { createOrm, migrate } from '../src/ops/orm.ts';
 import { HELP as RUN_HELP, parse } from './lib/args.ts';
 import { Metrics } from './lib/metrics.ts';
 import { batchedLike } from './lib/modes.ts';

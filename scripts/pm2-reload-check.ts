@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
-import { createOrm, migrate } from '../src/db/orm.ts';
+import { freePort, startEmbeddedPostgres } from '../src/ops/embedded.ts';
+import { createOrm, migrate } from '../src/ops/orm.ts';
 
 const HELP = `node scripts/pm2-reload-check.ts [options]
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { freePort, startEmbeddedPostgres } from '../src/ops/embedded.ts';
 
 const HELP = `npm run check:scale-out [-- options]     several hosts, one database, a load balancer
 

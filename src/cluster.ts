@@ -2,10 +2,10 @@
 // replaces any that dies (with back-off, so a crash loop does not spin) and drains on signals.
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config.ts';
-import { resolveDatabase } from './db/database.ts';
-import { AlreadyRunning } from './db/instance.ts';
-import { prepareDatabase, startRetention } from './db/prepare.ts';
-import type { DemoLogins } from './db/seed.ts';
+import { resolveDatabase } from './ops/database.ts';
+import { AlreadyRunning } from './ops/instance.ts';
+import { prepareDatabase, startRetention } from './ops/prepare.ts';
+import type { DemoLogins } from './ops/seed.ts';
 import { createLogger, type Logger } from './logger.ts';
 
 const CRASH_WINDOW_MS = 60_000;

@@ -6,9 +6,9 @@ import cluster from 'node:cluster';
 import type { Pool } from 'pg';
 import { loadConfig, ConfigError, trustedProxies, type Config } from './config.ts';
 import { runPrimary } from './cluster.ts';
-import { NotifyBridge } from './db/notify-bridge.ts';
-import { createOrm, databaseAnswers, warmPool, type MikroORM } from './db/orm.ts';
-import { prepareDatabase, startRetention } from './db/prepare.ts';
+import { NotifyBridge } from './ops/notify-bridge.ts';
+import { createOrm, databaseAnswers, warmPool, type MikroORM } from './ops/orm.ts';
+import { prepareDatabase, startRetention } from './ops/prepare.ts';
 import { totalDbRoundTrips } from './db/query-counter.ts';
 import { ClusterMetrics } from './domain/metrics/cluster-metrics.ts';
 import { ProcessMetrics } from './domain/metrics/process-metrics.ts';
@@ -21,6 +21,7 @@ import { CatalogService } from './domain/catalog/catalog-service.ts';
 import { fileClock, systemClock, type Clock } from './domain/shared/clock.ts';
 import { InvalidationBus } from './domain/shared/invalidation-bus.ts';
 import { ConfigService } from './domain/viewing-time/config-service.ts';
+import { Today } from './domain/viewing-time/today.ts';
 import { ViewingTimeService } from './domain/viewing-time/viewing-time-service.ts';
 import { createApp, type RequestRecord } from './http/app.ts';
 import { createMetricsServer } from './http/metrics-server.ts';
@@ -39,7 +40,7 @@ import { PinService } from './domain/parental-controls/pin-service.ts';
 import { ReportsService } from './domain/parental-controls/reports-service.ts';
 import { SettingsService } from './domain/parental-controls/settings-service.ts';
 import { EventHub } from './domain/live-events/event-hub.ts';
-import { TimeRequestsService } from './domain/time-requests/time-requests-service.ts';
+import { TimeRequestsService } from './domain/parental-controls/time-requests-service.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { timeRequestRoutes } from './http/routes/time-requests.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -107,14 +108,15 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     configCache: () => configs.stats(), pin: () => pins.stats, login: () => accounts.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
   });
+  const today = new Today(configs, config.CONFIG_CACHE_MAX_ENTRIES);
   const viewingTime = new ViewingTimeService({
-    em: orm.em, identity, configs, clock, maxProfiles: config.CONFIG_CACHE_MAX_ENTRIES, maxBatch: config.HEARTBEAT_MAX_BATCH, paceMs: config.HEARTBEAT_PACE_MS, log: logger,
+    em: orm.em, identity, today, clock, maxBatch: config.HEARTBEAT_MAX_BATCH, paceMs: config.HEARTBEAT_PACE_MS, log: logger,
     onStatement: (beats) => local.observeHeartbeatStatement(beats),
   });
   const settings = new SettingsService({ identity, configs, pins });
-  const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock });
+  const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock, today });
   const reports = new ReportsService({ em: orm.em, identity, configs, cpu: pool, clock });
-  requests = new TimeRequestsService({ em: orm.em, identity, configs, pins, grants, clock });
+  requests = new TimeRequestsService({ em: orm.em, identity, configs, pins, grants, clock, today });
   let draining = false;
   const serviceStartedAt = process.env.VTIME_SERVICE_STARTED_AT ? new Date(process.env.VTIME_SERVICE_STARTED_AT) : local.startedAt;
   const metrics = new ClusterMetrics({

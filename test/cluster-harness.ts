@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { ensureDatabase, freePort } from '../src/db/embedded.ts';
-export { dropDatabase } from '../src/db/embedded.ts';
-import { createOrm, migrate } from '../src/db/orm.ts';
+import { ensureDatabase, freePort } from '../src/ops/embedded.ts';
+export { dropDatabase } from '../src/ops/embedded.ts';
+import { createOrm, migrate } from '../src/ops/orm.ts';
 import { CPU_TASK_TIMEOUT_MS } from '../src/workers/pool.ts';
 import { databaseUrl } from './harness.ts';
 

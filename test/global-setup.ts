@@ -3,8 +3,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres, ensureDatabase } from '../src/db/embedded.ts';
-import { createOrm, migrate } from '../src/db/orm.ts';
+import { startEmbeddedPostgres, ensureDatabase } from '../src/ops/embedded.ts';
+import { createOrm, migrate } from '../src/ops/orm.ts';
 
 export default async function globalSetup(): Promise<void> {
   let url: string;

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { dropDatabase } from '../src/db/embedded.ts';
+import { dropDatabase } from '../src/ops/embedded.ts';
 
 export default async function globalTeardown(): Promise<void> {
   const g = globalThis as { __vtimeDb?: { stop(): Promise<void> } };

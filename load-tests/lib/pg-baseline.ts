@@ -7,8 +7,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { isDatabaseUnavailable } from '../../src/db/db-errors.ts';
 import { GroupCommit } from '../../src/db/group-commit.ts';
-import { batchStatement, heartbeatQuery, type BeatInput, type BeatRow, type DayFacts } from '../../src/domain/viewing-time/viewing-time-repository.ts';
-import { viewingDayAt, type DaySettings } from '../../src/domain/viewing-time/viewing-day.ts';
+import { batchStatement, heartbeatQuery, type BeatInput, type BeatRow, type DayParam } from '../../src/domain/viewing-time/viewing-time-repository.ts';
+import { dayAt, settingsFromRow } from '../../src/domain/viewing-time/model.ts';
 import { closedLoop, runArrivals } from './arrival.ts';
 import { cpuBetween, cpuSnapshot } from './cpu.ts';
 import type { RunResult } from './engine.ts';
@@ -33,13 +33,12 @@ export interface BaselineOptions {
 
 /** The viewing day per timezone (seeded configs: version 1, 120/180 min, reset 6), recomputed when it ends. */
 function dayCache() {
-  const days = new Map<string, DayFacts>();
-  return (tz: string, now: Date): DayFacts => {
+  const days = new Map<string, DayParam>();
+  return (tz: string, now: Date): DayParam => {
     let d = days.get(tz);
-    if (!d || now >= d.end) {
-      const s: DaySettings = { timezone: tz, resetHour: 6, weekdayLimitMinutes: 120, weekendLimitMinutes: 180, previous: null, effectiveFrom: null };
-      const v = viewingDayAt(now, s);
-      days.set(tz, (d = { date: v.date, start: v.start, end: v.end, limitMinutes: v.limitMinutes, educationalExempt: true, configVersion: 1, allowed: null, educationalIgnoresHours: false }));
+    if (!d || now >= d.day.end) {
+      const s = settingsFromRow('baseline', { timezone: tz, reset_hour: 6, weekday_limit_minutes: 120, weekend_limit_minutes: 180, educational_exempt: true, version: 1 });
+      days.set(tz, (d = { day: dayAt(s, now), version: 1 }));
     }
     return d;
   };
@@ -54,7 +53,7 @@ export async function runBaseline(o: BaselineOptions): Promise<RunResult> {
   const seqs: number[] = Array(o.viewers).fill(0);
   const dayEnds: number[] = Array(o.viewers).fill(0);
   const commits = Array.from({ length: o.batched?.processes ?? 0 }, () => new GroupCommit<BeatInput, BeatRow>({
-    maxBatch: o.batched!.maxBatch, lanes: 1, text: 'vt_heartbeats', isFatal: isDatabaseUnavailable,
+    maxBatch: o.batched!.maxBatch, text: 'vt_heartbeats', isFatal: isDatabaseUnavailable,
     pace: o.batched!.paceMs > 0 ? { intervalMs: o.batched!.paceMs, minItems: 2 } : undefined,
     run: async (items) => { const s = batchStatement(items); return s.answer((await pool.query(s.query)).rows); },
   }));

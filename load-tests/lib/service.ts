@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, startEmbeddedPostgres } from '../../src/db/embedded.ts';
-import { claimDataDir } from '../../src/db/instance.ts';
+import { freePort, startEmbeddedPostgres } from '../../src/ops/embedded.ts';
+import { claimDataDir } from '../../src/ops/instance.ts';
 
 export interface Target {
   baseUrl: string;

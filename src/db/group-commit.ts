@@ -17,9 +17,7 @@ interface Pending<I, O> {
 export interface GroupCommitOptions<I, O> {
   /** Items per statement at most. */
   maxBatch: number;
-  /** Statements in flight at once (1: the next batch forms while one runs). */
-  lanes: number;
-  /** Pacing under load (see above); none: a lane sends as soon as it is free. */
+  /** Pacing under load (see above); none: a statement goes as soon as the last one is back. */
   pace?: { intervalMs: number; minItems: number };
   /** One statement for the batch, answering one result per item, in order. */
   run(items: I[]): Promise<O[]>;
@@ -36,7 +34,7 @@ export interface GroupCommitOptions<I, O> {
 export class GroupCommit<I, O> {
   readonly #o: GroupCommitOptions<I, O>;
   readonly #queue: Pending<I, O>[] = [];
-  #inFlight = 0;
+  #inFlight = false;
   #lastSend = -Infinity;
   #lastArrival = performance.now();
   // exponentially weighted mean time between arrivals (ms): tells load from quiet
@@ -66,7 +64,7 @@ export class GroupCommit<I, O> {
   }
 
   #next(): void {
-    if (this.#queue.length === 0 || this.#inFlight >= this.#o.lanes) return;
+    if (this.#queue.length === 0 || this.#inFlight) return; // one statement in flight: the next batch forms behind it
     const now = performance.now();
     const wait = this.#pacing(now);
     if (wait > 0) {
@@ -76,11 +74,11 @@ export class GroupCommit<I, O> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#lastSend = now;
-    this.#inFlight++;
+    this.#inFlight = true;
     void this.#send(this.#queue.splice(0, this.#o.maxBatch));
   }
 
-  /** Runs one statement; the lane is free again before anyone is answered, so an answer's next beat finds it free. */
+  /** Runs one statement; the next may go before anyone is answered, so an answer's next beat finds the way free. */
   async #send(batch: Pending<I, O>[]): Promise<void> {
     let outcome: { ok: true; results: O[] } | { ok: false; error: unknown };
     const t0 = performance.now();
@@ -91,7 +89,7 @@ export class GroupCommit<I, O> {
     }
     const ms = performance.now() - t0;
     if (!outcome.ok && batch.length > 1 && !this.#o.isFatal(outcome.error)) {
-      // one bad item must not fail its batch-mates: each goes again on its own, in this lane
+      // one bad item must not fail its batch-mates: each goes again on its own, before the next batch
       this.#o.onRetry?.(batch.length, outcome.error);
       for (const b of batch) chargeDbOps(b.ops, this.#o.text, ms);
       for (const b of batch) await this.#alone(b);
@@ -124,7 +122,7 @@ export class GroupCommit<I, O> {
   }
 
   #release(): void {
-    this.#inFlight--;
+    this.#inFlight = false;
     this.#next();
   }
 }

@@ -1,8 +1,8 @@
 // Pure aggregation of a weekly report, run in a worker thread: JSON text in, report out.
 import type { DailyTotal, ProfileWeek, TimeRequestStatus, WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
-import type { DaySettings } from '../domain/viewing-time/viewing-day.ts';
-import { viewingDayAt, viewingDayOf } from '../domain/viewing-time/viewing-day.ts';
+import { dayOf, settingsFromRow, type Settings } from '../domain/viewing-time/model.ts';
 import { minutes } from '../domain/viewing-time/rules.ts';
+import { spanAt } from '../domain/viewing-time/viewing-day.ts';
 
 interface Raw {
   profiles: { id: string; name: string; config: Record<string, unknown> }[];
@@ -22,21 +22,11 @@ function addDays(date: string, n: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-function settingsOf(c: Record<string, unknown>): DaySettings {
-  const effective = c.settings_effective_at ? new Date(c.settings_effective_at as string) : null;
-  return {
-    timezone: c.timezone as string, resetHour: Number(c.reset_hour),
-    weekdayLimitMinutes: (c.weekday_limit_minutes as number | null) ?? null, weekendLimitMinutes: (c.weekend_limit_minutes as number | null) ?? null,
-    previous: effective ? { timezone: (c.previous_timezone as string) ?? (c.timezone as string), resetHour: Number(c.previous_reset_hour ?? c.reset_hour) } : null,
-    effectiveFrom: effective,
-  };
-}
-
-function dailyTotals(dates: string[], s: DaySettings, balances: Raw['balances']): { totals: DailyTotal[]; seconds: { counted: number; edu: number; bonus: number; limit: number | null; refused: number }[] } {
+function dailyTotals(dates: string[], s: Settings, balances: Raw['balances']): { totals: DailyTotal[]; seconds: { counted: number; edu: number; bonus: number; limit: number | null; refused: number }[] } {
   const byDate = new Map(balances.map((b) => [b.date, b]));
   const seconds = dates.map((date) => {
     const b = byDate.get(date);
-    const limit = b ? (b.unlimited ? null : b.limit) : viewingDayOf(date, s).limitMinutes;
+    const limit = b ? (b.unlimited ? null : b.limit) : dayOf(s, date).limitMinutes; // a day without a row: what the engine would give it
     return { counted: b?.used ?? 0, edu: b?.educational ?? 0, bonus: b?.bonus ?? 0, limit, refused: b?.refused ?? 0 };
   });
   const totals = dates.map((date, i) => ({
@@ -62,17 +52,17 @@ function topTitles(sessions: Raw['sessions'], from: number, to: number) {
 }
 
 function profileWeek(p: Raw['profiles'][number], raw: Raw, weekStart: string, now: Date): ProfileWeek {
-  const s = settingsOf(p.config);
+  const s = settingsFromRow(p.id, p.config);
   const dates = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
   const { totals, seconds } = dailyTotals(dates, s, raw.balances.filter((b) => b.profile_id === p.id));
-  const today = viewingDayAt(now, s).date;
+  const today = spanAt(now, s).date;
   const elapsed = dates.filter((d) => d <= today).length;
   const counted = seconds.reduce((a, x) => a + x.counted, 0);
   const edu = seconds.reduce((a, x) => a + x.edu, 0);
   // limit usage counts only elapsed days that had a limit: unlimited days would distort it
   const limited = seconds.filter((x, i) => x.limit !== null && dates[i] <= today);
   const allowance = limited.reduce((a, x) => a + (x.limit as number) * 60 + x.bonus, 0);
-  const window = [viewingDayOf(dates[0], s).start.getTime(), viewingDayOf(dates[6], s).end.getTime()];
+  const window = [dayOf(s, dates[0]).start.getTime(), dayOf(s, dates[6]).end.getTime()];
   return {
     profile_id: p.id, profile_name: p.name, daily_totals: totals,
     total_minutes: minutes(counted + edu), counted_minutes: minutes(counted), educational_minutes: minutes(edu),

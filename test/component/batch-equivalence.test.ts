@@ -6,21 +6,23 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
-import { createOrm, type MikroORM } from '../../src/db/orm.ts';
-import { configFromRow, dayFactsAt } from '../../src/domain/viewing-time/config-service.ts';
+import { createOrm, type MikroORM } from '../../src/ops/orm.ts';
+import { dayAt, settingsFromRow, type Settings } from '../../src/domain/viewing-time/model.ts';
 import { allowedLiteral, heartbeats, parseAllowed, type BeatInput, type BeatRow } from '../../src/domain/viewing-time/viewing-time-repository.ts';
 import { databaseUrl } from '../harness.ts';
 
 const KIDS = 4;
 const START = Date.parse('2026-11-25T10:00:00Z'); // Wednesday, Berlin 11:00, reset 06:00
-const CONFIG = configFromRow('x', {
+const CONFIG = settingsFromRow('x', {
   timezone: 'Europe/Berlin', reset_hour: 6, weekday_limit_minutes: 15, weekend_limit_minutes: 30, previous_timezone: null,
   previous_reset_hour: null, settings_effective_at: null, educational_exempt: true, version: 1, updated_at: new Date(START).toISOString(),
 });
 // kids 2 and 3 have allowed hours whose edges the streams cross (the streams start at 11:00 in Berlin)
 const HOURS = { weekdays: [{ from: '11:00', to: '11:20' }, { from: '11:30', to: '13:00' }], weekends: [{ from: '06:00', to: '06:15' }] };
 const WINDOWED = { ...CONFIG, allowedHours: HOURS };
-const configOf = (kid: number) => (kid >= 2 ? WINDOWED : CONFIG);
+const configOf = (kid: number): Settings => (kid >= 2 ? WINDOWED : CONFIG);
+/** Today's day as a statement carries it (today.ts). */
+const dayParam = (at: number, s: Settings) => ({ day: dayAt(s, new Date(at)), version: s.version });
 
 type Kind = 'beat' | 'retry' | 'start' | 'switch' | 'old' | 'pause' | 'nextDay';
 interface Cmd { kid: number; kind: Kind; gap: number; educational: boolean; cut: boolean }
@@ -72,7 +74,7 @@ async function household(): Promise<{ userId: string; kids: string[] }> {
     await db.query(`insert into viewing_time_configs (id, profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone, version, updated_at, allowed_hours)
       values ($1, $2, 15, 30, 6, true, 'Europe/Berlin', 1, now(), $3)`, [randomUUID(), id, JSON.stringify(configOf(i).allowedHours)]);
     // 12 of today's 15 minutes already watched, so streams run into the limit
-    const today = dayFactsAt(new Date(START), configOf(i));
+    const today = dayAt(configOf(i), new Date(START));
     await db.query(`insert into viewing_time_balances (id, profile_id, reset_date, day_start, day_end, limit_minutes, used_seconds, allowed, updated_at)
       values ($1, $2, $3, $4, $5, 15, 720, $6, now())`, [randomUUID(), id, today.date, today.start, today.end, allowedLiteral(today.allowed)]);
     kids.push(id);
@@ -90,7 +92,7 @@ class Players {
 
   input(c: Cmd, now: number): BeatInput {
     const k = this.s[c.kid];
-    const base = { userId: this.h.userId, profileId: this.h.kids[c.kid], deviceType: 'tv', now: new Date(now), day: dayFactsAt(new Date(now), configOf(c.kid)) };
+    const base = { userId: this.h.userId, profileId: this.h.kids[c.kid], deviceType: 'tv', now: new Date(now), day: dayParam(now, configOf(c.kid)) };
     if (c.kind === 'retry' && k.last) return { ...k.last, now: new Date(now), day: base.day };
     if (c.kind === 'old' && k.old) return { ...base, sessionId: k.old, titleId: k.title, deviceId: `d${1 - k.device}`, paused: false, seq: ++k.seq };
     if (c.kind === 'switch') { k.device = 1 - k.device; k.old = k.session; k.session = null; }
@@ -110,7 +112,7 @@ class Players {
 /** The clock of a stream: gaps between commands; nextDay jumps just past the next reset. */
 function times(cmds: Cmd[]): number[] {
   let t = START;
-  return cmds.map((c) => (t = c.kind === 'nextDay' ? dayFactsAt(new Date(t), CONFIG).end.getTime() + 5_000 : t + c.gap * 1000));
+  return cmds.map((c) => (t = c.kind === 'nextDay' ? dayAt(CONFIG, new Date(t)).end.getTime() + 5_000 : t + c.gap * 1000));
 }
 
 const repoInside = (allowed: string, at: Date) => (parseAllowed(allowed) ?? []).some((i) => i.start <= at && at < i.end);
@@ -137,7 +139,7 @@ async function run(h: { userId: string; kids: string[] }, cmds: Cmd[], batched: 
       if ((r.educational_seconds ?? 0) > 0) seen.add('educational');
       if (batch[i].beat.paused) seen.add('paused');
       if (r.hours_apply && r.allowed && !repoInside(r.allowed, batch[i].beat.now)) seen.add('outside hours');
-      if (r.day_end && new Date(r.day_end).getTime() > dayFactsAt(new Date(START), CONFIG).end.getTime()) seen.add('next day');
+      if (r.day_end && new Date(r.day_end).getTime() > dayAt(CONFIG, new Date(START)).end.getTime()) seen.add('next day');
       answers.push([batch[i].kid, r.outcome, label(r.session_id), r.used_seconds, r.educational_seconds, r.remaining_seconds, r.hours_apply, r.allowed].join(' '));
     });
     batch = [];

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { RequestContext } from '@mikro-orm/core';
 import bcrypt from 'bcrypt';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createOrm } from '../../src/db/orm.ts';
-import { seedDemo, type DemoLogins } from '../../src/db/seed.ts';
+import { createOrm } from '../../src/ops/orm.ts';
+import { seedDemo, type DemoLogins } from '../../src/ops/seed.ts';
 import { dropDatabase, ownDatabase, request, startCluster, type RunningCluster } from '../cluster-harness.ts';
 import { TestClock } from '../harness.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { dropDatabase, ensureDatabase } from '../../src/db/embedded.ts';
-import { createOrm, migrate } from '../../src/db/orm.ts';
+import { dropDatabase, ensureDatabase } from '../../src/ops/embedded.ts';
+import { createOrm, migrate } from '../../src/ops/orm.ts';
 import { client, databaseUrl, newHousehold, startTestService, type TestService } from '../harness.ts';
 
 // A database of its own, so switching it off cannot disturb the other suites.

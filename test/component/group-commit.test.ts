@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { GroupCommit } from '../../src/db/group-commit.ts';
 import { isDatabaseUnavailable } from '../../src/db/db-errors.ts';
-import { createOrm, type MikroORM } from '../../src/db/orm.ts';
+import { createOrm, type MikroORM } from '../../src/ops/orm.ts';
 import { countDbOps } from '../../src/db/query-counter.ts';
 import { heartbeats, type BeatInput, type BeatRow } from '../../src/domain/viewing-time/viewing-time-repository.ts';
 import { databaseUrl } from '../harness.ts';
@@ -12,7 +12,7 @@ let orm: MikroORM;
 let db: pg.Client;
 let titleId: string;
 const NOW = Date.parse('2026-11-25T10:00:00Z');
-const day = { date: '2026-11-25', start: new Date('2026-11-25T05:00:00Z'), end: new Date('2026-11-26T05:00:00Z'), limitMinutes: 120, educationalExempt: true, configVersion: 1, allowed: null, educationalIgnoresHours: false };
+const day = { day: { date: '2026-11-25', start: new Date('2026-11-25T05:00:00Z'), end: new Date('2026-11-26T05:00:00Z'), limitMinutes: 120, educationalExempt: true, allowed: null, educationalIgnoresHours: false }, version: 1 };
 
 beforeAll(async () => {
   orm = await createOrm({ url: databaseUrl(), poolMin: 0, poolMax: 4 });
@@ -48,7 +48,7 @@ const beat = (userId: string, profileId: string, o: Partial<BeatInput> = {}): Be
 function commit() {
   const sizes: number[] = [];
   const gc = new GroupCommit<BeatInput, BeatRow>({
-    maxBatch: 64, lanes: 1, text: 'vt_heartbeats', isFatal: isDatabaseUnavailable,
+    maxBatch: 64, text: 'vt_heartbeats', isFatal: isDatabaseUnavailable,
     run: (items) => heartbeats(orm.em, items), onStatement: (n) => sizes.push(n),
   });
   return { gc, sizes };

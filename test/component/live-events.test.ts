@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { openSse, type SseEvent, type SseStream } from '../../load-tests/lib/sse.ts';
 import { TokenService } from '../../src/domain/accounts/tokens.ts';
-import { runRetention } from '../../src/db/retention.ts';
+import { runRetention } from '../../src/ops/retention.ts';
 import { dropDatabase, ownDatabase, request, startCluster, type Answer, type RunningCluster } from '../cluster-harness.ts';
 import { TestClock, testConfig, uniqueEmail } from '../harness.ts';
 

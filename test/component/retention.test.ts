@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { RETENTION_LOCK_KEY, runRetention, runRetentionOn, runRetentionOnce, startRetentionSchedule } from '../../src/db/retention.ts';
+import { RETENTION_LOCK_KEY, runRetention, runRetentionOn, runRetentionOnce, startRetentionSchedule } from '../../src/ops/retention.ts';
 import { databaseUrl } from '../harness.ts';
 
 // The database is shared with suites running in parallel whose rows carry 2026 dates (real and

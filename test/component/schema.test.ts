@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { createOrm, type MikroORM } from '../../src/db/orm.ts';
+import { createOrm, type MikroORM } from '../../src/ops/orm.ts';
 import { databaseUrl } from '../harness.ts';
 
 let orm: MikroORM;

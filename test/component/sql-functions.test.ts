@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { sqlFunctionFiles } from '../../src/db/sql-functions.ts';
-import { minutes } from '../../src/domain/viewing-time/rules.ts';
+import { sqlFunctionFiles } from '../../src/ops/sql-functions.ts';
+import { CREDIT_CAP_SECONDS, minutes, PAUSE_GRACE_SECONDS, STALE_AFTER_SECONDS } from '../../src/domain/viewing-time/rules.ts';
 import { databaseUrl } from '../harness.ts';
 
 let db: pg.Client;
@@ -63,5 +63,17 @@ describe('SQL functions', () => {
     const differ = rows.filter((r) => r.m !== minutes(r.s)).slice(0, 5);
     expect(differ).toEqual([]);
     expect([minutes(3), minutes(30), minutes(61)]).toEqual([0.05, 0.5, 1.02]);
+  });
+
+  it('vt_rule holds the rule numbers rules.ts holds: credit cap, pause grace, stale limit', async () => {
+    const { rows } = await db.query(`select vt_rule('credit_cap_seconds') as cap, vt_rule('pause_grace_seconds') as grace, vt_rule('stale_after_seconds') as stale, vt_rule('nonsense') as none`);
+    expect(rows[0]).toEqual({ cap: CREDIT_CAP_SECONDS, grace: PAUSE_GRACE_SECONDS, stale: STALE_AFTER_SECONDS, none: null });
+  });
+
+  it('the rule numbers are written nowhere else in SQL: every other function asks vt_rule', () => {
+    // (60 also converts minutes to seconds, which is arithmetic, not a rule: a cap would be a least(…, 60))
+    const literal = /\b300\b|interval '\d+ seconds'|secs => \d|least\([^;]*\b60\b/;
+    const offenders = sqlFunctionFiles().filter((f) => f.name !== 'vt_rule' && f.text.split('\n').some((l) => !l.trim().startsWith('--') && literal.test(l.replace(/--.*$/, ''))));
+    expect(offenders.map((f) => f.name)).toEqual([]);
   });
 });

@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/db/embedded.ts';
-import { alive } from '../../src/db/instance.ts';
+import { freePort } from '../../src/ops/embedded.ts';
+import { alive } from '../../src/ops/instance.ts';
 import { client } from '../harness.ts';
 
 interface Started { child: ChildProcess; url: string; lines: string[]; exited: Promise<number | null> }

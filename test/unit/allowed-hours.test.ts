@@ -1,7 +1,7 @@
 import { dayIntervals, localInstant, whereIs, windowProblem, windowsFor, type Window } from '../../src/domain/viewing-time/allowed-hours.ts';
-import { viewingDayAt, withBoundaryChange, type DaySettings } from '../../src/domain/viewing-time/viewing-day.ts';
+import { spanAt as viewingDayAt, withBoundaryChange, type Boundaries as DaySettings } from '../../src/domain/viewing-time/viewing-day.ts';
 
-const settings = (timezone: string, resetHour = 6): DaySettings => ({ timezone, resetHour, weekdayLimitMinutes: 60, weekendLimitMinutes: 120, previous: null, effectiveFrom: null });
+const settings = (timezone: string, resetHour = 6): DaySettings => ({ timezone, resetHour, previous: null, effectiveFrom: null });
 const day = (iso: string, s: DaySettings) => viewingDayAt(new Date(iso), s);
 const placed = (iso: string, s: DaySettings, windows: Window[]) =>
   dayIntervals(day(iso, s), windows)!.map((i) => [i.start.toISOString(), i.end.toISOString()]);

@@ -1,26 +1,29 @@
+import { dayAt, type Settings } from '../../src/domain/viewing-time/model.ts';
 import {
   isValidTimeZone,
-  nextResetAt,
-  viewingDayAt,
+  spanAt as viewingDayAt,
   withBoundaryChange,
-  type DaySettings,
-  type ViewingDay,
+  type Boundaries as DaySettings,
+  type Span as ViewingDay,
 } from '../../src/domain/viewing-time/viewing-day.ts';
 
 const HOUR = 3_600_000;
 const at = (iso: string): Date => new Date(iso);
 
-function settings(timezone: string, resetHour: number, extra: Partial<DaySettings> = {}): DaySettings {
+function settings(timezone: string, resetHour: number, extra: Partial<Settings> = {}): Settings {
   return {
-    timezone,
-    resetHour,
-    weekdayLimitMinutes: 60,
-    weekendLimitMinutes: 120,
-    previous: null,
-    effectiveFrom: null,
+    profileId: 'p', timezone, resetHour, previous: null, effectiveFrom: null,
+    weekdayLimitMinutes: 60, weekendLimitMinutes: 120, educationalExempt: true, allowedHours: { weekdays: [], weekends: [] }, educationalIgnoresHours: false,
+    overrides: {}, version: 1, updatedAt: new Date(0),
     ...extra,
   };
 }
+
+/** The day's date and limit, as the model gives them (the weekday picks the limit). */
+const limited = (iso: string, s: Settings) => {
+  const d = dayAt(s, at(iso));
+  return { date: d.date, isWeekend: [0, 6].includes(viewingDayAt(at(iso), s).weekday), limitMinutes: d.limitMinutes };
+};
 
 /** Compact, comparable view of a day: date plus UTC start/end instants. */
 function span(day: ViewingDay): { date: string; start: string; end: string } {
@@ -82,8 +85,8 @@ describe('viewingDayAt — reset-hour boundary', () => {
     expect(hours(day)).toBe(24);
   });
 
-  it('nextResetAt is the end of the current viewing day', () => {
-    expect(nextResetAt(at('2026-03-11T12:00:00Z'), berlin6).toISOString()).toBe('2026-03-12T05:00:00.000Z');
+  it('the next reset is the end of the current viewing day', () => {
+    expect(viewingDayAt(at('2026-03-11T12:00:00Z'), berlin6).end.toISOString()).toBe('2026-03-12T05:00:00.000Z');
   });
 
   it('resetHour 0 follows local midnight', () => {
@@ -101,32 +104,29 @@ describe('viewingDayAt — reset-hour boundary', () => {
   });
 });
 
-describe('viewingDayAt — weekend and limits', () => {
+describe('dayAt — weekend and limits (model.ts)', () => {
   const berlin6 = settings('Europe/Berlin', 6);
 
   it('Saturday 03:00 local is still Friday with the weekday limit', () => {
-    const day = viewingDayAt(at('2026-03-14T02:00:00Z'), berlin6);
-    expect(day).toMatchObject({ date: '2026-03-13', isWeekend: false, limitMinutes: 60 });
+    expect(limited('2026-03-14T02:00:00Z', berlin6)).toEqual({ date: '2026-03-13', isWeekend: false, limitMinutes: 60 });
   });
 
   it('Saturday 06:00 local is Saturday with the weekend limit', () => {
-    const day = viewingDayAt(at('2026-03-14T05:00:00Z'), berlin6);
-    expect(day).toMatchObject({ date: '2026-03-14', isWeekend: true, limitMinutes: 120 });
+    expect(limited('2026-03-14T05:00:00Z', berlin6)).toEqual({ date: '2026-03-14', isWeekend: true, limitMinutes: 120 });
   });
 
   it('Monday 05:59 local is still Sunday (weekend)', () => {
-    const day = viewingDayAt(at('2026-03-16T04:59:00Z'), berlin6);
-    expect(day).toMatchObject({ date: '2026-03-15', isWeekend: true, limitMinutes: 120 });
+    expect(limited('2026-03-16T04:59:00Z', berlin6)).toEqual({ date: '2026-03-15', isWeekend: true, limitMinutes: 120 });
   });
 
   it('Monday 06:00 local is a weekday', () => {
-    expect(viewingDayAt(at('2026-03-16T05:00:00Z'), berlin6)).toMatchObject({ date: '2026-03-16', isWeekend: false });
+    expect(limited('2026-03-16T05:00:00Z', berlin6)).toMatchObject({ date: '2026-03-16', isWeekend: false });
   });
 
   it('unlimited limits give null', () => {
     const unlimited = settings('Europe/Berlin', 6, { weekdayLimitMinutes: null, weekendLimitMinutes: null });
-    expect(viewingDayAt(at('2026-03-11T12:00:00Z'), unlimited).limitMinutes).toBeNull();
-    expect(viewingDayAt(at('2026-03-14T12:00:00Z'), unlimited).limitMinutes).toBeNull();
+    expect(limited('2026-03-11T12:00:00Z', unlimited).limitMinutes).toBeNull();
+    expect(limited('2026-03-14T12:00:00Z', unlimited).limitMinutes).toBeNull();
   });
 
   it('limits come from the current settings while the previous reset hour still applies', () => {
@@ -135,7 +135,7 @@ describe('viewingDayAt — weekend and limits', () => {
       previous: { timezone: 'Europe/Berlin', resetHour: 6 },
       effectiveFrom: at('2026-03-12T05:00:00Z'),
     });
-    expect(viewingDayAt(at('2026-03-11T12:00:00Z'), s)).toMatchObject({ date: '2026-03-11', limitMinutes: 45 });
+    expect(limited('2026-03-11T12:00:00Z', s)).toMatchObject({ date: '2026-03-11', limitMinutes: 45 });
   });
 });
 
@@ -235,7 +235,7 @@ describe('viewingDayAt — DST', () => {
   it('Pacific/Auckland: the viewing date follows the local date, not the UTC date', () => {
     // Friday 20:00 UTC is Saturday 08:00 NZST
     const day = viewingDayAt(at('2026-04-10T20:00:00Z'), settings('Pacific/Auckland', 6));
-    expect(day).toMatchObject({ date: '2026-04-11', isWeekend: true, limitMinutes: 120 });
+    expect(limited('2026-04-10T20:00:00Z', settings('Pacific/Auckland', 6))).toEqual({ date: '2026-04-11', isWeekend: true, limitMinutes: 120 });
     expect(day.start.toISOString()).toBe('2026-04-10T18:00:00.000Z');
   });
 
@@ -276,7 +276,7 @@ describe('withBoundaryChange', () => {
       effectiveFrom: at('2026-03-12T05:00:00Z'),
     });
     expect(span(viewingDayAt(wed10, after))).toEqual(span(viewingDayAt(wed10, before)));
-    expect(nextResetAt(wed10, after).toISOString()).toBe('2026-03-12T05:00:00.000Z'); // Thu 06:00
+    expect(viewingDayAt(wed10, after).end.toISOString()).toBe('2026-03-12T05:00:00.000Z'); // Thu 06:00
     const thursday = {
       date: '2026-03-12',
       start: '2026-03-12T05:00:00.000Z', // Thu 06:00

@@ -1,6 +1,6 @@
--- Ends a session the caller has locked: a stale one (no beat for 5 minutes) at its last beat with
--- no credit, otherwise at p_now, crediting the stretch since its last beat once (inside the day's
--- allowed hours only, unless they do not apply to it): to the day's balance for a kids profile
+-- Ends a session the caller has locked: a stale one (no beat for the stale limit) at its last beat
+-- with no credit, otherwise at p_now, crediting the stretch since its last beat once (inside the
+-- day's allowed hours only, unless they do not apply to it): to the day's row for a kids profile
 -- (nothing without one), straight to the session for an adult.
 create or replace function vt_close_session(
   p_session uuid, p_last timestamptz, p_paused_at timestamptz, p_educational boolean,
@@ -24,7 +24,7 @@ begin
   v_granted := vt_windowed_credit(p_last, p_paused_at, p_now, v_allowed);
   if p_kids then
     v_granted := case when p_balance is null or v_granted = 0 then 0
-                      else (select c.granted from vt_credit(p_balance, v_granted, p_educational, p_now) c) end;
+                      else (select c.granted from vt_credit(array[p_balance], array[v_granted], array[p_educational], array[p_now]) c) end;
   end if;
   update viewing_sessions v set ended_at = p_now, end_reason = p_reason, total_seconds = v.total_seconds + v_granted
    where v.id = p_session;

@@ -1,23 +1,25 @@
--- Credits p_seconds of viewing to a day's balance under its row lock (closing a session: the
--- heartbeat statement does the same inline): exempt educational viewing to educational_seconds,
--- anything else to used_seconds but never past limit + bonus (vt_grantable).
--- credited_seconds keeps what this update granted, so RETURNING hands it back without reading the
--- row under a lock first. PL/pgSQL, not SQL: its plan is cached for the session.
-create or replace function vt_credit(p_balance uuid, p_seconds integer, p_title_educational boolean, p_now timestamptz,
-  out granted integer, out used_seconds integer, out educational_seconds integer, out bonus_seconds integer,
-  out unlimited_override boolean, out limit_minutes integer, out educational_exempt boolean)
+-- Credits viewing to day rows under their row locks, for any number of rows at once (each row at
+-- most once): exempt educational viewing to educational_seconds, anything else to used_seconds but
+-- never past limit + bonus (vt_grantable: the one clamp). `granted` is what each row took, so a
+-- session keeps exactly that. Every credit of a day row goes through here: the heartbeat's steady
+-- beats as one set, its other beats and a closing session one row at a time. PL/pgSQL, not SQL,
+-- so that its plan is cached for the connection.
+create or replace function vt_credit(p_balance uuid[], p_seconds integer[], p_title_educational boolean[], p_now timestamptz[])
+returns table (balance uuid, granted integer, used_seconds integer, educational_seconds integer, bonus_seconds integer,
+               unlimited_override boolean, limit_minutes integer, educational_exempt boolean, day_end timestamptz)
 language plpgsql
 as $function$
-#variable_conflict use_column
 begin
+  return query
   update viewing_time_balances b set
-    credited_seconds = vt_grantable(p_seconds, b.educational_exempt and p_title_educational, b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override),
-    used_seconds = b.used_seconds + case when b.educational_exempt and p_title_educational then 0
-      else vt_grantable(p_seconds, false, b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override) end,
-    educational_seconds = b.educational_seconds + case when b.educational_exempt and p_title_educational then p_seconds else 0 end,
-    updated_at = p_now
-  where b.id = p_balance
-  returning b.credited_seconds, b.used_seconds, b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes, b.educational_exempt
-       into granted, used_seconds, educational_seconds, bonus_seconds, unlimited_override, limit_minutes, educational_exempt;
+    credited_seconds = vt_grantable(c.seconds, b.educational_exempt and c.edu, b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override),
+    used_seconds = b.used_seconds + case when b.educational_exempt and c.edu then 0
+      else vt_grantable(c.seconds, false, b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override) end,
+    educational_seconds = b.educational_seconds + case when b.educational_exempt and c.edu then c.seconds else 0 end,
+    updated_at = c.at
+  from unnest(p_balance, p_seconds, p_title_educational, p_now) as c(id, seconds, edu, at)
+  where b.id = c.id
+  returning b.id, b.credited_seconds, b.used_seconds, b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes,
+            b.educational_exempt, b.day_end;
 end
 $function$;

@@ -24,8 +24,7 @@ begin
     return;
   end if;
   if s_ended is null then
-    select b.id into v_balance from viewing_time_balances b
-     where b.profile_id = s_profile and b.day_end > p_now and b.day_start <= p_now;
+    select d.id into v_balance from vt_day_of(s_profile, p_now) d;
     perform vt_close_session(p_session, s_last, s_paused, s_edu, v_kids, v_balance, p_now, 'ended');
   end if;
   return query select v.id, v.profile_id, v.ended_at, v.end_reason::text, v.total_seconds from viewing_sessions v where v.id = p_session;

@@ -1,7 +1,7 @@
 -- Extra time for the viewing day containing p_now (SPEC §3 "Grants"): the ledger row, the balance
 -- change and the live `grant` event commit together or not at all; p_request links the time
 -- request the grant answers. Minutes add to bonus_seconds, so nothing is lost
--- when little was used; null minutes = unlimited today. need_day: as for vt_heartbeat.
+-- when little was used; null minutes = unlimited today. need_day: as for vt_beat.
 create or replace function vt_grant(
   p_profile uuid, p_granted_by uuid, p_minutes integer, p_device_id text, p_now timestamptz,
   p_day_date date, p_day_start timestamptz, p_day_end timestamptz, p_day_limit integer, p_day_exempt boolean,
@@ -14,14 +14,10 @@ as $function$
 declare
   v_balance uuid;
 begin
-  select b.id into v_balance from viewing_time_balances b
-   where b.profile_id = p_profile and b.day_end > p_now and b.day_start <= p_now;
+  v_balance := vt_today_row(p_profile, p_now, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt, p_config_version,
+                            p_day_allowed::tstzmultirange, p_day_ignores);
   if v_balance is null then
-    v_balance := vt_day_balance(p_profile, p_now, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt, p_config_version,
-                                p_day_allowed::tstzmultirange, p_day_ignores);
-    if v_balance is null then
-      outcome := 'need_day'; config := vt_config_json(p_profile); return next; return;
-    end if;
+    outcome := 'need_day'; config := vt_config_json(p_profile); return next; return;
   end if;
   update viewing_time_balances b set bonus_seconds = b.bonus_seconds + coalesce(p_minutes, 0) * 60,
          is_unlimited_override = b.is_unlimited_override or p_minutes is null, updated_at = p_now

@@ -1,7 +1,7 @@
--- A session whose last beat is older than 5 minutes is stale: it ended at that beat (SPEC §3).
+-- A session whose last beat is older than the stale limit (vt_rule) is stale: it ended at that beat.
 create or replace function vt_is_stale(p_last timestamptz, p_now timestamptz)
 returns boolean
 language sql immutable
 as $function$
-  select p_last < p_now - interval '300 seconds'
+  select p_last < p_now - make_interval(secs => vt_rule('stale_after_seconds'))
 $function$;

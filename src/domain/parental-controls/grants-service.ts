@@ -2,10 +2,10 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
-import { AppError, invalidField } from '../shared/errors.ts';
-import { dayFactsAt, type ConfigService } from '../viewing-time/config-service.ts';
+import { invalidField } from '../shared/errors.ts';
+import type { ConfigService } from '../viewing-time/config-service.ts';
 import { minutes as toMinutes } from '../viewing-time/rules.ts';
-import { viewingDayAt } from '../viewing-time/viewing-day.ts';
+import type { Today } from '../viewing-time/today.ts';
 import * as repo from './grants-repository.ts';
 import type { PinService } from './pin-service.ts';
 
@@ -23,13 +23,15 @@ export class GrantsService {
   readonly #configs: ConfigService;
   readonly #pins: PinService;
   readonly #clock: Clock;
+  readonly #today: Today;
 
-  constructor(d: { em: EntityManager; identity: IdentityService; configs: ConfigService; pins: PinService; clock: Clock }) {
+  constructor(d: { em: EntityManager; identity: IdentityService; configs: ConfigService; pins: PinService; clock: Clock; today: Today }) {
     this.#em = d.em;
     this.#identity = d.identity;
     this.#configs = d.configs;
     this.#pins = d.pins;
     this.#clock = d.clock;
+    this.#today = d.today;
   }
 
   /** One statement writes the ledger row and the day's balance; every process sees it at once. */
@@ -45,15 +47,9 @@ export class GrantsService {
    * the caller checked ownership and PIN proof.
    */
   async grantIn(em: EntityManager, principal: Principal, profileId: string, g: { minutes: number | null; deviceId: string | null; requestId: string | null }) {
-    let config = await this.#configs.get(profileId);
     const now = this.#clock.now();
-    const run = () => repo.grant(em, { profileId, by: principal.userId, minutes: g.minutes, deviceId: g.deviceId, requestId: g.requestId, now, day: dayFactsAt(now, config) });
-    let row = await run();
-    if (row.outcome === 'need_day') { // the settings changed since they were cached
-      config = this.#configs.learn(profileId, row.config!);
-      row = await run();
-    }
-    if (row.outcome !== 'granted') throw new AppError('unavailable', 'settings_changing', 'the settings are changing; retry shortly', { retry_after: 1 });
+    const row = await this.#today.run(profileId, now, (day) =>
+      repo.grant(em, { profileId, by: principal.userId, minutes: g.minutes, deviceId: g.deviceId, requestId: g.requestId, now, day }));
     const remaining = row.remaining_seconds;
     return {
       granted_minutes: g.minutes,
@@ -66,7 +62,7 @@ export class GrantsService {
 
   async list(principal: Principal, profileId: string, range: { from_date?: string; to_date?: string }) {
     await this.#identity.ownedProfile(principal, profileId);
-    const today = viewingDayAt(this.#clock.now(), (await this.#configs.get(profileId)).settings).date;
+    const today = (await this.#today.day(profileId, this.#clock.now())).date;
     const to = range.to_date ?? today;
     const from = range.from_date ?? shiftDate(to, -29); // 30 days with to_date, as history counts them
     if (from > to) throw invalidField('from_date', 'must not be after to_date');

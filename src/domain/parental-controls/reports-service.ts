@@ -6,7 +6,7 @@ import type { CpuWork } from '../shared/cpu-work.ts';
 import { invalidField } from '../shared/errors.ts';
 import type { ConfigService } from '../viewing-time/config-service.ts';
 import { minutes } from '../viewing-time/rules.ts';
-import { viewingDayAt, viewingDayOf } from '../viewing-time/viewing-day.ts';
+import { spanAt, spanOf } from '../viewing-time/viewing-day.ts';
 import { shiftDate } from './grants-service.ts';
 import { parseAllowed } from '../viewing-time/viewing-time-repository.ts';
 import * as repo from './reports-repository.ts';
@@ -38,16 +38,16 @@ export class ReportsService {
    */
   async history(principal: Principal, profileId: string, q: { from_date?: string; to_date?: string; cursor?: string; limit: number }) {
     await this.#d.identity.ownedProfile(principal, profileId);
-    const settings = (await this.#d.configs.get(profileId)).settings;
-    const to = q.to_date ?? viewingDayAt(this.#d.clock.now(), settings).date;
+    const settings = await this.#d.configs.get(profileId);
+    const to = q.to_date ?? spanAt(this.#d.clock.now(), settings).date;
     const from = q.from_date ?? shiftDate(to, -29);
     if (from > to) throw invalidField('from_date', 'must not be after to_date');
     if (shiftDate(from, 89) < to) throw invalidField('from_date', 'the range may cover at most 90 days');
     if (q.cursor !== undefined && (!DATE.test(q.cursor) || Number.isNaN(Date.parse(q.cursor)))) throw invalidField('cursor', 'is not a cursor this service returned');
     const last = q.cursor && q.cursor < to ? q.cursor : to;
-    const lower = viewingDayOf(from, settings).start;
-    const dayOfRow = (r: SessionRow) => viewingDayAt(new Date(r.started_at), settings).date;
-    let rows = last < from ? [] : await repo.historyRows(this.#d.em, profileId, lower, viewingDayOf(last, settings).end, q.limit + 1);
+    const lower = spanOf(from, settings).start;
+    const dayOfRow = (r: SessionRow) => spanAt(new Date(r.started_at), settings).date;
+    let rows = last < from ? [] : await repo.historyRows(this.#d.em, profileId, lower, spanOf(last, settings).end, q.limit + 1);
     let next: string | null = null;
     if (rows.length > q.limit) {
       const cut = dayOfRow(rows[q.limit]); // the first day that does not fit whole
@@ -56,7 +56,7 @@ export class ReportsService {
         rows = whole;
         next = cut;
       } else { // one day alone holds more than a page: it comes whole, the next page starts the day before
-        const day = viewingDayOf(cut, settings);
+        const day = spanOf(cut, settings);
         rows = await repo.historyRows(this.#d.em, profileId, day.start, day.end, null);
         next = cut > from ? shiftDate(cut, -1) : null;
       }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Profile } from '../accounts/profile.entity.ts';
 import { User } from '../accounts/user.entity.ts';
-import { TimeRequest } from '../time-requests/time-request.entity.ts';
+import { TimeRequest } from './time-request.entity.ts';
 
 /** Append-only ledger of extra time; minutes null = unlimited for that viewing day. */
 export const TimeGrant = defineEntity({

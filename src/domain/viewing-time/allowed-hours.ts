@@ -4,7 +4,7 @@
 // end. An edge inside a spring-forward gap moves to the first instant after it; an edge inside a
 // repeated autumn hour means its first occurrence. SQL receives the resulting instants.
 import { DateTime, IANAZone } from 'luxon';
-import type { ViewingDay } from './viewing-day.ts';
+import type { Span } from './viewing-day.ts';
 
 export interface Window { from: string; to: string }
 export interface AllowedHours { weekdays: Window[]; weekends: Window[] }
@@ -50,15 +50,17 @@ export function windowProblem(list: Window[], resetHour: number, path: string): 
   return null;
 }
 
+const isWeekend = (day: Span) => day.weekday === 0 || day.weekday === 6;
+
 /** The windows in force on a viewing day: its override, else the weekday or weekend list; null = any time. */
-export function windowsFor(day: ViewingDay, hours: AllowedHours, overrides: Overrides): Window[] | null {
+export function windowsFor(day: Span, hours: AllowedHours, overrides: Overrides): Window[] | null {
   if (Object.hasOwn(overrides, day.date)) return overrides[day.date];
-  const list = day.isWeekend ? hours.weekends : hours.weekdays;
+  const list = isWeekend(day) ? hours.weekends : hours.weekdays;
   return list.length ? list : null;
 }
 
 /** The allowed intervals of a viewing day for these windows: null = any time, [] = none. */
-export function dayIntervals(day: ViewingDay, windows: Window[] | null): Interval[] | null {
+export function dayIntervals(day: Span, windows: Window[] | null): Interval[] | null {
   if (windows === null) return null;
   const out: Interval[] = [];
   for (const w of windows) {
@@ -76,7 +78,7 @@ export function dayIntervals(day: ViewingDay, windows: Window[] | null): Interva
 }
 
 /** The instant of local time `t` on the day's timeline. */
-function edge(day: ViewingDay, t: string, isTo: boolean): number {
+function edge(day: Span, t: string, isTo: boolean): number {
   if (isTo && position(t, day.resetHour, true) === DAY_MIN) return day.end.getTime();
   // a time before the reset hour lies on the next calendar date of the day's timeline
   const date = DateTime.fromISO(day.date, { zone: 'UTC' }).plus({ days: minutesOf(t) < day.resetHour * 60 ? 1 : 0 });

@@ -4,26 +4,14 @@ import { CachedLoader, type CacheStats } from '../shared/cached-loader.ts';
 import type { Clock } from '../shared/clock.ts';
 import { conflict, invalidField, notFound } from '../shared/errors.ts';
 import type { InvalidationBus } from '../shared/invalidation-bus.ts';
-import { dayIntervals, NO_HOURS, windowProblem, windowsFor, type AllowedHours, type Overrides, type Window } from './allowed-hours.ts';
-import { ViewingTimeBalance } from './balance.entity.ts';
-import { CONFIG_DEFAULTS, ViewingTimeConfig, type IViewingTimeConfig } from './config.entity.ts';
-import { ViewingTimeOverride } from './override.entity.ts';
-import { allowedLiteral, type DayFacts } from './viewing-time-repository.ts';
-import { configView } from './config-view.ts';
 import * as events from '../live-events/events-repository.ts';
-import { isValidTimeZone, viewingDayAt, viewingDayOf, withBoundaryChange, type DaySettings } from './viewing-day.ts';
-
-export interface ConfigFacts {
-  profileId: string;
-  settings: DaySettings;
-  educationalExempt: boolean;
-  allowedHours: AllowedHours;
-  educationalIgnoresHours: boolean;
-  /** Upcoming viewing days' own windows (from two days ago on). */
-  overrides: Overrides;
-  version: number;
-  updatedAt: Date;
-}
+import { NO_HOURS, windowProblem, type AllowedHours, type Overrides, type Window } from './allowed-hours.ts';
+import { CONFIG_DEFAULTS, ViewingTimeConfig, type IViewingTimeConfig } from './config.entity.ts';
+import { configView } from './config-view.ts';
+import { dayAt, settingsFrom, settingsFromRow, type ConfigFields, type Settings } from './model.ts';
+import { ViewingTimeOverride } from './override.entity.ts';
+import { isValidTimeZone, spanAt, spanOf, withBoundaryChange, type Boundaries } from './viewing-day.ts';
+import * as repo from './viewing-time-repository.ts';
 
 export interface ConfigPatch {
   weekday_limit_minutes?: number | null;
@@ -38,45 +26,12 @@ export interface ConfigPatch {
 /** Overrides may be set from today's viewing day to this many days ahead (SPEC §3). */
 export const OVERRIDE_DAYS_AHEAD = 30;
 
-type ConfigFields = Pick<IViewingTimeConfig, 'timezone' | 'resetHour' | 'weekdayLimitMinutes' | 'weekendLimitMinutes' | 'previousTimezone'
-  | 'previousResetHour' | 'settingsEffectiveAt' | 'educationalExempt' | 'allowedHours' | 'educationalIgnoresHours' | 'version' | 'updatedAt'>;
-
 /** The stored windows (a freshly created row may still hold its default as JSON text). */
 const hoursOf = (v: unknown): AllowedHours => ({ ...NO_HOURS, ...((typeof v === 'string' ? JSON.parse(v) : v) as Partial<AllowedHours> | null ?? {}) });
 
-export const toFacts = (profileId: string, c: ConfigFields, overrides: Overrides = {}): ConfigFacts => ({
-  profileId,
-  settings: {
-    timezone: c.timezone, resetHour: c.resetHour, weekdayLimitMinutes: c.weekdayLimitMinutes ?? null, weekendLimitMinutes: c.weekendLimitMinutes ?? null,
-    previous: c.settingsEffectiveAt ? { timezone: c.previousTimezone ?? c.timezone, resetHour: c.previousResetHour ?? c.resetHour } : null,
-    effectiveFrom: c.settingsEffectiveAt ?? null,
-  },
-  educationalExempt: c.educationalExempt, allowedHours: hoursOf(c.allowedHours), educationalIgnoresHours: c.educationalIgnoresHours ?? false,
-  overrides, version: c.version, updatedAt: c.updatedAt,
-});
-
-/** The viewing day containing `now` under these settings, with what its balance row records. */
-export function dayFactsAt(now: Date, c: ConfigFacts): DayFacts {
-  const d = viewingDayAt(now, c.settings);
-  return {
-    date: d.date, start: d.start, end: d.end, limitMinutes: d.limitMinutes, educationalExempt: c.educationalExempt, configVersion: c.version,
-    allowed: dayIntervals(d, windowsFor(d, c.allowedHours, c.overrides)), educationalIgnoresHours: c.educationalIgnoresHours,
-  };
-}
-
-/** From vt_config_json() (snake_case columns, overrides as a date → windows object). */
-export function configFromRow(profileId: string, r: Record<string, unknown>): ConfigFacts {
-  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
-  return toFacts(profileId, {
-    timezone: r.timezone as string, resetHour: Number(r.reset_hour),
-    weekdayLimitMinutes: (r.weekday_limit_minutes as number | null) ?? null, weekendLimitMinutes: (r.weekend_limit_minutes as number | null) ?? null,
-    previousTimezone: (r.previous_timezone as string | null) ?? null,
-    previousResetHour: r.previous_reset_hour === null || r.previous_reset_hour === undefined ? null : Number(r.previous_reset_hour),
-    settingsEffectiveAt: date(r.settings_effective_at), educationalExempt: Boolean(r.educational_exempt),
-    allowedHours: (r.allowed_hours as AllowedHours | undefined) ?? NO_HOURS, educationalIgnoresHours: Boolean(r.educational_ignores_hours),
-    version: Number(r.version), updatedAt: date(r.updated_at) as Date,
-  }, (r.overrides as Overrides | null) ?? {});
-}
+/** A config row (and the profile's overrides) as the model's Settings. */
+export const toSettings = (profileId: string, c: IViewingTimeConfig | ConfigFields, overrides: Overrides = {}): Settings =>
+  settingsFrom(profileId, { ...c, allowedHours: hoursOf(c.allowedHours) }, overrides);
 
 function checkLimit(field: string, v: number | null | undefined): void {
   if (v === undefined || v === null) return;
@@ -101,13 +56,14 @@ const shiftDate = (date: string, days: number) => new Date(Date.parse(`${date}T0
  * Viewing-time configs behind a TTL/LRU cache (SPEC H-02): read from the database at most once
  * per TTL per profile, dropped at once when the config changes (through the bus). Heartbeats and
  * balance reads never depend on it for correctness: they read the day's row, which a change
- * rewrites, and a day computed from a cached config is version-checked in SQL before it is used.
+ * rewrites, and a day computed from a cached config is version-checked in SQL before it is used
+ * (today.ts).
  */
 export class ConfigService {
   readonly #em: EntityManager;
   readonly #bus: InvalidationBus;
   readonly #clock: Clock;
-  readonly #cache: CachedLoader<string, ConfigFacts>;
+  readonly #cache: CachedLoader<string, Settings>;
   dbReads = 0;
 
   constructor(em: EntityManager, bus: InvalidationBus, clock: Clock, opts: { max: number; ttlMs: number }) {
@@ -121,14 +77,14 @@ export class ConfigService {
     });
   }
 
-  async get(profileId: string): Promise<ConfigFacts> {
+  async get(profileId: string): Promise<Settings> {
     const facts = await this.#cache.get(profileId, () => this.#read(this.#em, profileId));
     if (!facts) throw notFound('viewing-time config');
     return facts;
   }
 
   /** The settings as the database has them now (parent screens: a change made anywhere shows at once). */
-  async fresh(profileId: string): Promise<ConfigFacts> {
+  async fresh(profileId: string): Promise<Settings> {
     const epoch = this.#cache.epoch();
     const facts = await this.#read(this.#em, profileId, true);
     if (!facts) throw notFound('viewing-time config');
@@ -136,10 +92,10 @@ export class ConfigService {
     return facts;
   }
 
-  async #read(em: EntityManager, profileId: string, refresh = false): Promise<ConfigFacts | null> {
+  async #read(em: EntityManager, profileId: string, refresh = false): Promise<Settings | null> {
     this.dbReads++;
     const c = await em.findOne(ViewingTimeConfig, { profile: profileId }, { refresh });
-    return c ? toFacts(profileId, c, await this.#overrides(em, profileId)) : null;
+    return c ? toSettings(profileId, c, await this.#overrides(em, profileId)) : null;
   }
 
   async #overrides(em: EntityManager, profileId: string): Promise<Overrides> {
@@ -152,10 +108,10 @@ export class ConfigService {
    * What an adult profile's settings are: none apply, so both limits are null (unlimited), in the
    * household's timezone. The old parent page loads settings for every profile.
    */
-  async unlimited(profileId: string): Promise<ConfigFacts> {
+  async unlimited(profileId: string): Promise<Settings> {
     const p = await this.#em.findOne(Profile, { id: profileId }, { populate: ['user'], fields: ['createdAt', 'user.timezone'] });
     if (!p) throw notFound('profile');
-    return toFacts(profileId, {
+    return toSettings(profileId, {
       timezone: p.user.timezone, resetHour: CONFIG_DEFAULTS.resetHour, weekdayLimitMinutes: null, weekendLimitMinutes: null, previousTimezone: null,
       previousResetHour: null, settingsEffectiveAt: null, educationalExempt: CONFIG_DEFAULTS.educationalExempt, allowedHours: NO_HOURS,
       educationalIgnoresHours: false, version: 0, updatedAt: p.createdAt,
@@ -163,13 +119,13 @@ export class ConfigService {
   }
 
   /** Any cached config, even past its TTL (a day computed from it is version-checked in SQL). */
-  peekAny(profileId: string): ConfigFacts | undefined {
+  peekAny(profileId: string): Settings | undefined {
     return this.#cache.peekAllowStale(profileId)?.value;
   }
 
   /** Keeps settings a statement handed back (vt_config_json) and returns them. */
-  learn(profileId: string, row: Record<string, unknown>): ConfigFacts {
-    const facts = configFromRow(profileId, row);
+  learn(profileId: string, row: Record<string, unknown>): Settings {
+    const facts = settingsFromRow(profileId, row);
     this.dbReads++;
     this.#cache.fill(this.#cache.epoch(), profileId, facts);
     return facts;
@@ -183,10 +139,10 @@ export class ConfigService {
    * Partial update. Limits and allowed hours apply at once; a reset hour or timezone change from
    * the next day boundary. A stale expectedVersion is a 409.
    */
-  async update(profileId: string, patch: ConfigPatch, expectedVersion?: number): Promise<ConfigFacts> {
+  async update(profileId: string, patch: ConfigPatch, expectedVersion?: number): Promise<Settings> {
     validate(patch);
     return this.#change(profileId, expectedVersion, (c, now) => {
-      const next = withBoundaryChange(now, toFacts(profileId, c).settings, { resetHour: patch.reset_hour, timezone: patch.timezone });
+      const next = withBoundaryChange(now, toSettings(profileId, c), { resetHour: patch.reset_hour, timezone: patch.timezone });
       c.resetHour = next.resetHour;
       c.timezone = next.timezone;
       c.previousResetHour = next.previous?.resetHour ?? null;
@@ -210,11 +166,11 @@ export class ConfigService {
    * One viewing day's own windows ([] none, null no restriction), from today to 30 days ahead in
    * the profile's timezone; applies at once when the day is today.
    */
-  async setOverride(profileId: string, date: string, windows: Window[] | null): Promise<ConfigFacts> {
+  async setOverride(profileId: string, date: string, windows: Window[] | null): Promise<Settings> {
     return this.#change(profileId, undefined, async (c, now, em) => {
-      const settings = toFacts(profileId, c).settings;
+      const settings = toSettings(profileId, c);
       this.#checkOverrideDate(date, now, settings);
-      if (windows) checkWindows(windows, viewingDayOf(date, settings).resetHour, 'windows');
+      if (windows) checkWindows(windows, spanOf(date, settings).resetHour, 'windows');
       const existing = await em.findOne(ViewingTimeOverride, { profile: profileId, date });
       if (existing) {
         existing.windows = windows;
@@ -228,26 +184,26 @@ export class ConfigService {
   /** Back to the day's usual windows; deleting an override that does not exist is fine. */
   async deleteOverride(profileId: string, date: string): Promise<void> {
     await this.#change(profileId, undefined, async (c, now, em) => {
-      this.#checkOverrideDate(date, now, toFacts(profileId, c).settings, false);
+      this.#checkOverrideDate(date, now, toSettings(profileId, c), false);
       await em.nativeDelete(ViewingTimeOverride, { profile: profileId, date });
     });
   }
 
-  #checkOverrideDate(date: string, now: Date, settings: DaySettings, strict = true): void {
+  #checkOverrideDate(date: string, now: Date, settings: Boundaries, strict = true): void {
     if (Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw invalidField('date', 'must be a date (YYYY-MM-DD)');
     if (!strict) return;
-    const today = viewingDayAt(now, settings).date;
+    const today = spanAt(now, settings).date;
     if (date < today) throw invalidField('date', `is in the past: the profile's viewing day is ${today}`);
     if (date > shiftDate(today, OVERRIDE_DAYS_AHEAD)) throw invalidField('date', `may be at most ${OVERRIDE_DAYS_AHEAD} days ahead (${shiftDate(today, OVERRIDE_DAYS_AHEAD)})`);
   }
 
   /**
-   * A settings change under the config row's lock (vt_day_balance takes it too): a new version, and
+   * A settings change under the config row's lock (vt_today_row takes it too): a new version, and
    * today's balance row gets today's new facts in the same transaction, so every process's next
    * heartbeat or balance read sees the change; caches everywhere drop the entry. The household's
    * live streams get `settings_changed`, written last in the same transaction.
    */
-  async #change(profileId: string, expectedVersion: number | undefined, apply: (c: IViewingTimeConfig, now: Date, em: EntityManager) => void | Promise<void>): Promise<ConfigFacts> {
+  async #change(profileId: string, expectedVersion: number | undefined, apply: (c: IViewingTimeConfig, now: Date, em: EntityManager) => void | Promise<void>): Promise<Settings> {
     const facts = await this.#em.transactional(async (em) => {
       const c = await em.findOne(ViewingTimeConfig, { profile: profileId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!c) throw notFound('viewing-time config');
@@ -259,12 +215,8 @@ export class ConfigService {
       c.version += 1;
       c.updatedAt = now;
       await em.flush();
-      const facts = toFacts(profileId, c, await this.#overrides(em, profileId));
-      const today = dayFactsAt(now, facts);
-      await em.nativeUpdate(ViewingTimeBalance, { profile: profileId, dayStart: { $lte: now }, dayEnd: { $gt: now } }, {
-        limitMinutes: today.limitMinutes, educationalExempt: today.educationalExempt, allowed: allowedLiteral(today.allowed),
-        educationalIgnoresHours: today.educationalIgnoresHours, updatedAt: now,
-      });
+      const facts = toSettings(profileId, c, await this.#overrides(em, profileId));
+      await repo.rewriteToday(em, profileId, now, dayAt(facts, now));
       const owner = await em.findOneOrFail(Profile, { id: profileId }, { fields: ['user'] });
       await events.emit(em, [{ household: owner.user.id, profile: profileId, type: 'settings_changed', payload: { settings: configView(facts) } }]);
       return facts;

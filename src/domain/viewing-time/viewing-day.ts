@@ -1,23 +1,23 @@
-// Viewing-day arithmetic for parental viewing-time limits: which "day" an instant belongs to,
-// when it starts and ends, and how reset-hour / timezone changes roll over at the next boundary.
+// Viewing-day arithmetic (a pure time rule): which viewing day an instant belongs to, when it
+// starts and ends, and how reset-hour / timezone changes roll over at the next boundary. What a
+// day is allowed (its limit, its windows) is the model's business (model.ts dayAt).
 import { DateTime, IANAZone } from 'luxon';
 
-export interface DaySettings {
+/** Where viewing days begin: the settings' timezone and reset hour, with a change pending until effectiveFrom. */
+export interface Boundaries {
   timezone: string;
   resetHour: number;
-  weekdayLimitMinutes: number | null;
-  weekendLimitMinutes: number | null;
   // settings in force before `effectiveFrom` (set when reset hour / timezone changed); null when none
   previous: { timezone: string; resetHour: number } | null;
   effectiveFrom: Date | null; // an instant that is a day boundary under the previous settings
 }
 
-export interface ViewingDay {
+/** One viewing day on the calendar: its date, its bounds, and the wall clock it runs on. */
+export interface Span {
   date: string; // 'YYYY-MM-DD' — the viewing day's calendar date (the reset_date key)
   start: Date; // first instant of the viewing day
   end: Date; // first instant of the next viewing day (exclusive)
-  isWeekend: boolean;
-  limitMinutes: number | null; // weekend or weekday limit of this day (always from the current settings)
+  weekday: number; // of the date: 0 Sunday .. 6 Saturday
   // the wall clock the day runs on: the previous settings until a pending change takes effect
   timezone: string;
   resetHour: number;
@@ -29,7 +29,7 @@ export interface BoundaryChange {
 }
 
 /** A viewing day as epoch milliseconds; `day` is the calendar date as days since 1970-01-01. */
-interface Span {
+interface Ms {
   day: number;
   start: number;
   end: number;
@@ -54,26 +54,20 @@ export function isValidTimeZone(name: string): boolean {
   return IANA_NAME.test(name) && IANAZone.isValidZone(name);
 }
 
-export function viewingDayAt(now: Date, s: DaySettings): ViewingDay {
+export function spanAt(now: Date, s: Boundaries): Span {
   const span = effectiveSpan(now.getTime(), s);
-  const isWeekend = isWeekendDay(span.day);
   const old = s.previous !== null && s.effectiveFrom !== null && now.getTime() < s.effectiveFrom.getTime();
   return {
     date: isoDate(span.day),
     start: new Date(span.start),
     end: new Date(span.end),
-    isWeekend,
-    limitMinutes: isWeekend ? s.weekendLimitMinutes : s.weekdayLimitMinutes,
+    weekday: weekdayOf(span.day),
     timezone: old ? s.previous!.timezone : s.timezone,
     resetHour: old ? s.previous!.resetHour : s.resetHour,
   };
 }
 
-export function nextResetAt(now: Date, s: DaySettings): Date {
-  return new Date(effectiveSpan(now.getTime(), s).end);
-}
-
-export function withBoundaryChange(now: Date, s: DaySettings, change: BoundaryChange): DaySettings {
+export function withBoundaryChange<S extends Boundaries>(now: Date, s: S, change: BoundaryChange): S {
   const timezone = change.timezone ?? s.timezone;
   const resetHour = change.resetHour ?? s.resetHour;
   if (timezone === s.timezone && resetHour === s.resetHour) return s;
@@ -95,26 +89,26 @@ export function withBoundaryChange(now: Date, s: DaySettings, change: BoundaryCh
 }
 
 /** True when a new change must be folded into the stored pending one instead of starting another. */
-function mergesIntoPending(ms: number, s: DaySettings): boolean {
+function mergesIntoPending(ms: number, s: Boundaries): boolean {
   if (s.previous === null || s.effectiveFrom === null) return false;
   if (ms < s.effectiveFrom.getTime()) return true;
   // Before the new reset hour is first reached the day's date comes from the carry-over rule,
   // which a single `previous` slot could not reproduce after being overwritten.
-  return effectiveSpan(ms, s).day !== spanAt(ms, s.timezone, s.resetHour).day;
+  return effectiveSpan(ms, s).day !== msSpan(ms, s.timezone, s.resetHour).day;
 }
 
-function effectiveSpan(ms: number, s: DaySettings): Span {
+function effectiveSpan(ms: number, s: Boundaries): Ms {
   const { previous, effectiveFrom } = s;
-  if (previous === null || effectiveFrom === null) return spanAt(ms, s.timezone, s.resetHour);
+  if (previous === null || effectiveFrom === null) return msSpan(ms, s.timezone, s.resetHour);
   const from = effectiveFrom.getTime();
   if (ms < from) {
-    const old = spanAt(ms, previous.timezone, previous.resetHour);
+    const old = msSpan(ms, previous.timezone, previous.resetHour);
     old.end = Math.min(old.end, from); // guards against an effectiveFrom that is not an old boundary
     return old;
   }
-  const d = spanAt(ms, s.timezone, s.resetHour);
+  const d = msSpan(ms, s.timezone, s.resetHour);
   if (d.start >= from + SETTLED_MS) return d;
-  const firstDay = spanAt(from - 1, previous.timezone, previous.resetHour).day + 1;
+  const firstDay = msSpan(from - 1, previous.timezone, previous.resetHour).day + 1;
   // Never reuse a date that already ended under the old settings: carry on with the next date.
   if (d.day < firstDay) return { day: firstDay, start: from, end: boundary(firstDay + 1, s.timezone, s.resetHour) };
   // The first day after the switch starts exactly at the old boundary, so days stay contiguous.
@@ -123,7 +117,7 @@ function effectiveSpan(ms: number, s: DaySettings): Span {
 }
 
 /** The viewing day containing instant `ms` for a single (timezone, resetHour) pair. */
-function spanAt(ms: number, timezone: string, resetHour: number): Span {
+function msSpan(ms: number, timezone: string, resetHour: number): Ms {
   let day = localDay(ms, timezone);
   let start = boundary(day, timezone, resetHour);
   while (ms < start) start = boundary(--day, timezone, resetHour);
@@ -177,9 +171,8 @@ function assertSettings(timezone: string, resetHour: number): void {
   }
 }
 
-function isWeekendDay(day: number): boolean {
-  const weekday = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-  return weekday === 0 || weekday === 6;
+function weekdayOf(day: number): number {
+  return (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
 }
 
 function isoDate(day: number): string {
@@ -187,7 +180,7 @@ function isoDate(day: number): string {
 }
 
 /** The viewing day that carries a given date (an instant an hour after that date's reset hour). */
-export function viewingDayOf(date: string, s: DaySettings): ViewingDay {
+export function spanOf(date: string, s: Boundaries): Span {
   const local = DateTime.fromISO(`${date}T${String(s.resetHour).padStart(2, '0')}:00`, { zone: s.timezone }).plus({ hours: 1 });
-  return viewingDayAt(local.toJSDate(), s);
+  return spanAt(local.toJSDate(), s);
 }

@@ -1,20 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { runNamed } from '../../db/statement.ts';
 import type { Interval } from './allowed-hours.ts';
+import type { Balance, Day } from './model.ts';
 
 // The player's statements; each is one round trip (see runNamed). Their rules live in src/db/sql.
 
-/** A viewing day as the time rules computed it from settings version configVersion. */
-export interface DayFacts {
-  date: string;
-  start: Date;
-  end: Date;
-  limitMinutes: number | null;
-  educationalExempt: boolean;
-  configVersion: number;
-  /** The day's allowed intervals: null any time, [] none. */
-  allowed: Interval[] | null;
-  educationalIgnoresHours: boolean;
+/** What a statement needs to create today's row: the day (model.ts dayAt) and the settings version it came from. */
+export interface DayParam {
+  day: Day;
+  version: number;
 }
 
 /** A tstzmultirange's text as PostgreSQL prints it, back into intervals ('{}': none; null: any time). */
@@ -40,8 +34,8 @@ export interface BeatInput {
   paused: boolean;
   seq: number | null;
   now: Date;
-  /** The day containing `now`, when the caller could compute it: used only to create its balance row. */
-  day: DayFacts | null;
+  /** The day containing `now` (today.ts): used only to create its row; null while that row is known to exist. */
+  day: DayParam | null;
 }
 
 export type BeatOutcome = 'ok' | 'retry' | 'started' | 'resumed' | 'superseded' | 'need_day' | 'no_profile' | 'inactive' | 'no_title' | 'not_found';
@@ -70,13 +64,13 @@ const HEARTBEAT = `select * from vt_heartbeat(p_user => $1, p_profile => $2, p_s
   p_device_type => $6, p_paused => $7, p_seq => $8, p_now => $9, p_day_date => $10, p_day_start => $11, p_day_end => $12,
   p_day_limit => $13, p_day_exempt => $14, p_config_version => $15, p_day_allowed => $16, p_day_ignores => $17)`;
 
-/** A day's facts as statement parameters, in the order of the day_* arguments above. */
-export const dayParams = (d: DayFacts | null) => [
-  d?.date ?? null, d?.start ?? null, d?.end ?? null, d?.limitMinutes ?? null, d?.educationalExempt ?? null, d?.configVersion ?? null,
-  d ? allowedLiteral(d.allowed) : null, d?.educationalIgnoresHours ?? null,
+/** Today's day as statement parameters, in the order of the p_day_* arguments of vt_today_row. */
+export const dayParams = (p: DayParam | null) => [
+  p?.day.date ?? null, p?.day.start ?? null, p?.day.end ?? null, p?.day.limitMinutes ?? null, p?.day.educationalExempt ?? null, p?.version ?? null,
+  p ? allowedLiteral(p.day.allowed) : null, p?.day.educationalIgnoresHours ?? null,
 ];
 
-/** The heartbeat statement as sent (the load baseline sends exactly this to PostgreSQL alone). */
+/** One heartbeat as a statement (a batch of one beat). */
 export function heartbeatQuery(b: BeatInput): { name: string; text: string; values: unknown[] } {
   return { name: 'vt_heartbeat', text: HEARTBEAT, values: [b.userId, b.profileId, b.sessionId, b.titleId, b.deviceId, b.deviceType, b.paused, b.seq, b.now, ...dayParams(b.day)] };
 }
@@ -124,29 +118,39 @@ export interface BalanceRow {
   user_id: string;
   is_active: boolean;
   is_kids: boolean;
-  /** Null when no balance row contains the instant yet (nothing watched or granted today). */
+  /** Null when no row holds the instant yet (nothing watched or granted today). */
   reset_date: string | null;
+  day_start: Date | null;
   day_end: Date | null;
   used_seconds: number | null;
   educational_seconds: number | null;
   bonus_seconds: number | null;
   is_unlimited_override: boolean | null;
   limit_minutes: number | null;
-  remaining_seconds: number | null;
+  educational_exempt: boolean | null;
   /** The day's allowed instants (tstzmultirange text; null: any time). */
   allowed: string | null;
+  educational_ignores_hours: boolean | null;
   /** The settings, for a kids profile without a row: the caller computes the day from them. */
   config: Record<string, unknown> | null;
 }
 
-// The caller's profile, its account and the balance of the day containing $2, read fresh: a
-// limit change or grant answered on any process is seen at once (read-your-writes).
-const BALANCE = `select p.user_id, u.is_active, p.is_kids, b.reset_date::text as reset_date, b.day_end, b.used_seconds,
-    b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes,
-    vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override) as remaining_seconds, b.allowed::text as allowed,
-    case when p.is_kids and b.id is null then vt_config_json(p.id) end as config
+/** A day row as the model's Balance. */
+export function balanceOf(r: BalanceRow): Balance {
+  return {
+    date: r.reset_date!, start: new Date(r.day_start!), end: new Date(r.day_end!), limitMinutes: r.limit_minutes, educationalExempt: r.educational_exempt!,
+    allowed: parseAllowed(r.allowed), educationalIgnoresHours: r.educational_ignores_hours!,
+    usedSeconds: r.used_seconds!, educationalSeconds: r.educational_seconds!, bonusSeconds: r.bonus_seconds!, unlimited: r.is_unlimited_override!,
+  };
+}
+
+// The caller's profile, its account and the row of the day containing $2, read fresh: a limit
+// change or grant answered on any process is seen at once (read-your-writes).
+const BALANCE = `select p.user_id, u.is_active, p.is_kids, b.reset_date::text as reset_date, b.day_start, b.day_end, b.used_seconds,
+    b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes, b.educational_exempt, b.allowed::text as allowed,
+    b.educational_ignores_hours, case when p.is_kids and b.id is null then vt_config_json(p.id) end as config
   from profiles p join users u on u.id = p.user_id
-  left join viewing_time_balances b on b.profile_id = p.id and b.day_end > $2 and b.day_start <= $2
+  left join vt_day_of(p.id, $2) b on true
   where p.id = $1`;
 
 export async function balance(em: EntityManager, profileId: string, now: Date): Promise<BalanceRow | null> {
@@ -167,4 +171,13 @@ const END = 'select * from vt_end_session(p_session => $1, p_user => $2, p_only_
 export async function endSession(em: EntityManager, sessionId: string, userId: string, onlyProfile: string | null, now: Date): Promise<EndRow | null> {
   const rows = await runNamed<EndRow>(em, 'vt_end_session', END, [sessionId, userId, onlyProfile, now]);
   return rows[0] ?? null;
+}
+
+// A settings change rewrites today's row (in the change's transaction), so every process's next
+// beat or balance read sees the new limit and windows at once.
+const REWRITE_TODAY = `update viewing_time_balances b set limit_minutes = $3, educational_exempt = $4, allowed = $5::tstzmultirange,
+  educational_ignores_hours = $6, updated_at = $2 from vt_day_of($1, $2) d where b.id = d.id`;
+
+export async function rewriteToday(em: EntityManager, profileId: string, now: Date, day: Day): Promise<void> {
+  await runNamed(em, 'vt_rewrite_today', REWRITE_TODAY, [profileId, now, day.limitMinutes, day.educationalExempt, allowedLiteral(day.allowed), day.educationalIgnoresHours]);
 }

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../../db/db-errors.ts';
 import { GroupCommit } from '../../db/group-commit.ts';
@@ -7,11 +6,11 @@ import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError, notFound, unauthorized } from '../shared/errors.ts';
-import { dayFactsAt, type ConfigService } from './config-service.ts';
-import { untouchedRemaining, verdict, type DayFigures, type Enforcement, type Reason } from './enforcement.ts';
+import { verdict, type Enforcement, type Reason } from './enforcement.ts';
 import { minutes, WARNING_THRESHOLD_MINUTES } from './rules.ts';
+import type { Today } from './today.ts';
 import * as repo from './viewing-time-repository.ts';
-import type { BeatInput, BeatRow, DayFacts } from './viewing-time-repository.ts';
+import type { BeatInput, BeatRow } from './viewing-time-repository.ts';
 
 export interface HeartbeatInput {
   profile_id: string;
@@ -37,9 +36,6 @@ export interface HeartbeatResult {
   next_change_at: string | null;
 }
 
-// how often a heartbeat computes the day again when its settings keep changing under it
-const NEED_DAY_TRIES = 3;
-
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 const mins = (s: number | null) => (s === null ? null : minutes(s));
 
@@ -49,33 +45,38 @@ function beatError(row: BeatRow): AppError | null {
     case 'inactive': return unauthorized('this account is disabled or no longer exists', 'account_disabled');
     case 'no_title': return notFound('title');
     case 'not_found': return notFound('session');
-    case 'need_day': return new AppError('unavailable', 'settings_changing', 'the settings are changing; retry shortly', { retry_after: 1 });
     default: return null;
   }
+}
+
+/** A beat's answer as the verdict reads it: the day's figures after the credit (null: an adult profile). */
+function figuresOf(row: BeatRow) {
+  if (!row.is_kids) return null;
+  return {
+    end: new Date(row.day_end!), allowed: repo.parseAllowed(row.allowed), unlimited: Boolean(row.unlimited_override), limitMinutes: row.limit_minutes,
+    usedSeconds: row.used_seconds ?? 0, bonusSeconds: row.bonus_seconds ?? 0,
+  };
 }
 
 /** Heartbeats, balances, eligibility and session ends: the player's side of the service. */
 export class ViewingTimeService {
   readonly #em: EntityManager;
   readonly #identity: IdentityService;
-  readonly #configs: ConfigService;
+  readonly #today: Today;
   readonly #clock: Clock;
-  // end of the last viewing day a statement reported per profile: before it, that day's row exists
-  readonly #dayEnds: LRUCache<string, number>;
   /** Heartbeats of this process, group-committed: one statement in flight, the next batch forming behind it. */
   readonly beats: GroupCommit<BeatInput, BeatRow>;
 
   constructor(d: {
-    em: EntityManager; identity: IdentityService; configs: ConfigService; clock: Clock; maxProfiles: number; maxBatch: number; paceMs: number; log: Logger;
+    em: EntityManager; identity: IdentityService; today: Today; clock: Clock; maxBatch: number; paceMs: number; log: Logger;
     onStatement?: (beats: number) => void;
   }) {
     this.#em = d.em;
     this.#identity = d.identity;
-    this.#configs = d.configs;
+    this.#today = d.today;
     this.#clock = d.clock;
-    this.#dayEnds = new LRUCache({ max: d.maxProfiles });
     this.beats = new GroupCommit({
-      maxBatch: d.maxBatch, lanes: 1, text: repo.HEARTBEATS_STATEMENT, isFatal: isDatabaseUnavailable,
+      maxBatch: d.maxBatch, text: repo.HEARTBEATS_STATEMENT, isFatal: isDatabaseUnavailable,
       pace: d.paceMs > 0 ? { intervalMs: d.paceMs, minItems: 2 } : undefined,
       run: (items) => repo.heartbeats(this.#em, items),
       onRetry: (size, err) => d.log.warn({ err, size }, 'a heartbeat batch failed; its beats are retried one by one'),
@@ -84,45 +85,34 @@ export class ViewingTimeService {
   }
 
   /**
-   * One round trip: the statement checks ownership, title and the day's row itself. Only a
-   * profile's first beat of a viewing day, on a process that has not seen its settings, takes a
-   * second one (need_day) to create that day's row.
+   * One round trip: the statement checks ownership, title and today's row itself; only a profile's
+   * first beat of a viewing day on a process that has not seen its settings takes a second (today.ts).
    */
   async heartbeat(principal: Principal, input: HeartbeatInput): Promise<HeartbeatResult> {
     this.#identity.checkScope(principal, input.profile_id);
     const now = this.#clock.now();
-    const beat = (day: DayFacts | null) => this.beats.submit({
+    const row = await this.#today.run(input.profile_id, now, (day) => this.beats.submit({
       userId: principal.userId, profileId: input.profile_id, sessionId: input.session_id ?? null, titleId: input.title_id,
       deviceId: input.device_id, deviceType: input.device_type, paused: input.is_paused, seq: input.seq ?? null, now, day,
-    });
-    let row = await beat(this.#dayGuess(input.profile_id, now));
-    for (let i = 1; row.outcome === 'need_day' && i < NEED_DAY_TRIES; i++) {
-      row = await beat(dayFactsAt(now, this.#configs.learn(input.profile_id, row.config!)));
-    }
+    }));
     const error = beatError(row);
     if (error) throw error;
-    if (row.day_end) this.#dayEnds.set(input.profile_id, new Date(row.day_end).getTime());
-    const v = verdict(figures(row), now, { superseded: row.outcome === 'superseded', exemptEducational: Boolean(row.is_educational && row.educational_exempt) });
+    const v = verdict(figuresOf(row), now, {
+      superseded: row.outcome === 'superseded', exemptEducational: Boolean(row.is_educational && row.educational_exempt), hoursApply: Boolean(row.hours_apply),
+    });
     return {
       session_id: row.session_id!,
       enforcement: v.enforcement,
       reason: v.reason,
       remaining_minutes: mins(v.timeLeftSeconds),
       remaining_seconds: v.timeLeftSeconds,
-      budget_remaining_minutes: mins(row.remaining_seconds),
+      budget_remaining_minutes: mins(v.budgetSeconds),
       used_minutes: minutes(row.used_seconds ?? 0),
       educational_minutes: minutes(row.educational_seconds ?? 0),
       is_educational: row.is_educational!,
       next_reset_at: iso(row.day_end),
       next_change_at: iso(v.nextChangeAt),
     };
-  }
-
-  /** The day to pass along: none while the last known day is still running (its row exists). */
-  #dayGuess(profileId: string, now: Date): DayFacts | null {
-    if ((this.#dayEnds.get(profileId) ?? 0) > now.getTime()) return null;
-    const config = this.#configs.peekAny(profileId);
-    return config ? dayFactsAt(now, config) : null;
   }
 
   /** Today's balance of a profile, read fresh in one round trip. */
@@ -132,11 +122,8 @@ export class ViewingTimeService {
     const row = await repo.balance(this.#em, profileId, now);
     if (!row || row.user_id !== principal.userId) throw notFound('profile');
     if (!row.is_active) throw unauthorized('this account is disabled or no longer exists', 'account_disabled');
-    const day = row.is_kids ? dayOf(profileId, row, now, this.#configs) : null;
-    const v = verdict({
-      kids: row.is_kids, limitMinutes: day?.limitMinutes ?? null, unlimitedOverride: day?.override ?? false, remainingSeconds: day?.remaining ?? null,
-      dayEnd: day?.end ?? null, allowed: day?.allowed ?? null,
-    }, now);
+    const day = row.is_kids ? this.#today.balance(profileId, row, now) : null;
+    const v = verdict(day, now);
     return {
       profile_id: profileId,
       date: day?.date ?? null,
@@ -144,13 +131,13 @@ export class ViewingTimeService {
       // the old player locks from this poll: a window is a limit too
       has_limits: (day?.limitMinutes ?? null) !== null || (day?.allowed ?? null) !== null,
       limit_minutes: day?.limitMinutes ?? null,
-      used_minutes: minutes(day?.used ?? 0),
-      educational_minutes: minutes(day?.educational ?? 0),
-      bonus_minutes: minutes(day?.bonus ?? 0),
-      is_unlimited_override: day?.override ?? false,
+      used_minutes: minutes(day?.usedSeconds ?? 0),
+      educational_minutes: minutes(day?.educationalSeconds ?? 0),
+      bonus_minutes: minutes(day?.bonusSeconds ?? 0),
+      is_unlimited_override: day?.unlimited ?? false,
       remaining_minutes: mins(v.timeLeftSeconds),
       remaining_seconds: v.timeLeftSeconds,
-      budget_remaining_minutes: mins(day?.remaining ?? null),
+      budget_remaining_minutes: mins(v.budgetSeconds),
       next_reset_at: iso(day?.end ?? null),
       warning_threshold_minutes: [...WARNING_THRESHOLD_MINUTES],
       reason: v.reason,
@@ -172,28 +159,4 @@ export class ViewingTimeService {
     if (!row) throw notFound('session');
     return { session_id: row.session_id, ended_at: new Date(row.ended_at).toISOString(), end_reason: row.end_reason, total_seconds: row.total_seconds };
   }
-}
-
-function figures(row: BeatRow): DayFigures {
-  return {
-    kids: Boolean(row.is_kids), limitMinutes: row.limit_minutes, unlimitedOverride: Boolean(row.unlimited_override),
-    remainingSeconds: row.remaining_seconds, dayEnd: row.day_end ? new Date(row.day_end) : null,
-    allowed: row.hours_apply ? repo.parseAllowed(row.allowed) : null,
-  };
-}
-
-/** Today's figures: from the day's row, or (nothing watched or granted yet) from the settings. */
-function dayOf(profileId: string, row: repo.BalanceRow, now: Date, configs: ConfigService) {
-  if (row.reset_date !== null) {
-    return {
-      date: row.reset_date, end: new Date(row.day_end!), limitMinutes: row.limit_minutes, override: row.is_unlimited_override!,
-      used: row.used_seconds!, educational: row.educational_seconds!, bonus: row.bonus_seconds!, remaining: row.remaining_seconds,
-      allowed: repo.parseAllowed(row.allowed),
-    };
-  }
-  const d = dayFactsAt(now, configs.learn(profileId, row.config!));
-  return {
-    date: d.date, end: d.end, limitMinutes: d.limitMinutes, override: false, used: 0, educational: 0, bonus: 0, remaining: untouchedRemaining(d.limitMinutes),
-    allowed: d.allowed,
-  };
 }

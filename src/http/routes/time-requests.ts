@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { REQUEST_MINUTES, REQUEST_STATUSES } from '../../domain/time-requests/time-request.entity.ts';
-import type { TimeRequestsService } from '../../domain/time-requests/time-requests-service.ts';
+import { REQUEST_MINUTES, REQUEST_STATUSES } from '../../domain/parental-controls/time-request.entity.ts';
+import type { TimeRequestsService } from '../../domain/parental-controls/time-requests-service.ts';
 import { route } from '../route.ts';
 import { date, proof, uuid } from '../schemas.ts';
 

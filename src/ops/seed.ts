@@ -6,14 +6,14 @@ import { Profile, type IProfile } from '../domain/accounts/profile.entity.ts';
 import { User } from '../domain/accounts/user.entity.ts';
 import { Title } from '../domain/catalog/title.entity.ts';
 import { TimeGrant } from '../domain/parental-controls/time-grant.entity.ts';
-import { TimeRequest } from '../domain/time-requests/time-request.entity.ts';
+import { TimeRequest } from '../domain/parental-controls/time-request.entity.ts';
 import type { CpuWork } from '../domain/shared/cpu-work.ts';
 import { ViewingTimeBalance } from '../domain/viewing-time/balance.entity.ts';
-import { dayIntervals, NO_HOURS, windowsFor, type AllowedHours } from '../domain/viewing-time/allowed-hours.ts';
+import { NO_HOURS, type AllowedHours } from '../domain/viewing-time/allowed-hours.ts';
 import { CONFIG_DEFAULTS, ViewingTimeConfig } from '../domain/viewing-time/config.entity.ts';
+import { dayAt, type Day, type Settings } from '../domain/viewing-time/model.ts';
 import { allowedLiteral } from '../domain/viewing-time/viewing-time-repository.ts';
 import { ViewingSession } from '../domain/viewing-time/session.entity.ts';
-import { viewingDayAt, type DaySettings } from '../domain/viewing-time/viewing-day.ts';
 
 export interface DemoLogins {
   parent: { email: string; password: string; pin: string };
@@ -53,14 +53,14 @@ function catalogue(): { title: string; isEducational: boolean; durationMinutes: 
 type Session = { startedAt: Date; seconds: number };
 
 /** Viewing days to seed, oldest first: the last 7 days and every day of the current week so far (today included). */
-function seededDays(now: Date, settings: DaySettings) {
-  const today = viewingDayAt(now, settings);
+function seededDays(now: Date, settings: Settings) {
+  const today = dayAt(settings, now);
   const monday = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())); // the weekly report's week: Monday to Sunday
   monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
   const back = Math.max(7, Math.round((today.start.getTime() - monday.getTime()) / 86_400_000) + 1);
-  const past = new Map<string, ReturnType<typeof viewingDayAt>>();
+  const past = new Map<string, Day>();
   for (let d = back; d >= 1; d--) {
-    const day = viewingDayAt(new Date(now.getTime() - d * 86_400_000), settings);
+    const day = dayAt(settings, new Date(now.getTime() - d * 86_400_000));
     if (day.date < today.date) past.set(day.date, day); // one per date, whatever DST does to 24-hour steps
   }
   return { past: [...past.values()], today };
@@ -82,7 +82,7 @@ function sessionsOf(day: { start: Date }, d: number, now: Date, isToday: boolean
 
 /** Ended sessions and their balances for one kids profile over the seeded days. */
 /** `k`: which child (0, 1, …) picks the titles, so the same clock always seeds the same week (the console's screenshots stay put). */
-function history(profileId: string, k: number, titles: { id: string; isEducational: boolean }[], settings: DaySettings, now: Date, hours: AllowedHours) {
+function history(profileId: string, k: number, titles: { id: string; isEducational: boolean }[], settings: Settings, now: Date) {
   const sessions = [];
   const balances = [];
   const { past, today } = seededDays(now, settings);
@@ -97,9 +97,10 @@ function history(profileId: string, k: number, titles: { id: string; isEducation
         startedAt, lastHeartbeatAt: endedAt, endedAt, endReason: 'ended', totalSeconds: seconds, lastSeq: seconds / 30 });
     }
     if (!used && !educational) continue;
+    // the day row's facts are the Day the engine would create it from (model.ts dayAt)
     balances.push({ profile: profileId, resetDate: day.date, usedSeconds: used, educationalSeconds: educational, bonusSeconds: 0,
-      isUnlimitedOverride: false, dayStart: day.start, dayEnd: day.end, limitMinutes: day.limitMinutes, updatedAt: day === today ? now : day.end,
-      allowed: allowedLiteral(dayIntervals(day, windowsFor(day, hours, {}))) });
+      isUnlimitedOverride: false, dayStart: day.start, dayEnd: day.end, limitMinutes: day.limitMinutes, educationalExempt: day.educationalExempt,
+      allowed: allowedLiteral(day.allowed), educationalIgnoresHours: day.educationalIgnoresHours, updatedAt: day === today ? now : day.end });
   }
   return { sessions, balances };
 }
@@ -127,13 +128,16 @@ export async function seedDemo(em: EntityManager, cpu: Pick<CpuWork, 'hash'>, op
     const hours = (kid: IProfile) => (kid.name === 'Leo' ? LEO_HOURS : NO_HOURS);
     for (const kid of kids) tx.create(ViewingTimeConfig, { profile: kid, timezone: TIMEZONE, ...CONFIG_DEFAULTS, allowedHours: hours(kid) });
     await tx.flush();
-    const settings: DaySettings = { timezone: TIMEZONE, resetHour: CONFIG_DEFAULTS.resetHour, weekdayLimitMinutes: CONFIG_DEFAULTS.weekdayLimitMinutes,
-      weekendLimitMinutes: CONFIG_DEFAULTS.weekendLimitMinutes, previous: null, effectiveFrom: null };
     const now = opts.now ?? new Date();
+    const settingsOf = (kid: IProfile): Settings => ({
+      profileId: kid.id, timezone: TIMEZONE, resetHour: CONFIG_DEFAULTS.resetHour, previous: null, effectiveFrom: null,
+      weekdayLimitMinutes: CONFIG_DEFAULTS.weekdayLimitMinutes, weekendLimitMinutes: CONFIG_DEFAULTS.weekendLimitMinutes,
+      educationalExempt: CONFIG_DEFAULTS.educationalExempt, allowedHours: hours(kid), educationalIgnoresHours: false, overrides: {}, version: 1, updatedAt: now,
+    });
     const [mia, leo] = kids;
-    const yesterdayDate = seededDays(now, settings).past.at(-1)?.date;
+    const yesterdayDate = seededDays(now, settingsOf(mia)).past.at(-1)?.date;
     for (const [k, kid] of kids.entries()) {
-      const { sessions, balances } = history(kid.id, k, titles, settings, now, hours(kid));
+      const { sessions, balances } = history(kid.id, k, titles, settingsOf(kid), now);
       sessions.forEach((s) => tx.create(ViewingSession, s));
       // yesterday Leo asked for 15 more minutes and got them: the request, its grant, the day's bonus
       const yesterday = kid === leo ? balances.find((b) => b.resetDate === yesterdayDate) : undefined;
@@ -148,7 +152,7 @@ export async function seedDemo(em: EntityManager, cpu: Pick<CpuWork, 'hash'>, op
       balances.forEach((b) => tx.create(ViewingTimeBalance, b));
     }
     // and today Mia is waiting for an answer: the pending request the console shows
-    const today = viewingDayAt(now, settings);
+    const today = dayAt(settingsOf(mia), now);
     tx.create(TimeRequest, { profile: mia, minutes: 30, message: 'Please, 30 more minutes for the dinosaur film!', resetDate: today.date,
       expiresAt: today.end, createdAt: new Date(now.getTime() - 5 * 60_000) });
   });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Pool, PoolClient } from 'pg';
 
-const DIR = new URL('./sql/', import.meta.url);
+const DIR = new URL('../db/sql/', import.meta.url);
 
 export interface SqlFunctionFile {
   name: string;

@@ -5,12 +5,12 @@ import type { IdentityService } from '../accounts/identity.ts';
 import { User } from '../accounts/user.entity.ts';
 import type { Principal } from '../accounts/tokens.ts';
 import * as events from '../live-events/events-repository.ts';
-import type { GrantsService } from '../parental-controls/grants-service.ts';
-import type { PinService } from '../parental-controls/pin-service.ts';
+import type { GrantsService } from './grants-service.ts';
+import type { PinService } from './pin-service.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError, conflict, notFound } from '../shared/errors.ts';
 import type { ConfigService } from '../viewing-time/config-service.ts';
-import { viewingDayAt } from '../viewing-time/viewing-day.ts';
+import type { Today } from '../viewing-time/today.ts';
 import { TimeRequest, type ITimeRequest, type REQUEST_STATUSES } from './time-request.entity.ts';
 import * as repo from './time-requests-repository.ts';
 
@@ -58,16 +58,18 @@ export class TimeRequestsService {
   readonly #pins: PinService;
   readonly #grants: GrantsService;
   readonly #clock: Clock;
+  readonly #today: Today;
   /** Answers given by this process (the metrics sum every process's). */
   readonly stats = { approved: 0, denied: 0 };
 
-  constructor(d: { em: EntityManager; identity: IdentityService; configs: ConfigService; pins: PinService; grants: GrantsService; clock: Clock }) {
+  constructor(d: { em: EntityManager; identity: IdentityService; configs: ConfigService; pins: PinService; grants: GrantsService; clock: Clock; today: Today }) {
     this.#em = d.em;
     this.#identity = d.identity;
     this.#configs = d.configs;
     this.#pins = d.pins;
     this.#grants = d.grants;
     this.#clock = d.clock;
+    this.#today = d.today;
   }
 
   /**
@@ -77,9 +79,8 @@ export class TimeRequestsService {
   async ask(principal: Principal, input: { profile_id: string; minutes: number; message?: string | null }): Promise<RequestView> {
     const profileId = input.profile_id;
     const owner = await this.#identity.ownedProfile(principal, profileId);
-    const config = await this.#configs.get(profileId); // an adult profile has no limits to ask about: 404
     const now = this.#clock.now();
-    const day = viewingDayAt(now, config.settings);
+    const day = await this.#today.day(profileId, now); // an adult profile has no limits to ask about: 404
     await this.expireDue({ profile: profileId });
     return this.#em.transactional(async (em) => {
       const recent = await em.find(TimeRequest, {

@@ -1,8 +1,9 @@
--- The balance row of the viewing day containing p_now, created from the day the service computed
--- (its time rules live in TypeScript) when that day is current and was computed from the settings
--- version still in force. Returns null when the caller must compute the day first. The FOR SHARE
--- lock orders this against a settings change, which rewrites today's row in its own transaction.
-create or replace function vt_day_balance(
+-- The row of the viewing day containing p_now: the existing one, else one created from the day the
+-- service computed (its time rules live in TypeScript: model.ts dayAt) when that day contains
+-- p_now and was computed from the settings version still in force. Null: the caller must compute
+-- the day first (it gets the settings from vt_config_json). The FOR SHARE lock orders this against
+-- a settings change, which rewrites today's row in its own transaction.
+create or replace function vt_today_row(
   p_profile uuid, p_now timestamptz, p_day_date date, p_day_start timestamptz, p_day_end timestamptz,
   p_day_limit integer, p_day_exempt boolean, p_config_version integer, p_day_allowed tstzmultirange, p_day_ignores boolean)
 returns uuid
@@ -11,6 +12,10 @@ as $function$
 declare
   v_id uuid;
 begin
+  select d.id into v_id from vt_day_of(p_profile, p_now) d;
+  if found then
+    return v_id;
+  end if;
   if p_day_date is null or p_now < p_day_start or p_now >= p_day_end then
     return null;
   end if;

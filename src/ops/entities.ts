@@ -7,7 +7,7 @@ import { ViewingTimeBalance } from '../domain/viewing-time/balance.entity.ts';
 import { ViewingTimeOverride } from '../domain/viewing-time/override.entity.ts';
 import { ViewingSession } from '../domain/viewing-time/session.entity.ts';
 import { TimeGrant } from '../domain/parental-controls/time-grant.entity.ts';
-import { TimeRequest } from '../domain/time-requests/time-request.entity.ts';
+import { TimeRequest } from '../domain/parental-controls/time-request.entity.ts';
 import { LoginThrottle } from '../domain/accounts/login-throttle.entity.ts';
 import { MetricsSnapshot } from '../domain/metrics/metrics-snapshot.entity.ts';
 import { KidsDevice } from '../domain/accounts/kids-device.entity.ts';

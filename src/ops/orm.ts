@@ -2,7 +2,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Pool } from 'pg';
 import { entities } from './entities.ts';
-import { instrumentPool } from './query-counter.ts';
+import { instrumentPool } from '../db/query-counter.ts';
 import { migrationsList } from '../../migrations/index.ts';
 import { syncSqlFunctions } from './sql-functions.ts';
 
