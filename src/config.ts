@@ -46,12 +46,12 @@ export const configSchema = z.object({
   WORKER_MAX_WAIT_MS: int(750, 10, 60_000),
   CLUSTER_WORKERS: int(os.availableParallelism(), 1, 64),
   BCRYPT_COST: int(12, 4, 15),
-  // password attempts (SPEC §3 Login): failures per account and per client address within the
+  // password attempts: failures per account and per client address within the
   // window lock further attempts for the window, doubling with each further lockout
   LOGIN_MAX_FAILURES: int(10, 2, 1000),
   LOGIN_MAX_FAILURES_PER_ADDRESS: int(30, 2, 100_000),
   LOGIN_WINDOW_MINUTES: int(15, 1, 1440),
-  // group commit: heartbeats of one process per statement at most (SPEC §7)
+  // group commit: heartbeats of one process per statement at most
   HEARTBEAT_MAX_BATCH: int(64, 1, 1000),
   // under load (2+ beats expected within it) a process sends heartbeat statements at most this often; 0: never waits
   HEARTBEAT_PACE_MS: int(8, 0, 100),
@@ -77,7 +77,7 @@ export const configSchema = z.object({
   RETENTION_BATCH_SIZE: int(1000, 10, 100_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO_DATA: bool.default(true),
-  // the shared test clock (SPEC §6): a file holding the instant every process reads; never in production
+  // the shared test clock: a file holding the instant every process reads; never in production
   TEST_CLOCK_FILE: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
   if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {

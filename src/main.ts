@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import cluster from 'node:cluster';
+import closeWithGrace from 'close-with-grace';
 import type { Pool } from 'pg';
 import { loadConfig, ConfigError, trustedProxies, type Config } from './config.ts';
 import { runPrimary } from './cluster.ts';
@@ -93,12 +94,13 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     deviceTtlSeconds: config.DEVICE_TOKEN_TTL_HOURS * 3600 });
   const identity = new IdentityService(orm.em, bus, identityCacheOpts);
   const clock = opts.clock ?? (config.TEST_CLOCK_FILE ? fileClock(config.TEST_CLOCK_FILE) : systemClock);
+  const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
   const devices = new Devices({ em: orm.em, bus, clock });
   await devices.start();
   const accounts = new AccountsService({ em: orm.em, cpu: pool, tokens, bcryptCost: config.BCRYPT_COST, refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
-    limits: { perAccount: config.LOGIN_MAX_FAILURES, perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMinutes: config.LOGIN_WINDOW_MINUTES }, devices, bus });
+    limits: { perAccount: config.LOGIN_MAX_FAILURES, perAddress: config.LOGIN_MAX_FAILURES_PER_ADDRESS, windowMinutes: config.LOGIN_WINDOW_MINUTES }, devices, bus,
+    kidsProfileCreated: (em, profile, timezone) => configs.createDefaults(em, profile, timezone) });
   const catalog = new CatalogService(orm.em);
-  const configs = new ConfigService(orm.em, bus, clock, cacheOpts);
   const pins = new PinService({ em: orm.em, cpu: pool, tokens, sessions: new LoginSessions(orm.em), clock, passwordCost: config.BCRYPT_COST, devices });
   const pgPool = (await orm.em.getConnection().getNativeClient()) as Pool;
   let hub: EventHub | undefined;
@@ -153,7 +155,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   });
   const handler = app.callback();
   // while draining, answers close their connection so keep-alive clients move to another process
-  // SPEC §6: headers within 10 s, a whole request within 30 s. Node checks them every interval (by
+  // headers within 10 s, a whole request within 30 s. Node checks them every interval (by
   // default only every 30 s), so each limit is set one interval short: a slow client is closed by
   // 10 s (30 s). A streamed response (SSE) is not bounded once its request has fully arrived.
   const server = http.createServer({ headersTimeout: 9_500, requestTimeout: 29_500, connectionsCheckingInterval: 500 }, (req, res) => {
@@ -179,7 +181,8 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     metricsServer.closeAllConnections();
     await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_GRACE_MS));
     const closed = new Promise<void>((resolve) => {
-      // net's close, not http's: http's would also drop "idle" sockets, which includes connections
+      // (not http-terminator: it destroys a socket whose request has not been read yet as idle, and
+      // that request is lost; this drain answers it) net's close, not http's: http's would also drop "idle" sockets, which includes connections
       // just accepted whose request has not been read yet; idle keep-alive sockets go a bit later
       net.Server.prototype.close.call(server, () => { clearInterval(sweep); resolve(); });
       const sweep = setInterval(() => server.closeIdleConnections(), 500);
@@ -216,20 +219,20 @@ async function runWorker(config: Config): Promise<void> {
   const service = await startService(config, { databaseUrl: url, logger });
   logger.info({ url: service.url, pid: process.pid }, 'ready');
   process.send?.('ready'); // the cluster primary, or PM2's wait_ready, count this process in
-  let stopping = false;
-  const stop = async (reason: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ reason }, 'draining: no new connections, finishing in-flight requests');
-    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS + 2_000);
-    force.unref();
+  // close-with-grace: a signal (SIGHUP: the terminal closed), the primary's 'shutdown' or an uncaught
+  // error drains once, then the process exits (0 when drained, 1 after an error or past the deadline);
+  // another signal meanwhile changes nothing (a terminal's Ctrl-C reaches the primary and us both)
+  const grace = closeWithGrace({
+    delay: config.SHUTDOWN_TIMEOUT_MS + 2_000, logger: { error: (m: unknown) => logger.error({ err: m }, 'could not drain in time') },
+    onSecondSignal: (signal: string) => logger.info({ signal }, 'already draining'),
+  }, async ({ signal, err, manual }) => {
+    if (err) logger.error({ err }, 'uncaught error: draining, then exiting');
+    logger.info({ reason: signal ?? (manual ? 'shutdown from primary' : 'error') }, 'draining: no new connections, finishing in-flight requests');
     await retention?.stop();
     await service.close();
     logger.info('stopped');
-    process.exit(0);
-  };
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal)); // SIGHUP: the terminal closed
-  process.on('message', (m) => { if (m === 'shutdown') void stop('shutdown from primary'); });
+  });
+  process.on('message', (m) => { if (m === 'shutdown') void grace.close(); });
 }
 
 async function main(): Promise<void> {

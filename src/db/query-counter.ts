@@ -25,8 +25,8 @@ export function currentDbOps(): DbOps | undefined {
 }
 
 /** Runs fn outside any unit of work: its round trips are charged explicitly (group commit), not to whoever happened to start it. */
-export function outsideDbOps<T>(fn: () => Promise<T>): Promise<T> {
-  return scope.exit(fn);
+export function outsideDbOps<A extends unknown[], T>(fn: (...args: A) => Promise<T>, ...args: A): Promise<T> {
+  return scope.exit(fn, ...args);
 }
 
 /** Charges one round trip that carried this unit of work (a statement it shared with others counts 1 for each). */

@@ -1,16 +1,21 @@
+import { channel } from 'node:diagnostics_channel';
 import type { EntityManager } from '@mikro-orm/core';
 import { CompiledQuery, type Transaction } from 'kysely';
 import type { Pool } from 'pg';
+
+/** Every named statement as it is sent, for tracing (the heartbeat-path test reads the call path from it); free without subscribers. */
+export const statementChannel = channel('vtime:statement');
 
 const isConnectionError = (e: Error & { code?: string }) => !e.code || /^(08|57P)/.test(e.code);
 
 /**
  * Runs one hand-written statement, the only way repositories send SQL text. Inside a MikroORM
  * transaction it joins it (same connection, same transaction); otherwise it goes through
- * MikroORM's own pg pool as a named prepared statement (parsed once per connection, SPEC L-05):
+ * MikroORM's own pg pool as a named prepared statement (parsed once per connection):
  * one round trip, no ORM hydration.
  */
 export async function runNamed<T>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
+  if (statementChannel.hasSubscribers) statementChannel.publish({ name });
   const tx = em.isInTransaction() ? em.getTransactionContext<Transaction<unknown>>() : undefined;
   if (tx) return (await tx.executeQuery(CompiledQuery.raw(text, values))).rows as T[];
   const pool = (await em.getConnection().getNativeClient()) as Pool;

@@ -12,5 +12,5 @@ import { LoginThrottle } from '../domain/accounts/login-throttle.entity.ts';
 import { MetricsSnapshot } from '../domain/metrics/metrics-snapshot.entity.ts';
 import { KidsDevice } from '../domain/accounts/kids-device.entity.ts';
 
-/** Every entity of SPEC section 2 (and the metrics snapshots, the login throttles), in one list for the ORM and the migration check. */
+/** Every entity (the metrics snapshots and login throttles too), in one list for the ORM and the migration check. */
 export const entities = [User, RefreshToken, Profile, Title, ViewingTimeConfig, ViewingTimeOverride, ViewingTimeBalance, ViewingSession, TimeGrant, TimeRequest, MetricsSnapshot, LoginThrottle, KidsDevice];

@@ -52,7 +52,7 @@ export async function databaseAnswers(orm: MikroORM): Promise<boolean> {
   }
 }
 
-/** Opens poolMin connections now so the first requests do not pay for them (M-06). */
+/** Opens poolMin connections now so the first requests do not pay for them. */
 export async function warmPool(orm: MikroORM, size: number): Promise<void> {
   const pool = (await orm.em.getConnection().getNativeClient()) as Pool;
   const clients = await Promise.all(Array.from({ length: Math.max(1, size) }, () => pool.connect()));

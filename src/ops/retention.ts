@@ -1,6 +1,7 @@
 // Retention: deletes viewing history (and live events, kept 24 h) past its keep-time in small batches, one runner at a time
 // across the whole deployment (a PostgreSQL advisory lock, so it holds under the cluster, PM2 and
 // several machines alike).
+import { Cron } from 'croner';
 import type pg from 'pg';
 
 export interface RetentionOptions {
@@ -26,7 +27,7 @@ export type RetentionLog = (msg: string, fields?: object) => void;
 export const RETENTION_LOCK_KEY = '0x7674696d65726574';
 const LOCK_KEY_SQL = `${BigInt(RETENTION_LOCK_KEY)}::bigint`;
 const DAY_MS = 86_400_000;
-/** Live events are a short-lived outbox (SPEC §2): a stream resumes by Last-Event-ID within this. */
+/** Live events are a short-lived outbox: a stream resumes by Last-Event-ID within this. */
 export const EVENTS_KEEP_HOURS = 24;
 const MAX_BATCHES_PER_TABLE = 100_000; // a hard bound on top of the time budget
 
@@ -154,32 +155,27 @@ export interface RetentionSchedule {
 }
 
 /**
- * Runs retention every intervalMinutes (0 disables it). The next run is planned only after the
- * previous one finished, so runs of one process never overlap; the advisory lock keeps other
- * processes out. Errors are logged, never thrown: the service must not fall over for housekeeping.
- * stop() cancels the next run and resolves once a run in progress has finished.
+ * Runs retention every intervalMinutes (0 disables it), scheduled by croner: every second the job
+ * may fire, at most once per interval, and never while the previous run is still going (protect),
+ * so runs of one process never overlap; the advisory lock keeps other processes out. Errors are
+ * logged, never thrown: the service must not fall over for housekeeping. stop() cancels the next
+ * run and resolves once a run in progress has finished.
  */
 export function startRetentionSchedule(pool: pg.Pool, s: RetentionSchedule, log: RetentionLog): { stop(): Promise<void> } {
   if (s.intervalMinutes <= 0) return { stop: async () => {} };
-  let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  let stopped = false;
-  const plan = (ms: number) => {
-    if (stopped) return;
-    timer = setTimeout(tick, ms);
-    timer.unref(); // housekeeping never keeps a draining process alive
-  };
   const tick = () => {
     const opts = { now: s.clock?.() ?? new Date(), sessionsDays: s.sessionsDays, balancesDays: s.balancesDays, grantsDays: s.grantsDays, batchSize: s.batchSize };
-    running = runRetentionOnce(pool, opts, log)
-      .then(() => undefined, (e: Error) => log('retention run failed', { err: e.message }))
-      .finally(() => { running = undefined; plan(s.intervalMinutes * 60_000); });
+    running = runRetentionOnce(pool, opts, log).then(() => undefined, (e: Error) => log('retention run failed', { err: e.message }));
+    return running;
   };
-  plan(s.firstRunDelayMs ?? 30_000);
+  const job = new Cron('* * * * * *', {
+    interval: s.intervalMinutes * 60, protect: true, unref: true, // housekeeping never keeps a draining process alive
+    startAt: new Date(Date.now() + (s.firstRunDelayMs ?? 30_000)), // after start-up work, not during it
+  }, tick);
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
+      job.stop();
       await running;
     },
   };

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
+import type { ReportWork, WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
 import type { CpuSlot, CpuWork } from '../domain/shared/cpu-work.ts';
 import { AppError } from '../domain/shared/errors.ts';
 import type { Timed } from './tasks.ts';
@@ -42,7 +42,7 @@ export const CPU_TASK_TIMEOUT_MS = 10_000;
  * threads at the lowest priority (tasks.ts). It refuses work it cannot start in time: the queue's
  * expected wait is the work ahead (each task at its kind's measured mean) shared over the threads.
  */
-export class WorkerPool implements CpuWork {
+export class WorkerPool implements CpuWork, ReportWork {
   readonly #pool: Piscina;
   readonly #threads: number;
   readonly #timeoutMs: number;

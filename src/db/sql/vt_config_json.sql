@@ -1,4 +1,4 @@
--- A profile's viewing-time settings as the service's time rules need them (SPEC §2), handed back
+-- A profile's viewing-time settings as the service's time rules need them, handed back
 -- when the service must compute a viewing day it has not cached (rare: once per profile per day).
 create or replace function vt_config_json(p_profile uuid)
 returns json

@@ -1,4 +1,4 @@
--- Writes live events (SPEC §3 "Live events") in the caller's transaction and wakes every process
+-- Writes live events in the caller's transaction and wakes every process
 -- (NOTIFY carries only the last id; the table is the source). Event ids follow commit order: the
 -- advisory lock is held from here to the commit, so a transaction that took a lower id has
 -- committed before one with a higher id can. Call it last in a transaction, so the lock is held

@@ -1,6 +1,6 @@
 -- Ends a session of the caller's household (of p_only_profile alone for a kids device), once:
 -- the first call credits the stretch since the last beat and sets ended_at; later calls return
--- the same answer and credit nothing (SPEC M-05: one statement, idempotent).
+-- the same answer and credit nothing (one statement, idempotent).
 create or replace function vt_end_session(p_session uuid, p_user uuid, p_only_profile uuid, p_now timestamptz)
 returns table (session_id uuid, profile_id uuid, ended_at timestamptz, end_reason text, total_seconds integer)
 language plpgsql

@@ -1,4 +1,4 @@
--- Extra time for the viewing day containing p_now (SPEC §3 "Grants"): the ledger row, the balance
+-- Extra time for the viewing day containing p_now: the ledger row, the balance
 -- change and the live `grant` event commit together or not at all; p_request links the time
 -- request the grant answers. Minutes add to bonus_seconds, so nothing is lost
 -- when little was used; null minutes = unlimited today. need_day: as for vt_beat.

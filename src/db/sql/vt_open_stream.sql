@@ -1,4 +1,4 @@
--- Claims one of a household's live-stream places, cluster-wide (SPEC §3: at most p_limit open
+-- Claims one of a household's live-stream places, cluster-wide (at most p_limit open
 -- streams per household). Streams of processes that stopped publishing their metrics for
 -- p_fresh_seconds do not count (a process that died cannot close its own). Null: no place left.
 create or replace function vt_open_stream(p_household uuid, p_stream uuid, p_process text, p_limit integer, p_fresh_seconds integer)

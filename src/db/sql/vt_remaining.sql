@@ -1,5 +1,5 @@
 -- Budget left on a day's balance: limit + bonus - used, never below 0; null when unlimited
--- (no limit, or unlimited today). The one definition of "remaining" (SPEC §3).
+-- (no limit, or unlimited today). The one definition of "remaining".
 create or replace function vt_remaining(p_used integer, p_bonus integer, p_limit integer, p_unlimited boolean)
 returns integer
 language sql immutable

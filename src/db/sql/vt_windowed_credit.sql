@@ -1,6 +1,6 @@
 -- The credit of a stretch (vt_interval_credit) counted only inside the day's allowed hours
 -- (p_allowed: the day's instants; null: any time): a stream crossing a window's edge is credited
--- up to the edge (SPEC §3 "Allowed hours"). Windows are at least 15 minutes apart, so a stretch of
+-- up to the edge. Windows are at least 15 minutes apart, so a stretch of
 -- at most 60 s meets at most one of them.
 create or replace function vt_windowed_credit(p_last timestamptz, p_paused_at timestamptz, p_now timestamptz, p_allowed tstzmultirange)
 returns integer

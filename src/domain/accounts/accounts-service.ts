@@ -3,7 +3,6 @@ import type { CpuWork } from '../shared/cpu-work.ts';
 import type { InvalidationBus } from '../shared/invalidation-bus.ts';
 import type { Devices } from './devices.ts';
 import { AppError, conflict, notFound, unauthorized } from '../shared/errors.ts';
-import { CONFIG_DEFAULTS, ViewingTimeConfig } from '../viewing-time/config.entity.ts';
 import { Profile, type IProfile } from './profile.entity.ts';
 import { RefreshToken } from './refresh-token.entity.ts';
 import * as throttle from './login-throttle-repository.ts';
@@ -25,6 +24,8 @@ export interface AccountsDeps {
   limits: throttle.LoginLimits;
   devices: Devices;
   bus: InvalidationBus;
+  /** A kids profile was created in `em`'s transaction: its default viewing-time settings go in the same one (main.ts wires the viewing-time feature here). */
+  kidsProfileCreated(em: EntityManager, profile: IProfile, timezone: string): void;
 }
 
 export interface LoginStats {
@@ -146,7 +147,7 @@ export class AccountsService {
         user: userId, name: input.name, isKids: input.is_kids,
         parentalRating: input.parental_rating ?? (input.is_kids ? 'PG' : 'R'), avatarUrl: input.avatar_url ?? null,
       });
-      if (input.is_kids) em.create(ViewingTimeConfig, { profile, timezone: user.timezone, ...CONFIG_DEFAULTS });
+      if (input.is_kids) this.#d.kidsProfileCreated(em, profile, user.timezone);
       await em.flush();
       return profile;
     });

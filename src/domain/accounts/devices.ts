@@ -9,7 +9,7 @@ import type { Principal } from './tokens.ts';
 const signedOut = () => unauthorized('this device was signed out by a parent: select the profile again from the household login', 'device_revoked');
 
 /**
- * Kids devices (SPEC §4 auth): each profile-scoped token names a device row. The devices signed
+ * Kids devices: each profile-scoped token names a device row. The devices signed
  * out are few and change rarely, so every process keeps their ids in memory, loaded at start and
  * kept current through the invalidation bus (LISTEN/NOTIFY; reloaded after the listener
  * reconnects): checking a device costs a heartbeat no round trip. When a device was last seen is

@@ -4,7 +4,7 @@ import { User } from './user.entity.ts';
 
 /**
  * A kids device: the profile-scoped token handed to it names this row (`dev`), so a parent can list
- * the household's devices and sign one or all out (SPEC §4 auth). last_seen_at is written from the
+ * the household's devices and sign one or all out. last_seen_at is written from the
  * service processes' memory about once a minute, never on the heartbeat's own path.
  */
 export const KidsDevice = defineEntity({

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { RefreshToken } from './refresh-token.entity.ts';
 
 /**
- * The PIN-verified window of a login session (SPEC §3 PIN). A login session is a refresh-token
+ * The PIN-verified window of a login session. A login session is a refresh-token
  * family; its window lives on the family's live token, so a rotation carries it over and a
  * revocation (logout, reuse) ends it with the family.
  */

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { runNamed } from '../../db/statement.ts';
 
-// Password attempt limits (SPEC §3 Login) live in these statements. An attempt is counted as a
+// Password attempt limits live in these statements. An attempt is counted as a
 // failure on its account's and its client address's rows BEFORE bcrypt runs, under the rows' locks,
 // so parallel guesses cannot get past the limit; a correct password takes its count back. The
 // attempt that reaches a limit arms that row's lockout: the window's length, doubling with each

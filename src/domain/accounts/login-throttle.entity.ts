@@ -3,7 +3,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 /**
  * Password attempts of one account (`account:<email>`, whether it exists or not) or one client
  * address (`address:<ip>`) in the current window, and its lockout. In PostgreSQL, so the limit holds
- * across every process and host (SPEC §3 Login).
+ * across every process and host.
  */
 export const LoginThrottle = defineEntity({
   name: 'LoginThrottle',

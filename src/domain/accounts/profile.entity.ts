@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { User } from './user.entity.ts';
 
-export const PARENTAL_RATINGS = ['G', 'PG', 'PG-13', 'R', 'NC-17'] as const;
-
 export const Profile = defineEntity({
   name: 'Profile',
   tableName: 'profiles',

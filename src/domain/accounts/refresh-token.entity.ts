@@ -17,7 +17,7 @@ export const RefreshToken = defineEntity({
     expiresAt: p.datetime(),
     revokedAt: p.datetime().nullable(),
     // the PIN-verified window of this login session: set on the family's live token by a correct
-    // PIN verify, carried over by a refresh, gone with a revocation (SPEC §3 PIN)
+    // PIN verify, carried over by a refresh, gone with a revocation
     pinVerifiedUntil: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   },

@@ -93,7 +93,7 @@ export class TokenService {
   }
 
   /**
-   * A live-stream ticket for browsers' EventSource, which cannot send headers (SPEC §3): bound to
+   * A live-stream ticket for browsers' EventSource, which cannot send headers: bound to
    * the caller and to one stream path, for one minute. Its own audience: never an access token.
    * It carries no login session, so it is never PIN proof.
    */

@@ -1,4 +1,4 @@
-// Live events of one service process (SPEC §3 "Live events"): the events table is the source; a
+// Live events of one service process: the events table is the source; a
 // NOTIFY with the newest id wakes every process, which reads the rows after the last id it sent and
 // writes each to the matching open streams. Ids follow commit order, so reading "after the last id"
 // never skips one. Everything that reads or writes streams runs one step at a time (`#serial`), so

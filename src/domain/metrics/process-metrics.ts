@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram as PromHistogram, Registry } from 'prom-client';
 import type { CacheStats } from '../shared/cached-loader.ts';
 import { encode, newHistogram, type Histogram } from './histogram.ts';
@@ -27,7 +28,7 @@ export interface RequestObservation {
 
 const HEARTBEAT = '/api/v1/viewing-time/heartbeat';
 const REPORT = '/api/v1/parental-controls/weekly-report';
-const LAG_INTERVAL_MS = 20;
+const LAG_RESOLUTION_MS = 20;
 
 /** What one process has seen since it started; snapshots of it are merged cluster-wide. */
 export class ProcessMetrics {
@@ -47,7 +48,8 @@ export class ProcessMetrics {
   readonly #promDelivery: PromHistogram;
   readonly #promHeartbeat: PromHistogram;
   readonly #promRequests: Counter;
-  #lagTimer: NodeJS.Timeout | null = null;
+  // Node's own event-loop delay sampler; its figures move into #eventLoop (mergeable across processes) at each read
+  readonly #lag: ELDHistogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
 
   constructor(src: MetricSources) {
     this.#src = src;
@@ -56,7 +58,7 @@ export class ProcessMetrics {
     this.#promDelivery = new PromHistogram({ name: 'vtime_event_delivery_seconds', help: 'Live events: from the commit that wrote one to its write to a stream', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5], registers: [this.registry] });
     this.#promRequests = new Counter({ name: 'vtime_http_requests_total', help: 'HTTP requests by status class', labelNames: ['status_class'], registers: [this.registry] });
     this.#registerCollected();
-    this.#sampleEventLoop();
+    this.#lag.enable();
   }
 
   observe(r: RequestObservation): void {
@@ -104,7 +106,7 @@ export class ProcessMetrics {
       workerPool: this.#src.workerPool(),
       dbPool: this.#src.dbPool(),
       dbRoundTrips: this.#src.dbRoundTrips(),
-      eventLoop: encode(this.#eventLoop),
+      eventLoop: encode(this.#loopDelay()),
       events: { openStreams: this.#src.openStreams(), delivered: this.#events.delivered, hist: encode(this.#events.hist) },
       timeRequests: this.#src.timeRequests(),
       prom: await this.registry.getMetricsAsJSON(),
@@ -112,18 +114,25 @@ export class ProcessMetrics {
   }
 
   stop(): void {
-    if (this.#lagTimer) clearTimeout(this.#lagTimer);
-    this.#lagTimer = null;
+    this.#lag.disable();
   }
 
-  /** Event-loop delay as a mergeable histogram: how late a 20 ms timer fires. */
-  #sampleEventLoop(): void {
-    const expected = performance.now() + LAG_INTERVAL_MS;
-    this.#lagTimer = setTimeout(() => {
-      this.#eventLoop.recordValue(Math.max(1, Math.round((performance.now() - expected) * 1000)));
-      this.#sampleEventLoop();
-    }, LAG_INTERVAL_MS);
-    this.#lagTimer.unref();
+  /**
+   * Event-loop delay as a mergeable HDR histogram: what Node's sampler saw since the last read is
+   * added, each percentile band with its share of the samples, and the sampler starts again.
+   */
+  #loopDelay(): Histogram {
+    const n = this.#lag.count;
+    if (n > 0) {
+      let below = 0;
+      for (const [p, ns] of [...this.#lag.percentiles].sort((a, b) => a[0] - b[0])) {
+        const count = Math.round(((p - below) / 100) * n);
+        if (count > 0) this.#eventLoop.recordValueWithCount(Math.max(1, Math.round(ns / 1000)), count);
+        below = p;
+      }
+      this.#lag.reset();
+    }
+    return this.#eventLoop;
   }
 
   #registerCollected(): void {
@@ -156,6 +165,6 @@ export class ProcessMetrics {
     counter('vtime_events_delivered_total', 'Live events written to streams', () => this.#events.delivered);
     counter('vtime_time_requests_approved_total', 'Time requests approved', () => src.timeRequests().approved);
     counter('vtime_time_requests_denied_total', 'Time requests denied', () => src.timeRequests().denied);
-    gauge('vtime_event_loop_delay_p99_seconds', 'Event-loop delay p99 (worst process)', () => this.#eventLoop.getValueAtPercentile(99) / 1e6, 'max');
+    gauge('vtime_event_loop_delay_p99_seconds', 'Event-loop delay p99 (worst process)', () => this.#loopDelay().getValueAtPercentile(99) / 1e6, 'max');
   }
 }

@@ -19,8 +19,10 @@ const GRANT = `select * from vt_grant(p_profile => $1, p_granted_by => $2, p_min
   p_day_date => $6, p_day_start => $7, p_day_end => $8, p_day_limit => $9, p_day_exempt => $10, p_config_version => $11,
   p_day_allowed => $12, p_day_ignores => $13, p_request => $14)`;
 
-export async function grant(em: EntityManager, g: { profileId: string; by: string; minutes: number | null; deviceId: string | null; now: Date; day: DayParam | null; requestId?: string | null }): Promise<GrantRow> {
-  const rows = await runNamed<GrantRow>(em, 'vt_grant', GRANT, [g.profileId, g.by, g.minutes, g.deviceId, g.now, ...dayParams(g.day), g.requestId ?? null]);
+export interface GrantInput { profileId: string; by: string; minutes: number | null; deviceId: string | null; now: Date; day: DayParam | null; requestId: string | null }
+
+export async function grant(em: EntityManager, g: GrantInput): Promise<GrantRow> {
+  const rows = await runNamed<GrantRow>(em, 'vt_grant', GRANT, [g.profileId, g.by, g.minutes, g.deviceId, g.now, ...dayParams(g.day), g.requestId]);
   return rows[0];
 }
 

@@ -48,8 +48,8 @@ export class GrantsService {
    */
   async grantIn(em: EntityManager, principal: Principal, profileId: string, g: { minutes: number | null; deviceId: string | null; requestId: string | null }) {
     const now = this.#clock.now();
-    const row = await this.#today.run(profileId, now, (day) =>
-      repo.grant(em, { profileId, by: principal.userId, minutes: g.minutes, deviceId: g.deviceId, requestId: g.requestId, now, day }));
+    const row = await this.#today.run(profileId, now, { profileId, by: principal.userId, minutes: g.minutes, deviceId: g.deviceId, requestId: g.requestId, now },
+      (input: repo.GrantInput) => repo.grant(em, input));
     const remaining = row.remaining_seconds;
     return {
       granted_minutes: g.minutes,

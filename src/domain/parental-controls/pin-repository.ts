@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { runNamed } from '../../db/statement.ts';
 
 // The PIN's attempt limits live in these statements: a check is counted in the database before
-// bcrypt runs, so parallel guesses cannot get past them (SPEC §3 PIN).
+// bcrypt runs, so parallel guesses cannot get past them.
 export const MAX_FAILURES = 5;
 export const BASE_LOCKOUT_MINUTES = 30;
 // a check still counted as under way after this long was lost with its process: it counts no more

@@ -29,8 +29,8 @@ export interface SessionRow { id: string; started_at: Date; ended_at: Date | nul
 
 /**
  * Sessions of a profile started in [from, to), newest first, at most `limit` (null: all): one
- * joined query (the session's own columns, the title's id and name only, SPEC H-04) over a
- * half-open timestamp range, so the (profile_id, started_at DESC) index serves it (H-05). Pages
+ * joined query (the session's own columns, the title's id and name only) over a
+ * half-open timestamp range, so the (profile_id, started_at DESC) index serves it. Pages
  * are whole viewing days, which the service cuts; a row cursor (findByCursor) would cut days.
  */
 export async function historyRows(em: EntityManager, profileId: string, from: Date, to: Date, limit: number | null): Promise<SessionRow[]> {

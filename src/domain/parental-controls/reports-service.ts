@@ -2,7 +2,6 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { CpuWork } from '../shared/cpu-work.ts';
 import { invalidField } from '../shared/errors.ts';
 import type { ConfigService } from '../viewing-time/config-service.ts';
 import { minutes } from '../viewing-time/rules.ts';
@@ -11,7 +10,7 @@ import { shiftDate } from './grants-service.ts';
 import { parseAllowed } from '../viewing-time/viewing-time-repository.ts';
 import * as repo from './reports-repository.ts';
 import type { SessionRow } from './reports-repository.ts';
-import type { WeeklyReport } from './weekly-report-types.ts';
+import type { ReportWork, WeeklyReport } from './weekly-report-types.ts';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -25,9 +24,9 @@ function sessionView(r: SessionRow) {
 
 /** Viewing history and the weekly report (parents only). */
 export class ReportsService {
-  readonly #d: { em: EntityManager; identity: IdentityService; configs: ConfigService; cpu: CpuWork; clock: Clock };
+  readonly #d: { em: EntityManager; identity: IdentityService; configs: ConfigService; cpu: ReportWork; clock: Clock };
 
-  constructor(d: { em: EntityManager; identity: IdentityService; configs: ConfigService; cpu: CpuWork; clock: Clock }) {
+  constructor(d: { em: EntityManager; identity: IdentityService; configs: ConfigService; cpu: ReportWork; clock: Clock }) {
     this.#d = d;
   }
 

@@ -6,7 +6,7 @@ import { User } from '../accounts/user.entity.ts';
 export const REQUEST_MINUTES = [15, 30, 60] as const;
 export const REQUEST_STATUSES = ['pending', 'approved', 'denied', 'expired'] as const;
 
-/** A child's "ask for more time" (SPEC §2): at most one pending per profile, enforced by the database. */
+/** A child's "ask for more time": at most one pending per profile, enforced by the database. */
 export const TimeRequest = defineEntity({
   name: 'TimeRequest',
   tableName: 'time_requests',

@@ -1,4 +1,4 @@
-// "Ask for more time" (SPEC §3 "Time requests"): a child asks from a kids device, a parent answers
+// "Ask for more time": a child asks from a kids device, a parent answers
 // with PIN proof; each change is a live event written in the change's own transaction.
 import { LockMode, UniqueConstraintViolationException, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { IdentityService } from '../accounts/identity.ts';

@@ -49,3 +49,8 @@ export interface WeeklyReport {
   profiles: ProfileWeek[];
   total_minutes: number;
 }
+
+/** The report's aggregation, off the event loop: main.ts fills it with the worker-thread pool. */
+export interface ReportWork {
+  weeklyReport(input: WeeklyReportInput): Promise<WeeklyReport>;
+}

@@ -22,7 +22,8 @@ export class CachedLoader<K extends string, V extends object> {
 
   /** `now` (ms) lets tests move time; by default the monotonic clock. */
   constructor(opts: { max: number; ttlMs: number; now?: () => number }) {
-    this.#lru = new LRUCache<K, V>({ max: opts.max, ttl: opts.ttlMs, updateAgeOnGet: false, ...(opts.now ? { perf: { now: opts.now } } : {}) });
+    // ttlResolution 0: read the clock on every check (lru-cache otherwise reuses a reading for a millisecond, and a test clock jumps)
+    this.#lru = new LRUCache<K, V>({ max: opts.max, ttl: opts.ttlMs, ttlResolution: 0, updateAgeOnGet: false, ...(opts.now ? { perf: { now: opts.now } } : {}) });
     this.#max = opts.max;
   }
 

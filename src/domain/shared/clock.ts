@@ -7,7 +7,7 @@ export interface Clock {
 export const systemClock: Clock = { now: () => new Date() };
 
 /**
- * The shared test clock (SPEC §6): every process of a cluster, and so every `p_now` sent to SQL,
+ * The shared test clock: every process of a cluster, and so every `p_now` sent to SQL,
  * reads the same instant from one file that a test writes. Outside production only (config.ts).
  */
 export function fileClock(file: string): Clock {

@@ -1,5 +1,3 @@
-import type { WeeklyReport, WeeklyReportInput } from '../parental-controls/weekly-report-types.ts';
-
 /** One bcrypt check the pool has agreed to run: verify it, or release the place unused. */
 export interface CpuSlot {
   verify(secret: string, hash: string): Promise<boolean>;
@@ -12,5 +10,4 @@ export interface CpuWork {
   verify(secret: string, hash: string): Promise<boolean>;
   /** A place for one check of this bcrypt cost, taken before an attempt is counted: throws 429 busy when it could not start in time. */
   verifySlot(cost: number): CpuSlot;
-  weeklyReport(input: WeeklyReportInput): Promise<WeeklyReport>;
 }

@@ -1,4 +1,4 @@
-// Allowed hours (SPEC §3 "Allowed hours"): windows of local wall-clock time, placed on a viewing
+// Allowed hours: windows of local wall-clock time, placed on a viewing
 // day's own timeline. On viewing day D with reset hour R a time T >= R lies on date D and a time
 // T < R on date D+1 ("01:00" with reset 06:00 is the night after); a `to` equal to R is the day's
 // end. An edge inside a spring-forward gap moves to the first instant after it; an edge inside a

@@ -1,5 +1,5 @@
 import { LockMode, type EntityManager } from '@mikro-orm/core';
-import { Profile } from '../accounts/profile.entity.ts';
+import { Profile, type IProfile } from '../accounts/profile.entity.ts';
 import { CachedLoader, type CacheStats } from '../shared/cached-loader.ts';
 import type { Clock } from '../shared/clock.ts';
 import { conflict, invalidField, notFound } from '../shared/errors.ts';
@@ -23,7 +23,7 @@ export interface ConfigPatch {
   educational_ignores_hours?: boolean;
 }
 
-/** Overrides may be set from today's viewing day to this many days ahead (SPEC §3). */
+/** Overrides may be set from today's viewing day to this many days ahead. */
 export const OVERRIDE_DAYS_AHEAD = 30;
 
 /** The stored windows (a freshly created row may still hold its default as JSON text). */
@@ -53,7 +53,7 @@ function validate(p: ConfigPatch): void {
 const shiftDate = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
- * Viewing-time configs behind a TTL/LRU cache (SPEC H-02): read from the database at most once
+ * Viewing-time configs behind a TTL/LRU cache: read from the database at most once
  * per TTL per profile, dropped at once when the config changes (through the bus). Heartbeats and
  * balance reads never depend on it for correctness: they read the day's row, which a change
  * rewrites, and a day computed from a cached config is version-checked in SQL before it is used
@@ -75,6 +75,11 @@ export class ConfigService {
       if (m.entity === 'config') this.#cache.invalidate(m.id);
       else if (m.entity === 'all') this.#cache.clear();
     });
+  }
+
+  /** A new kids profile's default settings, in the transaction that creates it (household's timezone). */
+  createDefaults(em: EntityManager, profile: IProfile, timezone: string): void {
+    em.create(ViewingTimeConfig, { profile, timezone, ...CONFIG_DEFAULTS });
   }
 
   async get(profileId: string): Promise<Settings> {

@@ -1,4 +1,4 @@
-// What the player is told (SPEC §3 "Enforcement status"): the old app's four values, the reason and
+// What the player is told: the old app's four values, the reason and
 // when the answer next changes by itself. A pure function of a day's balance (null: an adult
 // profile) after the statement's credit; the credit and its clamp happen in SQL, under the row lock.
 import { whereIs } from './allowed-hours.ts';

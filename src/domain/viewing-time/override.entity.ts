@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { Profile } from '../accounts/profile.entity.ts';
 
-/** A viewing day's own allowed windows (SPEC §3): [] no viewing that day, null no restriction that day. */
+/** A viewing day's own allowed windows: [] no viewing that day, null no restriction that day. */
 export const ViewingTimeOverride = defineEntity({
   name: 'ViewingTimeOverride',
   tableName: 'viewing_time_overrides',

@@ -4,7 +4,6 @@ import { Profile } from '../accounts/profile.entity.ts';
 import { Title } from '../catalog/title.entity.ts';
 
 export const DEVICE_TYPES = ['tv', 'mobile', 'tablet', 'web'] as const;
-export const END_REASONS = ['ended', 'superseded', 'stale'] as const;
 
 /**
  * A playback session. At most one active (ended_at is null) per profile, enforced by a unique

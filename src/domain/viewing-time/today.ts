@@ -35,18 +35,22 @@ export class Today {
     this.#ends = new LRUCache({ max: maxProfiles });
   }
 
-  /** Runs `statement` with today's day (null while today's row is known to exist), once more per need_day. */
-  async run<R extends NeedsToday>(profileId: string, now: Date, statement: (day: DayParam | null) => Promise<R>): Promise<R> {
-    let param = this.#guess(profileId, now);
+  /**
+   * Sends `input` with today's day (null while today's row is known to exist) through `send`, and
+   * again per need_day. `send` is the statement itself (a bound function on the heartbeat's path,
+   * so the path passes no file twice: docs/architecture.md).
+   */
+  async run<I extends { day: DayParam | null }, R extends NeedsToday>(profileId: string, now: Date, input: Omit<I, 'day'>, send: (input: I) => Promise<R>): Promise<R> {
+    let day = this.#guess(profileId, now);
     for (let tries = 1; ; tries++) {
-      const r = await statement(param);
+      const r = await send({ ...input, day } as I);
       if (r.outcome !== 'need_day') {
         if (r.day_end) this.#ends.set(profileId, new Date(r.day_end).getTime());
         return r;
       }
       if (tries >= TRIES) throw changing();
       const settings = this.#configs.learn(profileId, r.config!);
-      param = { day: dayAt(settings, now), version: settings.version };
+      day = { day: dayAt(settings, now), version: settings.version };
     }
   }
 

@@ -114,6 +114,9 @@ export async function heartbeats(em: EntityManager, beats: BeatInput[]): Promise
   return s.answer(await runNamed<BeatRow>(em, s.query.name, s.query.text, s.query.values));
 }
 
+/** heartbeats on this entity manager, as the group commit's statement. */
+export const heartbeatsOf = (em: EntityManager) => heartbeats.bind(null, em);
+
 export interface BalanceRow {
   user_id: string;
   is_active: boolean;

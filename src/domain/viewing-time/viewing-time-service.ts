@@ -66,6 +66,7 @@ export class ViewingTimeService {
   readonly #clock: Clock;
   /** Heartbeats of this process, group-committed: one statement in flight, the next batch forming behind it. */
   readonly beats: GroupCommit<BeatInput, BeatRow>;
+  readonly #submit: (beat: BeatInput) => Promise<BeatRow>;
 
   constructor(d: {
     em: EntityManager; identity: IdentityService; today: Today; clock: Clock; maxBatch: number; paceMs: number; log: Logger;
@@ -78,10 +79,11 @@ export class ViewingTimeService {
     this.beats = new GroupCommit({
       maxBatch: d.maxBatch, text: repo.HEARTBEATS_STATEMENT, isFatal: isDatabaseUnavailable,
       pace: d.paceMs > 0 ? { intervalMs: d.paceMs, minItems: 2 } : undefined,
-      run: (items) => repo.heartbeats(this.#em, items),
+      run: repo.heartbeatsOf(this.#em),
       onRetry: (size, err) => d.log.warn({ err, size }, 'a heartbeat batch failed; its beats are retried one by one'),
       onStatement: d.onStatement,
     });
+    this.#submit = this.beats.submit.bind(this.beats);
   }
 
   /**
@@ -91,10 +93,10 @@ export class ViewingTimeService {
   async heartbeat(principal: Principal, input: HeartbeatInput): Promise<HeartbeatResult> {
     this.#identity.checkScope(principal, input.profile_id);
     const now = this.#clock.now();
-    const row = await this.#today.run(input.profile_id, now, (day) => this.beats.submit({
+    const row = await this.#today.run(input.profile_id, now, {
       userId: principal.userId, profileId: input.profile_id, sessionId: input.session_id ?? null, titleId: input.title_id,
-      deviceId: input.device_id, deviceType: input.device_type, paused: input.is_paused, seq: input.seq ?? null, now, day,
-    }));
+      deviceId: input.device_id, deviceType: input.device_type, paused: input.is_paused, seq: input.seq ?? null, now,
+    }, this.#submit);
     const error = beatError(row);
     if (error) throw error;
     const v = verdict(figuresOf(row), now, {

@@ -1,0 +1,55 @@
+// The enforcement verdict (enforcement.ts) on balances built by hand: reason order, warnings,
+// time left, next change. No database.
+import { verdict } from '../../src/domain/viewing-time/enforcement.ts';
+
+const now = new Date('2026-11-25T10:00:00Z');
+const end = new Date('2026-11-26T05:00:00Z');
+const at = (iso: string) => new Date(iso);
+const day = (o: Partial<{ limitMinutes: number | null; usedSeconds: number; bonusSeconds: number; unlimited: boolean; allowed: { start: Date; end: Date }[] | null }> = {}) =>
+  ({ end, allowed: null, unlimited: false, limitMinutes: 120, usedSeconds: 0, bonusSeconds: 0, ...o });
+
+describe('the verdict', () => {
+  it('an adult: allowed, no time left figure, nothing ever changes', () => {
+    expect(verdict(null, now)).toEqual({ enforcement: 'allowed', reason: 'adult_profile', allowedNow: true, nextChangeAt: null, timeLeftSeconds: null, budgetSeconds: null });
+  });
+
+  it('within the limit: allowed until 15 minutes are left, then warning_15, warning_5 at 5, blocked at 0; the next change is the reset', () => {
+    const left = (s: number) => verdict(day({ usedSeconds: 7200 - s }), now);
+    expect(left(901)).toMatchObject({ enforcement: 'allowed', reason: 'within_limit', timeLeftSeconds: 901, nextChangeAt: end });
+    expect(left(900).enforcement).toBe('warning_15');
+    expect(left(301).enforcement).toBe('warning_15');
+    expect(left(300).enforcement).toBe('warning_5');
+    expect(left(0)).toMatchObject({ enforcement: 'blocked', reason: 'daily_limit_reached', allowedNow: false, timeLeftSeconds: 0 });
+  });
+
+  it('grants add to the limit; used above limit + bonus never shows below 0', () => {
+    expect(verdict(day({ usedSeconds: 7200, bonusSeconds: 1800 }), now)).toMatchObject({ reason: 'within_limit', timeLeftSeconds: 1800, budgetSeconds: 1800 });
+    expect(verdict(day({ limitMinutes: 15, usedSeconds: 1200 }), now)).toMatchObject({ reason: 'daily_limit_reached', timeLeftSeconds: 0, budgetSeconds: 0 });
+  });
+
+  it('no limit, and unlimited today: allowed with no time left figure; unlimited goes first', () => {
+    expect(verdict(day({ limitMinutes: null }), now)).toMatchObject({ enforcement: 'allowed', reason: 'no_limit', timeLeftSeconds: null });
+    expect(verdict(day({ unlimited: true, usedSeconds: 99_999 }), now)).toMatchObject({ enforcement: 'allowed', reason: 'unlimited_today', timeLeftSeconds: null });
+  });
+
+  it('a superseded session is blocked and never changes by itself, whatever the budget', () => {
+    expect(verdict(day(), now, { superseded: true })).toMatchObject({ enforcement: 'blocked', reason: 'superseded', nextChangeAt: null });
+  });
+
+  it('exempt educational viewing stays allowed past the budget; only a window end warns it', () => {
+    expect(verdict(day({ usedSeconds: 7200 }), now, { exemptEducational: true })).toMatchObject({ enforcement: 'allowed', reason: 'educational' });
+    const window = [{ start: at('2026-11-25T09:00:00Z'), end: at('2026-11-25T10:04:00Z') }];
+    expect(verdict(day({ usedSeconds: 7200, allowed: window }), now, { exemptEducational: true })).toMatchObject({ enforcement: 'warning_5', reason: 'educational' });
+  });
+
+  it('allowed hours: outside a window blocked (before the budget, before educational); inside, the nearer end warns; next change is the next edge', () => {
+    const windows = [{ start: at('2026-11-25T07:00:00Z'), end: at('2026-11-25T10:10:00Z') }, { start: at('2026-11-25T15:00:00Z'), end: at('2026-11-25T18:00:00Z') }];
+    expect(verdict(day({ allowed: windows }), now)).toMatchObject({ enforcement: 'warning_15', reason: 'within_limit', timeLeftSeconds: 600, nextChangeAt: at('2026-11-25T10:10:00Z') });
+    const later = at('2026-11-25T12:00:00Z');
+    expect(verdict(day({ allowed: windows }), later)).toMatchObject({ enforcement: 'blocked', reason: 'outside_allowed_hours', timeLeftSeconds: 0, nextChangeAt: at('2026-11-25T15:00:00Z') });
+    expect(verdict(day({ allowed: windows }), later, { exemptEducational: true })).toMatchObject({ reason: 'outside_allowed_hours' });
+    // the hours do not apply to this answer (educational_ignores_hours): the budget decides
+    expect(verdict(day({ allowed: windows }), later, { exemptEducational: true, hoursApply: false })).toMatchObject({ enforcement: 'allowed', reason: 'educational' });
+    expect(verdict(day({ allowed: [] }), now)).toMatchObject({ enforcement: 'blocked', reason: 'outside_allowed_hours', nextChangeAt: end });
+  });
+});
