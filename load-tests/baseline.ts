@@ -5,6 +5,7 @@
 import { loadConfig } from '../src/config.ts';
 import { createOrm, migrate } from '../src/db/orm.ts';
 import { HELP as RUN_HELP, parse } from './lib/args.ts';
+import { postmasterOf } from './lib/cpu.ts';
 import { Metrics } from './lib/metrics.ts';
 import { batchedLike } from './lib/modes.ts';
 import { runBaseline } from './lib/pg-baseline.ts';
@@ -41,10 +42,11 @@ async function main(): Promise<number> {
   try {
     const orm = await createOrm({ url: db.url, poolMin: 0, poolMax: 1 });
     await migrate(orm).finally(() => orm.close());
+    const postgres = await postmasterOf(db.url).catch(() => null);
     const fx = await seed(db.url, f, {}, args.saturate ? viewersFor(sat.max, f.viewers.cadenceSeconds, speed) : plan.viewers, log);
     const run = (m: Metrics, r: number, durationMs: number, viewers: number) => runBaseline({
       databaseUrl: db.url, fx, metrics: m, rate: r, durationMs, concurrency: connections, viewers,
-      maxInFlight: plan.streams[0].maxVUs, lateMs: f.generator.lateMs, pausedShare: f.viewers.pausedShare, log,
+      maxInFlight: plan.streams[0].maxVUs, lateMs: f.generator.lateMs, pausedShare: f.viewers.pausedShare, log, roots: { service: null, postgres },
       batched: args.batched ? batchedLike(cfg.CLUSTER_WORKERS) : undefined,
     });
     if (args.saturate) {

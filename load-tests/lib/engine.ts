@@ -3,7 +3,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as act from './actions.ts';
 import { closedLoop, runArrivals, type ArrivalStream, type StreamStats } from './arrival.ts';
-import { cpuBetween, cpuSnapshot, knownRoots, type CpuGroups } from './cpu.ts';
+import { cpuBetween, cpuSnapshot, knownRoots, type CpuGroups, type Roots } from './cpu.ts';
 import { windowSummary } from './metrics.ts';
 import { phaseAt, type Plan, type Stream } from './scenarios.ts';
 
@@ -20,7 +20,8 @@ export interface RunResult {
 
 export interface EngineOptions {
   lateMs: number;
-  servicePid: number | null;
+  /** the service's and PostgreSQL's process roots, for the CPU split */
+  roots: Roots;
   /** Viewers the driver stream cycles through (all seeded ones by default). */
   viewers?: number;
   /** Read when the measured run starts and ends (e.g. the service's own counters). */
@@ -67,7 +68,7 @@ export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promi
   loop.enable();
   const sample0 = await o.sample?.();
   const cpu0 = cpuSnapshot();
-  const pids = knownRoots(cpu0, o.servicePid);
+  const pids = knownRoots(cpu0, o.roots);
   let last = cpuSnapshot(pids());
   let failedBefore = 0;
   w.metrics.resetWindow(); // the first progress line shows the run, not the session starts
@@ -78,12 +79,12 @@ export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promi
     onSecond: (s, st) => {
       const now = cpuSnapshot(pids());
       const failed = [...w.metrics.series.values()].reduce((a, x) => a + x.failed, 0);
-      o.log(progressLine(s, st, w, cpuBetween(last, now, o.servicePid), failed - failedBefore));
+      o.log(progressLine(s, st, w, cpuBetween(last, now, o.roots), failed - failedBefore));
       last = now;
       failedBefore = failed;
     },
   });
-  const cpu = cpuBetween(cpu0, cpuSnapshot(), o.servicePid);
+  const cpu = cpuBetween(cpu0, cpuSnapshot(), o.roots);
   if (w.beside) w.besideResult = await w.beside.end();
   loop.disable();
   const samples = o.sample ? [sample0, await o.sample()] as [unknown, unknown] : undefined;

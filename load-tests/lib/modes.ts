@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import type { World } from './actions.ts';
 import type { Args } from './args.ts';
-import { serviceProcesses } from './cpu.ts';
+import { serviceProcesses, type Roots } from './cpu.ts';
 import { runPlan, type RunResult } from './engine.ts';
 import { Metrics } from './metrics.ts';
 import { between, heartbeatFigures, type HeartbeatFigures } from './cluster-figures.ts';
@@ -27,6 +27,7 @@ export interface Ctx {
 }
 
 const driverOf = (plan: Plan) => plan.streams.find((s) => s.name === plan.scenario.driver)!;
+const roots = (c: Ctx): Roots => ({ service: c.target.pid, postgres: c.target.postgresPid });
 
 /** PostgreSQL connections the service can hold: DB_POOL_MAX per serving process. */
 function concurrency(c: Ctx): number {
@@ -48,7 +49,7 @@ function baseline(c: Ctx, rate: number, durationMs: number, viewers: number, bat
   const processes = c.target.pid ? serviceProcesses(c.target.pid) : loadConfig(process.env).CLUSTER_WORKERS;
   return runBaseline({
     databaseUrl: c.target.databaseUrl, fx: c.world.fx, metrics: m, rate, durationMs, concurrency: connections, viewers,
-    maxInFlight: driverOf(c.plan).maxVUs, lateMs: c.f.generator.lateMs, pausedShare: c.f.viewers.pausedShare, log: c.log,
+    maxInFlight: driverOf(c.plan).maxVUs, lateMs: c.f.generator.lateMs, pausedShare: c.f.viewers.pausedShare, log: c.log, roots: { service: null, postgres: c.target.postgresPid },
     batched: batched ? batchedLike(processes) : undefined,
   }).then((run) => ({ m, run, connections }));
 }
@@ -61,7 +62,7 @@ const published = (c: Ctx) => async () => {
 
 export async function runOnce(c: Ctx): Promise<number> {
   const { plan, world } = c;
-  const run = await runPlan(world, plan, { lateMs: c.f.generator.lateMs, servicePid: c.target.pid, log: c.log, sample: published(c) });
+  const run = await runPlan(world, plan, { lateMs: c.f.generator.lateMs, roots: roots(c), log: c.log, sample: published(c) });
   const cluster = run.samples ? between(...(run.samples as [HeartbeatFigures, HeartbeatFigures])) : null;
   const thresholds = evaluate(world.metrics, plan.thresholds, plan.durationMs);
   const compares = compare(world.metrics, plan.scenario.compare, plan.durationMs);
@@ -98,7 +99,7 @@ export async function runSaturation(c: Ctx): Promise<number> {
   const service = await saturate('service ', cfg, async (rate) => {
     c.world.metrics = new Metrics();
     const plan = resolvePlan(c.f, c.plan.name, { rate, duration, speed });
-    const run = await runPlan(c.world, { ...plan, streams: [driverOf(plan)] }, { lateMs: c.f.generator.lateMs, servicePid: c.target.pid, viewers: n(rate), log: () => {} });
+    const run = await runPlan(c.world, { ...plan, streams: [driverOf(plan)] }, { lateMs: c.f.generator.lateMs, roots: roots(c), viewers: n(rate), log: () => {} });
     return { side: sideOf(c.world.metrics, run), run };
   }, c.log);
   const postgres = c.args.compare

@@ -10,7 +10,7 @@ import { GroupCommit } from '../../src/db/group-commit.ts';
 import { batchStatement, heartbeatQuery, type BeatInput, type BeatRow, type DayFacts } from '../../src/domain/viewing-time/viewing-time-repository.ts';
 import { viewingDayAt, type DaySettings } from '../../src/domain/viewing-time/viewing-day.ts';
 import { closedLoop, runArrivals } from './arrival.ts';
-import { cpuBetween, cpuSnapshot } from './cpu.ts';
+import { cpuBetween, cpuSnapshot, type Roots } from './cpu.ts';
 import type { RunResult } from './engine.ts';
 import type { Metrics } from './metrics.ts';
 import type { Fixture } from './seed.ts';
@@ -27,6 +27,8 @@ export interface BaselineOptions {
   lateMs: number;
   pausedShare: number;
   log: (m: string) => void;
+  /** The processes the CPU split counts as the service (none here: it stands by) and as PostgreSQL. */
+  roots: Roots;
   /** Group-commit the steady beats as the service does (per process: one lane, these settings). */
   batched?: { processes: number; maxBatch: number; paceMs: number };
 }
@@ -99,7 +101,7 @@ export async function runBaseline(o: BaselineOptions): Promise<RunResult> {
     const [st] = await runArrivals([{ name: 'pg_heartbeats', rate: o.rate, startMs: 0, endMs: o.durationMs, maxInFlight: o.maxInFlight, fire: () => beat((cursor = (cursor + 1) % o.viewers), 'heartbeat') }], { metrics: o.metrics, lateMs: o.lateMs });
     loop.disable();
     return {
-      durationMs: o.durationMs, started: o.viewers, cpu: cpuBetween(cpu0, cpuSnapshot(), null), eventLoopP99Ms: loop.percentile(99) / 1e6,
+      durationMs: o.durationMs, started: o.viewers, cpu: cpuBetween(cpu0, cpuSnapshot(), o.roots), eventLoopP99Ms: loop.percentile(99) / 1e6,
       streams: [{ ...st, rate: o.rate, achieved: st.issued / (o.durationMs / 1000) }],
     };
   } finally {
