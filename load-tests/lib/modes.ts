@@ -1,17 +1,16 @@
-// The runner's three modes: one run (optionally compared with raw PostgreSQL), saturation, seed-only for k6.
+// The runner's three modes: one run (optionally followed by its yardsticks: raw PostgreSQL running
+// round 2's frozen statement, and the floor), saturation, seed-only for k6.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config.ts';
 import type { World } from './actions.ts';
 import type { Args } from './args.ts';
-import { serviceProcesses, type Roots } from './cpu.ts';
-import { runPlan, type RunResult } from './engine.ts';
+import { runPlan } from './engine.ts';
 import { Metrics } from './metrics.ts';
 import { between, heartbeatFigures, type HeartbeatFigures } from './cluster-figures.ts';
-import { runBaseline } from './pg-baseline.ts';
-import { ratioTable, sideOf } from './ratio.ts';
+import { figuresOf, ratios, ratioTable, sideOf } from './ratio.ts';
 import { endpointRows, table, writeResult } from './report.ts';
-import { saturate, settings } from './saturation.ts';
+import { saturate, settings, type Settings } from './saturation.ts';
+import { concurrency, driverOf, measureYardsticks, openRaw, roots, yardstickRun } from './yardsticks.ts';
 import { k6Command } from './plan.ts';
 import { parseDuration, resolvePlan, viewersFor, type Plan, type ScenarioFile } from './scenarios.ts';
 import { RESULTS_DIR, type Target } from './service.ts';
@@ -24,34 +23,6 @@ export interface Ctx {
   target: Target;
   world: World;
   log: (m: string) => void;
-}
-
-const driverOf = (plan: Plan) => plan.streams.find((s) => s.name === plan.scenario.driver)!;
-const roots = (c: Ctx): Roots => ({ service: c.target.pid, postgres: c.target.postgresPid });
-
-/** PostgreSQL connections the service can hold: DB_POOL_MAX per serving process. */
-function concurrency(c: Ctx): number {
-  if (c.args.concurrency) return c.args.concurrency;
-  const cfg = loadConfig(process.env);
-  const procs = c.target.pid ? serviceProcesses(c.target.pid) : cfg.CLUSTER_WORKERS;
-  return cfg.DB_POOL_MAX * procs;
-}
-
-/** The service's group commit, per process, for the batched baseline. */
-export function batchedLike(processes: number) {
-  const cfg = loadConfig(process.env);
-  return { processes, maxBatch: cfg.HEARTBEAT_MAX_BATCH, paceMs: cfg.HEARTBEAT_PACE_MS };
-}
-
-function baseline(c: Ctx, rate: number, durationMs: number, viewers: number, batched = false): Promise<{ m: Metrics; run: RunResult; connections: number }> {
-  const m = new Metrics();
-  const connections = concurrency(c);
-  const processes = c.target.pid ? serviceProcesses(c.target.pid) : loadConfig(process.env).CLUSTER_WORKERS;
-  return runBaseline({
-    databaseUrl: c.target.databaseUrl, fx: c.world.fx, metrics: m, rate, durationMs, concurrency: connections, viewers,
-    maxInFlight: driverOf(c.plan).maxVUs, lateMs: c.f.generator.lateMs, pausedShare: c.f.viewers.pausedShare, log: c.log, roots: { service: null, postgres: c.target.postgresPid },
-    batched: batched ? batchedLike(processes) : undefined,
-  }).then((run) => ({ m, run, connections }));
 }
 
 /** The service's heartbeat counters, read once its processes have published the latest second. */
@@ -72,20 +43,15 @@ export async function runOnce(c: Ctx): Promise<number> {
     c.log(`service's own count (cluster metric): ${cluster.beats} heartbeats in ${cluster.statements} statements = ${cluster.roundTripsPerHeartbeat.toFixed(3)} round trips per heartbeat ` +
       `(${cluster.meanBatch.toFixed(1)} heartbeats per statement; statements by heartbeats carried: ${Object.entries(cluster.statementsBySize).map(([k, n]) => `${k}: ${n}`).join(', ')})`);
   }
-  let vsPostgres: Record<string, unknown> | null = null;
-  if (c.args.compare) {
-    const d = driverOf(plan);
-    const b = await baseline(c, d.rate, plan.durationMs, plan.viewers);
-    c.log(ratioTable(`service vs raw PostgreSQL running vt_heartbeat at ${d.rate}/s on ${b.connections} connections, same database, back to back`, sideOf(world.metrics, run), sideOf(b.m, b.run), { service: run, baseline: b.run }));
-    vsPostgres = { connections: b.connections, service: sideOf(world.metrics, run), postgres: sideOf(b.m, b.run), endpoints: endpointRows(b.m), cpu: b.run.cpu };
-    if (c.args.batched) {
-      const g = await baseline(c, d.rate, plan.durationMs, plan.viewers, true);
-      c.log(ratioTable(`service vs raw PostgreSQL running the group-commit statement (vt_heartbeats) at ${d.rate}/s, same database, back to back`, sideOf(world.metrics, run), sideOf(g.m, g.run), { service: run, baseline: g.run }));
-      Object.assign(vsPostgres, { batched: { postgres: sideOf(g.m, g.run), endpoints: endpointRows(g.m), cpu: g.run.cpu } });
-    }
-  }
+  const yardsticks = await measureYardsticks(c, cluster);
+  const service = figuresOf(world.metrics, run, cluster?.beats ? cluster.roundTripsPerHeartbeat : null);
+  for (const y of yardsticks) c.log(ratioTable(y.title, service, y.figures, y.label, { service: run, baseline: y.run }));
   const failed = thresholds.some((t) => !t.ok) || compares.some((x) => !x.ok);
-  const file = writeResult(plan.name, { scenario: plan.name, args: c.args, viewers: plan.viewers, durationMs: plan.durationMs, endpoints: endpointRows(world.metrics), run, cluster, checks: Object.fromEntries(world.metrics.checks), thresholds, compares, vsPostgres, ...(world.besideResult ? { beside: world.besideResult } : {}), passed: !failed });
+  const vs = Object.fromEntries(yardsticks.map((y) => [y.label.replace(' ', '_'), { ...y.extra, figures: y.figures, ratios: ratios(service, y.figures), endpoints: endpointRows(y.metrics), checks: Object.fromEntries(y.metrics.checks), cpu: y.run.cpu }]));
+  const file = writeResult(plan.name, {
+    scenario: plan.name, args: c.args, viewers: plan.viewers, durationMs: plan.durationMs, endpoints: endpointRows(world.metrics), run, cluster, service,
+    checks: Object.fromEntries(world.metrics.checks), thresholds, compares, yardsticks: yardsticks.length ? vs : null, ...(world.besideResult ? { beside: world.besideResult } : {}), passed: !failed,
+  });
   c.log(`\nresult: ${path.relative(process.cwd(), file)}\n${failed ? 'FAILED: a threshold was breached' : 'all thresholds passed'}`);
   return failed ? 1 : 0;
 }
@@ -102,15 +68,27 @@ export async function runSaturation(c: Ctx): Promise<number> {
     const run = await runPlan(c.world, { ...plan, streams: [driverOf(plan)] }, { lateMs: c.f.generator.lateMs, roots: roots(c), viewers: n(rate), log: () => {} });
     return { side: sideOf(c.world.metrics, run), run };
   }, c.log);
-  const postgres = c.args.compare
-    ? await saturate('postgres', cfg, async (rate) => { const b = await baseline(c, rate, cfg.stepDurationMs, n(rate)); return { side: sideOf(b.m, b.run), run: b.run }; }, c.log)
-    : null;
+  const postgres = c.args.compare ? await saturateRaw(c, cfg, n) : null;
   const ratio = service.held && postgres?.held ? service.held / postgres.held : null;
   c.log(`\nhighest heartbeat rate held with p99 < ${cfg.p99LimitMs} ms: service ${service.held ?? 'none'}/s` +
-    (postgres ? `, raw PostgreSQL ${postgres.held ?? 'none'}/s (${concurrency(c)} connections); service / postgres = ${ratio === null ? '-' : ratio.toFixed(2)}` : ' (add --compare for the raw-PostgreSQL baseline)'));
+    (postgres ? `, raw PostgreSQL running round 2's vt_heartbeat ${postgres.held ?? 'none'}/s (${concurrency(c)} connections); service / postgres = ${ratio === null ? '-' : ratio.toFixed(2)}` : ' (add --compare for the raw-PostgreSQL baseline)'));
   const file = writeResult(`saturation-${c.plan.name}`, { scenario: c.plan.name, args: c.args, settings: cfg, service, postgres, ratio });
   c.log(`result: ${path.relative(process.cwd(), file)}`);
   return 0;
+}
+
+/** The same steps against round 2's frozen statement, its sessions kept from step to step like the service's. */
+async function saturateRaw(c: Ctx, cfg: Settings, n: (rate: number) => number): Promise<Awaited<ReturnType<typeof saturate>>> {
+  const raw = await openRaw(c);
+  try {
+    return await saturate('postgres', cfg, async (rate) => {
+      const m = new Metrics();
+      const run = await raw.run({ ...yardstickRun(c, m, rate, cfg.stepDurationMs, n(rate)), progress: () => {} });
+      return { side: sideOf(m, run), run };
+    }, c.log);
+  } finally {
+    await raw.close();
+  }
 }
 
 export async function seedOnly(c: Ctx): Promise<number> {
