@@ -25,7 +25,7 @@ connections (default DB_POOL_MAX × CLUSTER_WORKERS), measured like npm run load
 DATABASE_URL, else the embedded one under .data/load (migrated here). The batched baseline and the
 floor need a service run's batch sizes: npm run load -- --compare --batched --floor.
 Rate, duration, speed and saturation options mean what they mean for npm run load:
-${RUN_HELP.slice(RUN_HELP.indexOf('Scenario and rates'), RUN_HELP.indexOf('Comparisons'))}  --saturate, --from N --step N --max N --step-duration D --p99-limit MS   as for npm run load
+${RUN_HELP.slice(RUN_HELP.indexOf('Scenario and rates'), RUN_HELP.indexOf('Comparisons'))}  --saturate, --from N --resolution N --max N --step-duration D --p99-limit MS   as for npm run load
 `;
 
 const log = (m: string) => console.log(m);
@@ -48,16 +48,15 @@ async function main(): Promise<number> {
     const fx = await seed(db.url, f, {}, args.saturate ? viewersFor(sat.max, f.viewers.cadenceSeconds, speed) : plan.viewers, log);
     const roots: Roots = { service: null, postgres: await postmasterOf(db.url).catch(() => null) };
     const raw = await RawBaseline.open({ databaseUrl: db.url, fx, connections, pausedShare: f.viewers.pausedShare, log });
-    const run = (m: Metrics, r: number, durationMs: number, viewers: number, progress: (l: string) => void) =>
-      raw.run({ metrics: m, rate: r, durationMs, viewers, maxInFlight: plan.streams[0].maxVUs, lateMs: f.generator.lateMs, roots, progress });
+    const run = (m: Metrics, r: number, durationMs: number, viewers: number, progress: (l: string) => void, stopWhen?: Parameters<RawBaseline['run']>[0]['stopWhen']) =>
+      raw.run({ metrics: m, rate: r, durationMs, viewers, maxInFlight: plan.streams[0].maxVUs, lateMs: f.generator.lateMs, roots, progress, stopWhen });
     try {
       if (args.saturate) {
-        const res = await saturate('postgres', sat, async (r) => {
-          const m = new Metrics();
-          const out = await run(m, r, sat.stepDurationMs, viewersFor(r, f.viewers.cadenceSeconds, speed), () => {});
-          return { side: sideOf(m, out), run: out };
+        const res = await saturate('postgres', sat, async (r, watch) => {
+          const out = await run(watch.metrics, r, sat.stepDurationMs, viewersFor(r, f.viewers.cadenceSeconds, speed), () => {}, watch.stopWhen);
+          return { side: sideOf(watch.metrics, out), run: out };
         }, log);
-        log(`\nhighest round-2 vt_heartbeat rate held by raw PostgreSQL with p99 < ${sat.p99LimitMs} ms on ${connections} connections: ${res.held ?? 'none'}/s`);
+        log(`\nhighest round-2 vt_heartbeat rate held by raw PostgreSQL with p99 < ${sat.p99LimitMs} ms on ${connections} connections: ${res.held ?? 'none'}/s (${res.steps.length} steps, ${(res.ms / 1000).toFixed(0)} s)`);
         log(`result: ${writeResult('saturation-baseline', { args, connections, settings: sat, postgres: res })}`);
         return 0;
       }

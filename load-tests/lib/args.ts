@@ -42,10 +42,13 @@ Comparisons (yardsticks, run right after the service's run, on the same database
                         PostgreSQL CPU per beat of the service over the floor's is what is left to save
   --floor-rows 1|2      rows a steady beat writes (default ${FLOOR_ROWS_DEFAULT}: the engine writes its session and its day's balance)
   --concurrency N       connections of the single-beat baseline (default: DB_POOL_MAX × service processes)
-  --saturate            step the heartbeat rate up (saturation settings of scenarios.json) until
-                        p99 >= the limit, errors or drops; reports the highest rate held
-                        (with --compare, for the raw baseline too)
-  --from N --step N --max N --step-duration D --p99-limit MS   saturation overrides
+  --saturate            find the highest heartbeat rate held (p99 < the limit, nothing failed or
+                        dropped, the generator on time) by bisection: after a warm-up step at half
+                        --from (not counted), the rate doubles from --from until a step is not held,
+                        then the bracket is halved down to --resolution; a step that can no longer
+                        be held stops at once, and one not held is run once more (with --compare,
+                        for the raw baseline too); prints the searches' and the whole run's wall time
+  --from N --resolution N --max N --step-duration D --p99-limit MS   saturation overrides (scenarios.json)
 
 k6
   --seed-only           seed, write the fixture the k6 scripts read (load-tests/results/fixture.json,
@@ -77,7 +80,7 @@ export interface Args {
   floorRows: FloorRows;
   concurrency?: number;
   saturate: boolean;
-  saturation: { from?: number; step?: number; max?: number; stepDuration?: string; p99LimitMs?: number };
+  saturation: { from?: number; resolution?: number; max?: number; stepDuration?: string; p99LimitMs?: number };
   seedOnly: boolean;
   start: boolean;
   out?: string;
@@ -99,7 +102,7 @@ export function parse(argv: string[]): Args {
       scenario: { type: 'string', default: 'heartbeat' }, rate: { type: 'string' }, rates: { type: 'string' }, duration: { type: 'string' },
       profile: { type: 'string' }, speed: { type: 'string' }, viewers: { type: 'string' }, compare: { type: 'boolean', default: false },
       baseline: { type: 'boolean', default: false }, batched: { type: 'boolean', default: false }, floor: { type: 'boolean', default: false }, 'floor-rows': { type: 'string' },
-      concurrency: { type: 'string' }, saturate: { type: 'boolean', default: false }, from: { type: 'string' }, step: { type: 'string' }, max: { type: 'string' }, 'step-duration': { type: 'string' }, 'p99-limit': { type: 'string' },
+      concurrency: { type: 'string' }, saturate: { type: 'boolean', default: false }, from: { type: 'string' }, resolution: { type: 'string' }, max: { type: 'string' }, 'step-duration': { type: 'string' }, 'p99-limit': { type: 'string' },
       'seed-only': { type: 'boolean', default: false }, start: { type: 'boolean', default: false }, out: { type: 'string' }, hold: { type: 'string', default: '15m' }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -114,7 +117,7 @@ export function parse(argv: string[]): Args {
   return {
     scenario: v.scenario!, rate: positive('rate', v.rate), rates, duration: v.duration, profile: v.profile, speed: positive('speed', v.speed),
     viewers: positive('viewers', v.viewers), compare: v.compare! || v.baseline!, batched: v.batched!, floor: v.floor!, floorRows, concurrency: positive('concurrency', v.concurrency), saturate: v.saturate!,
-    saturation: { from: positive('from', v.from), step: positive('step', v.step), max: positive('max', v.max), stepDuration: v['step-duration'], p99LimitMs: positive('p99-limit', v['p99-limit']) },
+    saturation: { from: positive('from', v.from), resolution: positive('resolution', v.resolution), max: positive('max', v.max), stepDuration: v['step-duration'], p99LimitMs: positive('p99-limit', v['p99-limit']) },
     seedOnly: v['seed-only']!, start: v.start!, out: v.out, hold: v.hold!, help: v.help!,
   };
 }

@@ -52,6 +52,7 @@ export interface BatchRun {
   lateMs: number;
   roots: Roots;
   progress: (line: string) => void;
+  stopWhen?: Parameters<typeof measure>[1]['stopWhen'];
   batches: BatchPlan;
   /** Sends one statement for these viewers (and records its checks); a throw fails its beats. */
   send: (viewers: number[]) => Promise<void>;
@@ -84,5 +85,6 @@ export async function runBatches(o: BatchRun): Promise<Omit<RunResult, 'started'
   const stream = { name: o.name, rate: o.rate / mean, startMs: 0, endMs: o.durationMs, maxInFlight: Math.max(o.batches.lanes, Math.ceil(o.maxInFlight / mean)), fire };
   const run = await measure([stream], o);
   const s = run.streams[0];
-  return { ...run, streams: [{ ...s, rate: o.rate, achieved: beats / (o.durationMs / 1000) }], beats, statements: s.issued };
+  const span = (Math.min(o.durationMs, s.stopped?.atMs ?? Infinity)) / 1000;
+  return { ...run, streams: [{ ...s, rate: o.rate, achieved: beats / Math.max(span, 0.001) }], beats, statements: s.issued };
 }

@@ -3,7 +3,7 @@
 // (measure(), which the raw baseline and the floor use too).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as act from './actions.ts';
-import { closedLoop, runArrivals, type ArrivalStream, type StreamStats } from './arrival.ts';
+import { closedLoop, runArrivals, type ArrivalStream, type RunOptions, type StreamStats } from './arrival.ts';
 import { cpuBetween, cpuSnapshot, knownRoots, type CpuGroups, type Roots } from './cpu.ts';
 import { windowSummary, type Metrics } from './metrics.ts';
 import { phaseAt, type Plan, type Stream } from './scenarios.ts';
@@ -27,6 +27,8 @@ export interface EngineOptions {
   viewers?: number;
   /** Read when the measured run starts and ends (e.g. the service's own counters). */
   sample?: () => Promise<unknown>;
+  /** Ends the run early (see RunOptions.stopWhen). */
+  stopWhen?: RunOptions['stopWhen'];
   log: (line: string) => void;
 }
 
@@ -67,7 +69,7 @@ export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promi
   }));
   const sample0 = await o.sample?.();
   const run = await measure(streams, {
-    metrics: w.metrics, lateMs: o.lateMs, roots: o.roots, progress: o.log,
+    metrics: w.metrics, lateMs: o.lateMs, roots: o.roots, progress: o.log, stopWhen: o.stopWhen,
     onStart: () => { started = Date.now(); w.beside?.start(started, plan.durationMs); },
   });
   if (w.beside) w.besideResult = await w.beside.end();
@@ -81,6 +83,7 @@ export interface MeasureOptions {
   roots: Roots;
   /** Gets a progress line each second. */
   progress: (line: string) => void;
+  stopWhen?: RunOptions['stopWhen'];
   /** Called right before the first arrival is due. */
   onStart?: () => void;
 }
@@ -88,7 +91,7 @@ export interface MeasureOptions {
 /**
  * Runs arrival streams and measures them: a progress line each second, CPU by process group over
  * the run, the generator's event-loop delay, and each stream's achieved rate (over the time it
- * issued arrivals). The service's runs, the raw baseline
+ * issued arrivals: a stopped run's is over the part it ran). The service's runs, the raw baseline
  * and the floor all go through here, so their figures are measured the same way.
  */
 export async function measure(streams: ArrivalStream[], o: MeasureOptions): Promise<Omit<RunResult, 'started'>> {
@@ -97,18 +100,17 @@ export async function measure(streams: ArrivalStream[], o: MeasureOptions): Prom
   const cpu0 = cpuSnapshot();
   const pids = knownRoots(cpu0, o.roots);
   let last = cpuSnapshot(pids());
-  const failures = () => [...o.metrics.series.values()].reduce((a, x) => a + x.failed, 0);
-  let failedBefore = failures();
+  o.metrics.mark();
+  let failedBefore = 0;
   o.metrics.resetWindow(); // the first progress line shows the run, not what came before it
   o.onStart?.();
   const stats = await runArrivals(streams, {
-    metrics: o.metrics, lateMs: o.lateMs,
+    metrics: o.metrics, lateMs: o.lateMs, stopWhen: o.stopWhen,
     onSecond: (s, st) => {
       const now = cpuSnapshot(pids());
-      const failed = failures();
-      o.progress(progressLine(s, st, o.metrics, cpuBetween(last, now, o.roots), failed - failedBefore));
+      o.progress(progressLine(s, st, o.metrics, cpuBetween(last, now, o.roots), o.metrics.failures - failedBefore));
       last = now;
-      failedBefore = failed;
+      failedBefore = o.metrics.failures;
     },
   });
   const cpu = cpuBetween(cpu0, cpuSnapshot(), o.roots);
@@ -117,8 +119,8 @@ export async function measure(streams: ArrivalStream[], o: MeasureOptions): Prom
   return {
     durationMs, cpu, eventLoopP99Ms: loop.percentile(99) / 1e6,
     streams: stats.map((s, i) => {
-      const span = (streams[i].endMs - streams[i].startMs) / 1000;
-      return { ...s, rate: streams[i].rate, achieved: s.issued / span };
+      const span = (Math.min(streams[i].endMs, s.stopped?.atMs ?? Infinity) - streams[i].startMs) / 1000;
+      return { ...s, rate: streams[i].rate, achieved: s.issued / Math.max(span, 0.001) };
     }),
   };
 }

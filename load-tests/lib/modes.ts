@@ -2,10 +2,10 @@
 // round 2's frozen statement, and the floor), saturation, seed-only for k6.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { World } from './actions.ts';
 import type { Args } from './args.ts';
 import { runPlan } from './engine.ts';
-import { Metrics } from './metrics.ts';
 import { between, heartbeatFigures, type HeartbeatFigures } from './cluster-figures.ts';
 import { figuresOf, ratios, ratioTable, sideOf } from './ratio.ts';
 import { endpointRows, table, writeResult } from './report.ts';
@@ -61,30 +61,32 @@ export async function runSaturation(c: Ctx): Promise<number> {
   const speed = c.args.speed ?? c.f.viewers.speed;
   const n = (rate: number) => viewersFor(rate, c.f.viewers.cadenceSeconds, speed);
   const duration = `${cfg.stepDurationMs}ms`;
-  c.log(`saturation: ${cfg.from}/s upwards by ${cfg.step}/s (max ${cfg.max}), ${cfg.stepDurationMs / 1000} s a step, held while p99 < ${cfg.p99LimitMs} ms with no errors, drops or generator lag`);
-  const service = await saturate('service ', cfg, async (rate) => {
-    c.world.metrics = new Metrics();
+  c.log(`saturation: from ${cfg.from}/s doubling until a step is not held, then bisecting to ${cfg.resolution}/s (max ${cfg.max}/s); ${cfg.stepDurationMs / 1000} s a step, ` +
+    `held while p99 < ${cfg.p99LimitMs} ms with no errors, drops or generator lag; a step that cannot hold any more stops at once`);
+  const service = await saturate('service ', cfg, async (rate, watch) => {
+    c.world.metrics = watch.metrics;
     const plan = resolvePlan(c.f, c.plan.name, { rate, duration, speed });
-    const run = await runPlan(c.world, { ...plan, streams: [driverOf(plan)] }, { lateMs: c.f.generator.lateMs, roots: roots(c), viewers: n(rate), log: () => {} });
-    return { side: sideOf(c.world.metrics, run), run };
+    const run = await runPlan(c.world, { ...plan, streams: [driverOf(plan)] }, { lateMs: c.f.generator.lateMs, roots: roots(c), viewers: n(rate), stopWhen: watch.stopWhen, log: () => {} });
+    return { side: sideOf(watch.metrics, run), run };
   }, c.log);
   const postgres = c.args.compare ? await saturateRaw(c, cfg, n) : null;
   const ratio = service.held && postgres?.held ? service.held / postgres.held : null;
-  c.log(`\nhighest heartbeat rate held with p99 < ${cfg.p99LimitMs} ms: service ${service.held ?? 'none'}/s` +
-    (postgres ? `, raw PostgreSQL running round 2's vt_heartbeat ${postgres.held ?? 'none'}/s (${concurrency(c)} connections); service / postgres = ${ratio === null ? '-' : ratio.toFixed(2)}` : ' (add --compare for the raw-PostgreSQL baseline)'));
-  const file = writeResult(`saturation-${c.plan.name}`, { scenario: c.plan.name, args: c.args, settings: cfg, service, postgres, ratio });
+  const wall = { searchesS: (service.ms + (postgres?.ms ?? 0)) / 1000, wholeRunS: performance.now() / 1000 };
+  c.log(`\nhighest heartbeat rate held with p99 < ${cfg.p99LimitMs} ms: service ${service.held ?? 'none'}/s (${service.steps.length} steps, ${(service.ms / 1000).toFixed(0)} s)` +
+    (postgres ? `, raw PostgreSQL running round 2's vt_heartbeat ${postgres.held ?? 'none'}/s (${concurrency(c)} connections; ${postgres.steps.length} steps, ${(postgres.ms / 1000).toFixed(0)} s); service / postgres = ${ratio === null ? '-' : ratio.toFixed(2)}` : ' (add --compare for the raw-PostgreSQL baseline)'));
+  c.log(`wall time: ${wall.searchesS.toFixed(0)} s for the search${postgres ? 'es' : ''}, ${wall.wholeRunS.toFixed(0)} s for the whole run (start-up and seeding included)`);
+  const file = writeResult(`saturation-${c.plan.name}`, { scenario: c.plan.name, args: c.args, settings: cfg, service, postgres, ratio, wall });
   c.log(`result: ${path.relative(process.cwd(), file)}`);
   return 0;
 }
 
-/** The same steps against round 2's frozen statement, its sessions kept from step to step like the service's. */
+/** The same search against round 2's frozen statement, its sessions kept from step to step like the service's. */
 async function saturateRaw(c: Ctx, cfg: Settings, n: (rate: number) => number): Promise<Awaited<ReturnType<typeof saturate>>> {
   const raw = await openRaw(c);
   try {
-    return await saturate('postgres', cfg, async (rate) => {
-      const m = new Metrics();
-      const run = await raw.run({ ...yardstickRun(c, m, rate, cfg.stepDurationMs, n(rate)), progress: () => {} });
-      return { side: sideOf(m, run), run };
+    return await saturate('postgres', cfg, async (rate, watch) => {
+      const run = await raw.run({ ...yardstickRun(c, watch.metrics, rate, cfg.stepDurationMs, n(rate)), progress: () => {}, stopWhen: watch.stopWhen });
+      return { side: sideOf(watch.metrics, run), run };
     }, c.log);
   } finally {
     await raw.close();

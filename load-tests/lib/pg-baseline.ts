@@ -35,6 +35,7 @@ export interface RawRun {
   lateMs: number;
   roots: Roots;
   progress: (line: string) => void;
+  stopWhen?: Parameters<typeof measure>[1]['stopWhen'];
 }
 
 /**
