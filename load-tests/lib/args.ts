@@ -113,7 +113,6 @@ export function parse(argv: string[]): Args {
   }
   const floorRows = v['floor-rows'] === undefined ? FLOOR_ROWS_DEFAULT : Number(v['floor-rows']);
   if (floorRows !== 1 && floorRows !== 2) throw new Error(`--floor-rows must be 1 or 2, not "${v['floor-rows']}"`);
-  if (v.batched && !(v.compare || v.baseline)) throw new Error('--batched goes with --compare (it is a second raw baseline)');
   return {
     scenario: v.scenario!, rate: positive('rate', v.rate), rates, duration: v.duration, profile: v.profile, speed: positive('speed', v.speed),
     viewers: positive('viewers', v.viewers), compare: v.compare! || v.baseline!, batched: v.batched!, floor: v.floor!, floorRows, concurrency: positive('concurrency', v.concurrency), saturate: v.saturate!,
