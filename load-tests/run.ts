@@ -43,6 +43,7 @@ async function main(): Promise<number> {
     args = parse(process.argv.slice(2));
     if (args.help) { console.log(HELP); return 0; }
     if (args.saturate && args.scenario !== 'heartbeat') throw new Error('--saturate steps the heartbeat scenario only');
+    if (args.batched && !args.compare) throw new Error('--batched goes with --compare (it is a second raw baseline)');
     if (args.seedOnly && f.scenarios[args.scenario]?.k6 === false) throw new Error(`${args.scenario} runs in the npm runner only (k6 has no text/event-stream client), so there is no k6 script to seed for`);
     plan = resolvePlan(f, args.scenario, { profile: args.profile, rate: args.rate, rates: args.rates, duration: args.duration, viewers: args.viewers, speed: args.speed });
   } catch (e) {

@@ -23,7 +23,11 @@ export async function heartbeatFigures(databaseUrl: string): Promise<HeartbeatFi
   }
 }
 
-/** What happened between two readings: round trips per heartbeat and the heartbeats-per-statement spread. */
+/**
+ * What happened between two readings: round trips per heartbeat and the heartbeats-per-statement
+ * spread, in ranges for the eye and exactly (bySize[k]: statements that carried k beats) for the
+ * floor, which sends statements of those sizes.
+ */
 export function between(a: HeartbeatFigures, b: HeartbeatFigures) {
   const beats = b.beats - a.beats;
   const statements = b.statements - a.statements;
@@ -35,5 +39,5 @@ export function between(a: HeartbeatFigures, b: HeartbeatFigures) {
     const key = lo === 1 ? '1' : `${lo}-${2 * lo - 1}`;
     ranges[key] = (ranges[key] ?? 0) + n;
   });
-  return { beats, statements, roundTripsPerHeartbeat: beats ? statements / beats : 0, meanBatch: statements ? beats / statements : 0, statementsBySize: ranges };
+  return { beats, statements, roundTripsPerHeartbeat: beats ? statements / beats : 0, meanBatch: statements ? beats / statements : 0, statementsBySize: ranges, bySize };
 }

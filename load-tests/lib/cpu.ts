@@ -1,7 +1,10 @@
 // Who used the CPU during a run, from /proc (Linux): the generator (this process), the service's
-// process tree, PostgreSQL's processes, and everything else, as % of one core. On 2 cores the
-// three share the machine, so this is what tells a service limit from a generator limit.
+// process tree, the run's PostgreSQL (its postmaster's whole tree: backends, walwriter,
+// checkpointer, background writer, autovacuum, and what exited children left in the postmaster's
+// cutime), and everything else, as % of one core. On 2 cores the three share the machine, so this
+// is what tells a service limit from a generator limit.
 import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
 
 const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every mainstream Linux
 
@@ -19,7 +22,17 @@ export interface CpuSnapshot {
   cores: number;
 }
 
-export type CpuGroups = { generator: number; service: number; postgres: number; other: number; machine: number; cores: number; seconds: number; otherTop: string[] };
+export type CpuGroups = {
+  generator: number; service: number; postgres: number; other: number; machine: number; cores: number; seconds: number; otherTop: string[];
+  /** what "postgres" counted: the run's postmaster and its descendants, or (not visible here) every process named postgres */
+  postgresScope: string;
+};
+
+/** The process trees a run's CPU is split by: the service's root, the run's postmaster (null: not visible). */
+export interface Roots {
+  service: number | null;
+  postgres: number | null;
+}
 
 function readProc(pid: number): Proc | null {
   try {
@@ -81,19 +94,44 @@ function tree(root: number): number[] {
 }
 
 /**
+ * The postmaster serving `databaseUrl`: the parent of this connection's backend. Null when the
+ * backend is not in this machine's /proc (a database on another host or in a container).
+ */
+export async function postmasterOf(databaseUrl: string): Promise<number | null> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const backend = readProc((await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid);
+    return backend ? backend.ppid : null;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Every process named postgres whose parent is not: the postmasters of all clusters on the machine. */
+const allPostmasters = (s: CpuSnapshot) => [...s.procs].filter(([, p]) => p.comm === 'postgres' && s.procs.get(p.ppid)?.comm !== 'postgres').map(([pid]) => pid);
+
+/**
  * What the per-second sample reads: this process, the service's tree and PostgreSQL's, found
  * again each time from their roots, so replaced workers and new backends are counted.
  */
-export function knownRoots(full: CpuSnapshot, servicePid: number | null): () => number[] {
-  const postmasters = [...full.procs].filter(([, p]) => p.comm === 'postgres' && full.procs.get(p.ppid)?.comm !== 'postgres').map(([pid]) => pid);
-  return () => [process.pid, ...(servicePid ? tree(servicePid) : []), ...postmasters.flatMap(tree)];
+export function knownRoots(full: CpuSnapshot, roots: Roots): () => number[] {
+  const postmasters = roots.postgres ? [roots.postgres] : allPostmasters(full);
+  return () => [process.pid, ...(roots.service ? tree(roots.service) : []), ...postmasters.flatMap(tree)];
 }
 
-/** CPU used between two snapshots, in % of one core, by group; "other" is the machine's busy time minus the groups (kernel interrupt time included). */
-export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, servicePid: number | null): CpuGroups {
+/**
+ * CPU used between two snapshots, in % of one core, by group; "other" is the machine's busy time
+ * minus the groups (kernel interrupt time included). PostgreSQL is the postmaster's tree when it
+ * is known, so another cluster on the machine (a system PostgreSQL, another suite's embedded one)
+ * counts as other; unknown, every process named postgres counts, as the best guess left.
+ */
+export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, roots: Roots): CpuGroups {
   const seconds = Math.max(0.001, (b.at - a.at) / 1000);
   const pct = (ticks: number) => (ticks / TICKS_PER_SECOND / seconds) * 100;
-  const service = servicePid ? descendants(b.procs, servicePid) : new Set<number>();
+  const service = roots.service ? descendants(b.procs, roots.service) : new Set<number>();
+  const postgres = roots.postgres ? descendants(b.procs, roots.postgres) : null;
+  const isPostgres = (pid: number, p: Proc) => (postgres ? postgres.has(pid) : p.comm === 'postgres');
   const g = { generator: 0, service: 0, postgres: 0 };
   const others = new Map<string, number>();
   // a child reaped meanwhile moved its whole life's CPU into its parent's cutime: take off what it had used before `a`
@@ -104,7 +142,7 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, servicePid: number | 
     if (used <= 0) continue;
     if (pid === process.pid) g.generator += used;
     else if (service.has(pid)) g.service += used;
-    else if (p.comm === 'postgres') g.postgres += used;
+    else if (isPostgres(pid, p)) g.postgres += used;
     else others.set(p.comm, (others.get(p.comm) ?? 0) + used);
   }
   // who else used the machine (another test run, kernel threads), so a noisy figure says so
@@ -113,6 +151,7 @@ export function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, servicePid: number | 
   return {
     generator: pct(g.generator), service: pct(g.service), postgres: pct(g.postgres), other,
     machine: pct(b.busy - a.busy), cores: b.cores, seconds, otherTop,
+    postgresScope: roots.postgres ? `postmaster ${roots.postgres} and its ${postgres!.size - 1} processes` : 'every process named postgres (the run\'s postmaster is not visible here)',
   };
 }
 

@@ -1,10 +1,11 @@
 // Runs one plan against the service: start the viewers' sessions, then every stream at its
-// constant arrival rate, with a progress line each second and CPU use per process group.
+// constant arrival rate, with a progress line each second and CPU use per process group
+// (measure(), which the raw baseline and the floor use too).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as act from './actions.ts';
-import { closedLoop, runArrivals, type ArrivalStream, type StreamStats } from './arrival.ts';
-import { cpuBetween, cpuSnapshot, knownRoots, type CpuGroups } from './cpu.ts';
-import { windowSummary } from './metrics.ts';
+import { closedLoop, runArrivals, type ArrivalStream, type RunOptions, type StreamStats } from './arrival.ts';
+import { cpuBetween, cpuSnapshot, knownRoots, type CpuGroups, type Roots } from './cpu.ts';
+import { windowSummary, type Metrics } from './metrics.ts';
 import { phaseAt, type Plan, type Stream } from './scenarios.ts';
 
 export interface RunResult {
@@ -20,11 +21,14 @@ export interface RunResult {
 
 export interface EngineOptions {
   lateMs: number;
-  servicePid: number | null;
+  /** the service's and PostgreSQL's process roots, for the CPU split */
+  roots: Roots;
   /** Viewers the driver stream cycles through (all seeded ones by default). */
   viewers?: number;
   /** Read when the measured run starts and ends (e.g. the service's own counters). */
   sample?: () => Promise<unknown>;
+  /** Ends the run early (see RunOptions.stopWhen). */
+  stopWhen?: RunOptions['stopWhen'];
   log: (line: string) => void;
 }
 
@@ -63,41 +67,66 @@ export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promi
     name: st.name, rate: st.rate, startMs: st.from * plan.durationMs, endMs: st.until * plan.durationMs, maxInFlight: st.maxVUs,
     fire: fireFor(w, st, plan, n, () => started),
   }));
+  const sample0 = await o.sample?.();
+  const run = await measure(streams, {
+    metrics: w.metrics, lateMs: o.lateMs, roots: o.roots, progress: o.log, stopWhen: o.stopWhen,
+    onStart: () => { started = Date.now(); w.beside?.start(started, plan.durationMs); },
+  });
+  if (w.beside) w.besideResult = await w.beside.end();
+  const samples = o.sample ? [sample0, await o.sample()] as [unknown, unknown] : undefined;
+  return { ...run, durationMs: plan.durationMs, started: sessionsStarted, samples };
+}
+
+export interface MeasureOptions {
+  metrics: Metrics;
+  lateMs: number;
+  roots: Roots;
+  /** Gets a progress line each second. */
+  progress: (line: string) => void;
+  stopWhen?: RunOptions['stopWhen'];
+  /** Called right before the first arrival is due. */
+  onStart?: () => void;
+}
+
+/**
+ * Runs arrival streams and measures them: a progress line each second, CPU by process group over
+ * the run, the generator's event-loop delay, and each stream's achieved rate (over the time it
+ * issued arrivals: a stopped run's is over the part it ran). The service's runs, the raw baseline
+ * and the floor all go through here, so their figures are measured the same way.
+ */
+export async function measure(streams: ArrivalStream[], o: MeasureOptions): Promise<Omit<RunResult, 'started'>> {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
-  const sample0 = await o.sample?.();
   const cpu0 = cpuSnapshot();
-  const pids = knownRoots(cpu0, o.servicePid);
+  const pids = knownRoots(cpu0, o.roots);
   let last = cpuSnapshot(pids());
+  o.metrics.mark();
   let failedBefore = 0;
-  w.metrics.resetWindow(); // the first progress line shows the run, not the session starts
-  started = Date.now();
-  w.beside?.start(started, plan.durationMs);
+  o.metrics.resetWindow(); // the first progress line shows the run, not what came before it
+  o.onStart?.();
   const stats = await runArrivals(streams, {
-    metrics: w.metrics, lateMs: o.lateMs,
+    metrics: o.metrics, lateMs: o.lateMs, stopWhen: o.stopWhen,
     onSecond: (s, st) => {
       const now = cpuSnapshot(pids());
-      const failed = [...w.metrics.series.values()].reduce((a, x) => a + x.failed, 0);
-      o.log(progressLine(s, st, w, cpuBetween(last, now, o.servicePid), failed - failedBefore));
+      o.progress(progressLine(s, st, o.metrics, cpuBetween(last, now, o.roots), o.metrics.failures - failedBefore));
       last = now;
-      failedBefore = failed;
+      failedBefore = o.metrics.failures;
     },
   });
-  const cpu = cpuBetween(cpu0, cpuSnapshot(), o.servicePid);
-  if (w.beside) w.besideResult = await w.beside.end();
+  const cpu = cpuBetween(cpu0, cpuSnapshot(), o.roots);
   loop.disable();
-  const samples = o.sample ? [sample0, await o.sample()] as [unknown, unknown] : undefined;
+  const durationMs = Math.max(...streams.map((s) => s.endMs));
   return {
-    durationMs: plan.durationMs, started: sessionsStarted, cpu, eventLoopP99Ms: loop.percentile(99) / 1e6, samples,
+    durationMs, cpu, eventLoopP99Ms: loop.percentile(99) / 1e6,
     streams: stats.map((s, i) => {
-      const span = (streams[i].endMs - streams[i].startMs) / 1000;
-      return { ...s, rate: streams[i].rate, achieved: s.issued / span };
+      const span = (Math.min(streams[i].endMs, s.stopped?.atMs ?? Infinity) - streams[i].startMs) / 1000;
+      return { ...s, rate: streams[i].rate, achieved: s.issued / Math.max(span, 0.001) };
     }),
   };
 }
 
-function progressLine(second: number, st: StreamStats[], w: act.World, cpu: CpuGroups, errors: number): string {
-  const win = windowSummary(w.metrics.resetWindow());
+function progressLine(second: number, st: StreamStats[], m: Metrics, cpu: CpuGroups, errors: number): string {
+  const win = windowSummary(m.resetWindow());
   const inFlight = st.reduce((a, s) => a + s.inFlight, 0);
   const dropped = st.reduce((a, s) => a + s.dropped, 0);
   const late = st.reduce((a, s) => a + s.late, 0);

@@ -34,6 +34,17 @@ export class Metrics {
   window = newWindow();
   /** Custom trends (like k6's Trend), each by its own tags: e.g. event_delivery{event:grant}. */
   readonly trends = new Map<string, Metrics>();
+  /** Failed requests since the measured run began (mark): a running total read on every tick, no histogram reads. */
+  failures = 0;
+  /** Requests since the mark that took slowMs or longer (set slowMs to count them). */
+  slow = 0;
+  slowMs = Infinity;
+
+  /** The measured run begins: the running totals count from here (session starts before it do not). */
+  mark(): void {
+    this.failures = 0;
+    this.slow = 0;
+  }
 
   /** One value of a custom trend (not a request: http_req_* and the progress line never see it). */
   trend(name: string, tags: Tags, ms: number): void {
@@ -50,7 +61,8 @@ export class Metrics {
     s.duration.recordValue(us);
     this.window.recordValue(us);
     s.reqs++;
-    if (failed) s.failed++;
+    if (failed) { s.failed++; this.failures++; }
+    if (ms >= this.slowMs) this.slow++;
     if (dbOps !== null) {
       s.dbOpsSum += dbOps;
       s.dbOpsCount++;

@@ -1,17 +1,16 @@
-// The runner's three modes: one run (optionally compared with raw PostgreSQL), saturation, seed-only for k6.
+// The runner's three modes: one run (optionally followed by its yardsticks: raw PostgreSQL running
+// round 2's frozen statement, and the floor), saturation, seed-only for k6.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config.ts';
+import { performance } from 'node:perf_hooks';
 import type { World } from './actions.ts';
 import type { Args } from './args.ts';
-import { serviceProcesses } from './cpu.ts';
-import { runPlan, type RunResult } from './engine.ts';
-import { Metrics } from './metrics.ts';
+import { runPlan } from './engine.ts';
 import { between, heartbeatFigures, type HeartbeatFigures } from './cluster-figures.ts';
-import { runBaseline } from './pg-baseline.ts';
-import { ratioTable, sideOf } from './ratio.ts';
+import { figuresOf, ratios, ratioTable, sideOf } from './ratio.ts';
 import { endpointRows, table, writeResult } from './report.ts';
-import { saturate, settings } from './saturation.ts';
+import { saturate, settings, type Settings } from './saturation.ts';
+import { concurrency, driverOf, measureYardsticks, openRaw, roots, yardstickRun } from './yardsticks.ts';
 import { k6Command } from './plan.ts';
 import { parseDuration, resolvePlan, viewersFor, type Plan, type ScenarioFile } from './scenarios.ts';
 import { RESULTS_DIR, type Target } from './service.ts';
@@ -26,33 +25,6 @@ export interface Ctx {
   log: (m: string) => void;
 }
 
-const driverOf = (plan: Plan) => plan.streams.find((s) => s.name === plan.scenario.driver)!;
-
-/** PostgreSQL connections the service can hold: DB_POOL_MAX per serving process. */
-function concurrency(c: Ctx): number {
-  if (c.args.concurrency) return c.args.concurrency;
-  const cfg = loadConfig(process.env);
-  const procs = c.target.pid ? serviceProcesses(c.target.pid) : cfg.CLUSTER_WORKERS;
-  return cfg.DB_POOL_MAX * procs;
-}
-
-/** The service's group commit, per process, for the batched baseline. */
-export function batchedLike(processes: number) {
-  const cfg = loadConfig(process.env);
-  return { processes, maxBatch: cfg.HEARTBEAT_MAX_BATCH, paceMs: cfg.HEARTBEAT_PACE_MS };
-}
-
-function baseline(c: Ctx, rate: number, durationMs: number, viewers: number, batched = false): Promise<{ m: Metrics; run: RunResult; connections: number }> {
-  const m = new Metrics();
-  const connections = concurrency(c);
-  const processes = c.target.pid ? serviceProcesses(c.target.pid) : loadConfig(process.env).CLUSTER_WORKERS;
-  return runBaseline({
-    databaseUrl: c.target.databaseUrl, fx: c.world.fx, metrics: m, rate, durationMs, concurrency: connections, viewers,
-    maxInFlight: driverOf(c.plan).maxVUs, lateMs: c.f.generator.lateMs, pausedShare: c.f.viewers.pausedShare, log: c.log,
-    batched: batched ? batchedLike(processes) : undefined,
-  }).then((run) => ({ m, run, connections }));
-}
-
 /** The service's heartbeat counters, read once its processes have published the latest second. */
 const published = (c: Ctx) => async () => {
   await new Promise((r) => setTimeout(r, 1500));
@@ -61,7 +33,7 @@ const published = (c: Ctx) => async () => {
 
 export async function runOnce(c: Ctx): Promise<number> {
   const { plan, world } = c;
-  const run = await runPlan(world, plan, { lateMs: c.f.generator.lateMs, servicePid: c.target.pid, log: c.log, sample: published(c) });
+  const run = await runPlan(world, plan, { lateMs: c.f.generator.lateMs, roots: roots(c), log: c.log, sample: published(c) });
   const cluster = run.samples ? between(...(run.samples as [HeartbeatFigures, HeartbeatFigures])) : null;
   const thresholds = evaluate(world.metrics, plan.thresholds, plan.durationMs);
   const compares = compare(world.metrics, plan.scenario.compare, plan.durationMs);
@@ -71,20 +43,15 @@ export async function runOnce(c: Ctx): Promise<number> {
     c.log(`service's own count (cluster metric): ${cluster.beats} heartbeats in ${cluster.statements} statements = ${cluster.roundTripsPerHeartbeat.toFixed(3)} round trips per heartbeat ` +
       `(${cluster.meanBatch.toFixed(1)} heartbeats per statement; statements by heartbeats carried: ${Object.entries(cluster.statementsBySize).map(([k, n]) => `${k}: ${n}`).join(', ')})`);
   }
-  let vsPostgres: Record<string, unknown> | null = null;
-  if (c.args.compare) {
-    const d = driverOf(plan);
-    const b = await baseline(c, d.rate, plan.durationMs, plan.viewers);
-    c.log(ratioTable(`service vs raw PostgreSQL running vt_heartbeat at ${d.rate}/s on ${b.connections} connections, same database, back to back`, sideOf(world.metrics, run), sideOf(b.m, b.run), { service: run, baseline: b.run }));
-    vsPostgres = { connections: b.connections, service: sideOf(world.metrics, run), postgres: sideOf(b.m, b.run), endpoints: endpointRows(b.m), cpu: b.run.cpu };
-    if (c.args.batched) {
-      const g = await baseline(c, d.rate, plan.durationMs, plan.viewers, true);
-      c.log(ratioTable(`service vs raw PostgreSQL running the group-commit statement (vt_heartbeats) at ${d.rate}/s, same database, back to back`, sideOf(world.metrics, run), sideOf(g.m, g.run), { service: run, baseline: g.run }));
-      Object.assign(vsPostgres, { batched: { postgres: sideOf(g.m, g.run), endpoints: endpointRows(g.m), cpu: g.run.cpu } });
-    }
-  }
+  const yardsticks = await measureYardsticks(c, cluster);
+  const service = figuresOf(world.metrics, run, cluster?.beats ? cluster.roundTripsPerHeartbeat : null);
+  for (const y of yardsticks) c.log(ratioTable(y.title, service, y.figures, y.label, { service: run, baseline: y.run }));
   const failed = thresholds.some((t) => !t.ok) || compares.some((x) => !x.ok);
-  const file = writeResult(plan.name, { scenario: plan.name, args: c.args, viewers: plan.viewers, durationMs: plan.durationMs, endpoints: endpointRows(world.metrics), run, cluster, checks: Object.fromEntries(world.metrics.checks), thresholds, compares, vsPostgres, ...(world.besideResult ? { beside: world.besideResult } : {}), passed: !failed });
+  const vs = Object.fromEntries(yardsticks.map((y) => [y.label.replace(' ', '_'), { ...y.extra, figures: y.figures, ratios: ratios(service, y.figures), endpoints: endpointRows(y.metrics), checks: Object.fromEntries(y.metrics.checks), cpu: y.run.cpu }]));
+  const file = writeResult(plan.name, {
+    scenario: plan.name, args: c.args, viewers: plan.viewers, durationMs: plan.durationMs, endpoints: endpointRows(world.metrics), run, cluster, service,
+    checks: Object.fromEntries(world.metrics.checks), thresholds, compares, yardsticks: yardsticks.length ? vs : null, ...(world.besideResult ? { beside: world.besideResult } : {}), passed: !failed,
+  });
   c.log(`\nresult: ${path.relative(process.cwd(), file)}\n${failed ? 'FAILED: a threshold was breached' : 'all thresholds passed'}`);
   return failed ? 1 : 0;
 }
@@ -94,22 +61,36 @@ export async function runSaturation(c: Ctx): Promise<number> {
   const speed = c.args.speed ?? c.f.viewers.speed;
   const n = (rate: number) => viewersFor(rate, c.f.viewers.cadenceSeconds, speed);
   const duration = `${cfg.stepDurationMs}ms`;
-  c.log(`saturation: ${cfg.from}/s upwards by ${cfg.step}/s (max ${cfg.max}), ${cfg.stepDurationMs / 1000} s a step, held while p99 < ${cfg.p99LimitMs} ms with no errors, drops or generator lag`);
-  const service = await saturate('service ', cfg, async (rate) => {
-    c.world.metrics = new Metrics();
+  c.log(`saturation: from ${cfg.from}/s doubling until a step is not held, then bisecting to ${cfg.resolution}/s (max ${cfg.max}/s); ${cfg.stepDurationMs / 1000} s a step, ` +
+    `held while p99 < ${cfg.p99LimitMs} ms with no errors, drops or generator lag; a step that cannot hold any more stops at once`);
+  const service = await saturate('service ', cfg, async (rate, watch) => {
+    c.world.metrics = watch.metrics;
     const plan = resolvePlan(c.f, c.plan.name, { rate, duration, speed });
-    const run = await runPlan(c.world, { ...plan, streams: [driverOf(plan)] }, { lateMs: c.f.generator.lateMs, servicePid: c.target.pid, viewers: n(rate), log: () => {} });
-    return { side: sideOf(c.world.metrics, run), run };
+    const run = await runPlan(c.world, { ...plan, streams: [driverOf(plan)] }, { lateMs: c.f.generator.lateMs, roots: roots(c), viewers: n(rate), stopWhen: watch.stopWhen, log: () => {} });
+    return { side: sideOf(watch.metrics, run), run };
   }, c.log);
-  const postgres = c.args.compare
-    ? await saturate('postgres', cfg, async (rate) => { const b = await baseline(c, rate, cfg.stepDurationMs, n(rate)); return { side: sideOf(b.m, b.run), run: b.run }; }, c.log)
-    : null;
+  const postgres = c.args.compare ? await saturateRaw(c, cfg, n) : null;
   const ratio = service.held && postgres?.held ? service.held / postgres.held : null;
-  c.log(`\nhighest heartbeat rate held with p99 < ${cfg.p99LimitMs} ms: service ${service.held ?? 'none'}/s` +
-    (postgres ? `, raw PostgreSQL ${postgres.held ?? 'none'}/s (${concurrency(c)} connections); service / postgres = ${ratio === null ? '-' : ratio.toFixed(2)}` : ' (add --compare for the raw-PostgreSQL baseline)'));
-  const file = writeResult(`saturation-${c.plan.name}`, { scenario: c.plan.name, args: c.args, settings: cfg, service, postgres, ratio });
+  const wall = { searchesS: (service.ms + (postgres?.ms ?? 0)) / 1000, wholeRunS: performance.now() / 1000 };
+  c.log(`\nhighest heartbeat rate held with p99 < ${cfg.p99LimitMs} ms: service ${service.held ?? 'none'}/s (${service.steps.length} steps, ${(service.ms / 1000).toFixed(0)} s)` +
+    (postgres ? `, raw PostgreSQL running round 2's vt_heartbeat ${postgres.held ?? 'none'}/s (${concurrency(c)} connections; ${postgres.steps.length} steps, ${(postgres.ms / 1000).toFixed(0)} s); service / postgres = ${ratio === null ? '-' : ratio.toFixed(2)}` : ' (add --compare for the raw-PostgreSQL baseline)'));
+  c.log(`wall time: ${wall.searchesS.toFixed(0)} s for the search${postgres ? 'es' : ''}, ${wall.wholeRunS.toFixed(0)} s for the whole run (start-up and seeding included)`);
+  const file = writeResult(`saturation-${c.plan.name}`, { scenario: c.plan.name, args: c.args, settings: cfg, service, postgres, ratio, wall });
   c.log(`result: ${path.relative(process.cwd(), file)}`);
   return 0;
+}
+
+/** The same search against round 2's frozen statement, its sessions kept from step to step like the service's. */
+async function saturateRaw(c: Ctx, cfg: Settings, n: (rate: number) => number): Promise<Awaited<ReturnType<typeof saturate>>> {
+  const raw = await openRaw(c);
+  try {
+    return await saturate('postgres', cfg, async (rate, watch) => {
+      const run = await raw.run({ ...yardstickRun(c, watch.metrics, rate, cfg.stepDurationMs, n(rate)), progress: () => {}, stopWhen: watch.stopWhen });
+      return { side: sideOf(watch.metrics, run), run };
+    }, c.log);
+  } finally {
+    await raw.close();
+  }
 }
 
 export async function seedOnly(c: Ctx): Promise<number> {

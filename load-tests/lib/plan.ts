@@ -34,7 +34,7 @@ export interface ScenarioDef {
 export interface ScenarioFile {
   viewers: { cadenceSeconds: number; speed: number; kidsPerHousehold: number; timezones: string[]; titles: number; educationalEvery: number; pausedShare: number; pin: string; tokenTtlSeconds: number };
   generator: { timeout: string; lateMs: number; preAllocatedVUs: number; maxVUs: number };
-  saturation: { from: number; step: number; stepDuration: string; max: number; p99LimitMs: number };
+  saturation: { from: number; resolution: number; stepDuration: string; max: number; p99LimitMs: number };
   scenarios: Record<string, ScenarioDef>;
 }
 /** A scenario with its defaults filled in (and the profile's seed and comparisons, when it has them). */

@@ -5,12 +5,15 @@ import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startEmbeddedPostgres } from '../../src/ops/embedded.ts';
 import { claimDataDir } from '../../src/ops/instance.ts';
+import { postmasterOf } from './cpu.ts';
 
 export interface Target {
   baseUrl: string;
   databaseUrl: string;
   /** pid of the service process we started (its process tree is the service), else null. */
   pid: number | null;
+  /** pid of the postmaster serving databaseUrl (its process tree is PostgreSQL), null when not visible here. */
+  postgresPid: number | null;
   logFile: string | null;
   /** The environment the service reads its settings from: the runner mints tokens with the same JWT secret. */
   env: NodeJS.ProcessEnv;
@@ -40,13 +43,20 @@ export async function database(log: (m: string) => void): Promise<{ url: string;
 }
 
 export async function findOrStartService(baseUrl: string, log: (m: string) => void, alwaysStart = false): Promise<Target> {
+  const t = await findOrStart(baseUrl, log, alwaysStart);
+  t.postgresPid = await postmasterOf(t.databaseUrl).catch(() => null);
+  if (!t.postgresPid) log('note: the database\'s postmaster is not visible in /proc here, so "postgres" CPU counts every process named postgres on this machine');
+  return t;
+}
+
+async function findOrStart(baseUrl: string, log: (m: string) => void, alwaysStart: boolean): Promise<Target> {
   if (!alwaysStart && (await answers(baseUrl))) {
     const databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
       throw new Error(`a service answers at ${baseUrl}, but DATABASE_URL is not set: the runner seeds viewers straight into the service's database, so give it that database's URL (or stop the service and let the runner start its own)`);
     }
     log(`using the running service at ${baseUrl} (database from DATABASE_URL)`);
-    return { baseUrl, databaseUrl, pid: null, logFile: null, env: process.env, stop: async () => {} };
+    return { baseUrl, databaseUrl, pid: null, postgresPid: null, logFile: null, env: process.env, stop: async () => {} };
   }
   log(`${alwaysStart ? '--start' : `nothing answers at ${baseUrl}`}: starting the service (node src/main.ts) with its own database`);
   const db = await database(log);
@@ -85,7 +95,7 @@ async function spawnService(db: { url: string; stop(): Promise<void> }, log: (m:
     await new Promise((r) => setTimeout(r, 200));
   }
   log(`service ready at ${baseUrl} (pid ${child.pid}, log ${path.relative(ROOT, logFile)})`);
-  return { baseUrl, databaseUrl: db.url, pid: child.pid ?? null, logFile, env, stop };
+  return { baseUrl, databaseUrl: db.url, pid: child.pid ?? null, postgresPid: null, logFile, env, stop };
 }
 
 /** SIGTERM (the service drains), then SIGKILL after 15 s. */
