@@ -24,87 +24,90 @@ returns table (ord integer, outcome text, session_id uuid, is_kids boolean, is_e
                educational_exempt boolean, day_end timestamptz, remaining_seconds integer, hours_apply boolean,
                allowed text, config json)
 language plpgsql
+-- plan once, by nested loops: the batches are a handful of rows, for which planning each call anew
+-- and building hash tables cost more than the work (measured: 0.131 → 0.093 ms of PostgreSQL CPU a beat)
+set plan_cache_mode = force_generic_plan
+set enable_hashjoin = off
 as $function$
 #variable_conflict use_column
 declare
   s_ord integer[];
-  s_session uuid[];
-  s_edu boolean[];
-  s_household uuid[];
-  g_granted integer[];
-  g_used integer[];
-  g_edu integer[];
-  g_bonus integer[];
-  g_unlimited boolean[];
-  g_limit integer[];
-  g_exempt boolean[];
-  g_end timestamptz[];
   r record;
-  ev_household uuid[] := '{}';
-  ev_profile uuid[] := '{}';
-  ev_type text[] := '{}';
-  ev_payload jsonb[] := '{}';
+  ev_household uuid[];
+  ev_profile uuid[];
+  ev_type text[];
+  ev_payload jsonb[];
 begin
   -- the steady beats, in one statement: their sessions locked in profile order, the credit each
-  -- stretch earns clamped by one set-based vt_credit, their sessions written by one UPDATE (joined to
-  -- the credits by id, so each session is an index lookup); their answers in profile order
-  with locked as (
-    select b.ord, v.id as sid, x.id as balance, vt_interval_credit(v.last_heartbeat_at, v.paused_at, b.at) as credit,
-           v.is_educational as edu, p.user_id as household, b.at, b.seq, b.paused
-      from (select u.*, row_number() over (partition by u.profile order by u.ord) as nth
-              from unnest(p_user, p_profile, p_session, p_title, p_seq, p_now, p_paused) with ordinality as u(usr, profile, session, title, seq, at, paused, ord)) b
-      join profiles p on p.id = b.profile and p.user_id = b.usr and p.is_kids
-      join users u on u.id = b.usr and u.is_active
-      join titles t on t.id = b.title
-      join viewing_sessions v on v.id = b.session and v.profile_id = b.profile and v.ended_at is null
-      join vt_day_of(b.profile, b.at) x on x.allowed is null
-     where b.nth = 1 and not vt_is_stale(v.last_heartbeat_at, b.at) and (b.seq is null or v.last_seq is null or b.seq > v.last_seq)
-     order by b.profile
-     for update of v),
-  credited as (
-    select l.*, c.granted, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override, c.limit_minutes, c.educational_exempt, c.day_end
-      from vt_credit((select array_agg(balance) from locked), (select array_agg(credit) from locked), (select array_agg(edu) from locked),
-                     (select array_agg(at) from locked)) c
-      join locked l on l.balance = c.balance),
-  written as (
-    update viewing_sessions v set last_heartbeat_at = c.at, last_seq = coalesce(c.seq, v.last_seq),
-           paused_at = case when c.paused then coalesce(v.paused_at, c.at) end, last_credit_seconds = c.granted, total_seconds = v.total_seconds + c.granted
-      from credited c where v.id = c.sid)
-  select coalesce(array_agg(c.ord), '{}'), array_agg(c.sid), array_agg(c.edu), array_agg(c.household),
-         array_agg(c.granted), array_agg(c.used_seconds), array_agg(c.educational_seconds), array_agg(c.bonus_seconds),
-         array_agg(c.unlimited_override), array_agg(c.limit_minutes), array_agg(c.educational_exempt), array_agg(c.day_end)
-    into s_ord, s_session, s_edu, s_household, g_granted, g_used, g_edu, g_bonus, g_unlimited, g_limit, g_exempt, g_end
-    from (select * from credited order by ord) c;
-
-  if cardinality(s_ord) > 0 then
-    return query
-      select s_ord[n], 'ok'::text, s_session[n], true, s_edu[n], g_used[n], g_edu[n], g_bonus[n], g_unlimited[n], g_limit[n], g_exempt[n], g_end[n],
-             vt_remaining(g_used[n], g_bonus[n], g_limit[n], g_unlimited[n]), false, null::text, null::json
-        from generate_subscripts(s_ord, 1) n;
-    -- a credit that spent the last of a day's budget: limit_reached (rare, so looked for one by one)
-    for n in 1 .. cardinality(s_ord) loop
-      continue when g_granted[n] = 0 or (g_exempt[n] and s_edu[n]) or vt_remaining(g_used[n], g_bonus[n], g_limit[n], g_unlimited[n]) is distinct from 0;
-      ev_household := ev_household || s_household[n]; ev_profile := ev_profile || p_profile[s_ord[n]]; ev_type := ev_type || 'limit_reached'::text;
-      ev_payload := ev_payload || jsonb_build_object('session_id', s_session[n], 'used_minutes', vt_minutes(g_used[n]), 'limit_minutes', g_limit[n],
-                                                      'bonus_minutes', vt_minutes(g_bonus[n]), 'next_reset_at', g_end[n]);
-    end loop;
-  end if;
+  -- stretch earns clamped by one set-based vt_credit, their sessions written by one UPDATE, their
+  -- answers returned, and the limit_reached events of the credits that spent a budget's last second
+  -- (plpgsql itself evaluates next to nothing here: its expressions are compiled anew in every
+  -- transaction, and that cost more than the statement)
+  for r in
+    with locked as (
+      select b.ord, v.id as sid, x.id as balance, vt_interval_credit(v.last_heartbeat_at, v.paused_at, b.at) as credit,
+             v.is_educational as edu, p.user_id as household, b.profile, b.at, b.seq, b.paused
+        from (select u.*, row_number() over (partition by u.profile order by u.ord) as nth
+                from unnest(p_user, p_profile, p_session, p_title, p_seq, p_now, p_paused) with ordinality as u(usr, profile, session, title, seq, at, paused, ord)) b
+        join profiles p on p.id = b.profile and p.user_id = b.usr and p.is_kids
+        join users u on u.id = b.usr and u.is_active
+        join titles t on t.id = b.title
+        join viewing_sessions v on v.id = b.session and v.profile_id = b.profile and v.ended_at is null
+        join vt_day_of(b.profile, b.at) x on x.allowed is null
+       where b.nth = 1 and not vt_is_stale(v.last_heartbeat_at, b.at) and (b.seq is null or v.last_seq is null or b.seq > v.last_seq)
+       order by b.profile
+       for update of v),
+    credited as (
+      select l.*, c.granted, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override, c.limit_minutes, c.educational_exempt, c.day_end,
+             vt_remaining(c.used_seconds, c.bonus_seconds, c.limit_minutes, c.unlimited_override) as remaining
+        from vt_credit((select array_agg(balance) from locked), (select array_agg(credit) from locked), (select array_agg(edu) from locked),
+                       (select array_agg(at) from locked)) c
+        join locked l on l.balance = c.balance),
+    written as (
+      update viewing_sessions v set last_heartbeat_at = c.at, last_seq = coalesce(c.seq, v.last_seq),
+             paused_at = case when c.paused then coalesce(v.paused_at, c.at) end, last_credit_seconds = c.granted, total_seconds = v.total_seconds + c.granted
+        from credited c where v.id = c.sid),
+    spent as (
+      select * from credited c where c.granted > 0 and not (c.educational_exempt and c.edu) and c.remaining = 0)
+    select (select coalesce(array_agg(c.ord::integer), '{}') from credited c) as ords,
+           (select array_agg(c.ord) from spent c) is not null as any_spent,
+           (select array_agg(c.household) from spent c) as hh, (select array_agg(c.profile) from spent c) as pr,
+           (select array_agg(jsonb_build_object('session_id', c.sid, 'used_minutes', vt_minutes(c.used_seconds), 'limit_minutes', c.limit_minutes,
+                                                'bonus_minutes', vt_minutes(c.bonus_seconds), 'next_reset_at', c.day_end)) from spent c) as payloads,
+           (select array_agg(row(c.ord::integer, 'ok'::text, c.sid, true, c.edu, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override,
+                                 c.limit_minutes, c.educational_exempt, c.day_end, c.remaining, false, null::text, null::json)) from credited c) as answers
+  loop
+    s_ord := r.ords;
+    if r.any_spent then
+      ev_household := r.hh; ev_profile := r.pr; ev_payload := r.payloads; ev_type := array_fill('limit_reached'::text, array[cardinality(r.hh)]);
+    end if;
+    return query select a.* from unnest(r.answers) as a(ord integer, outcome text, session_id uuid, is_kids boolean, is_educational boolean, used_seconds integer,
+      educational_seconds integer, bonus_seconds integer, unlimited_override boolean, limit_minutes integer, educational_exempt boolean, day_end timestamptz,
+      remaining_seconds integer, hours_apply boolean, allowed text, config json);
+  end loop;
 
   -- every other beat, one at a time, in ord (profile) order
-  for i in 1 .. coalesce(array_length(p_profile, 1), 0) loop
-    continue when i = any(s_ord);
-    select * into r from vt_beat(p_user[i], p_profile[i], p_session[i], p_title[i], p_device_id[i], p_device_type[i], p_paused[i], p_seq[i], p_now[i],
-                                 p_day_date[i], p_day_start[i], p_day_end[i], p_day_limit[i], p_day_exempt[i], p_config_version[i], p_day_allowed[i], p_day_ignores[i]);
-    ord := i; outcome := r.outcome; session_id := r.session_id; is_kids := r.is_kids; is_educational := r.is_educational;
+  for r in
+    select b.*, x.* from unnest(p_user, p_profile, p_session, p_title, p_device_id, p_device_type, p_paused, p_seq, p_now, p_day_date, p_day_start, p_day_end,
+                                p_day_limit, p_day_exempt, p_config_version, p_day_allowed, p_day_ignores) with ordinality
+                         as b(usr, profile, session, title, device, device_type, paused, seq, at, day_date, day_start, day_end_, day_limit, day_exempt, version, day_allowed, day_ignores, n)
+      cross join lateral vt_beat(b.usr, b.profile, b.session, b.title, b.device, b.device_type, b.paused, b.seq, b.at, b.day_date, b.day_start, b.day_end_,
+                                 b.day_limit, b.day_exempt, b.version, b.day_allowed, b.day_ignores) x
+     where b.n <> all(s_ord)
+     order by b.n
+  loop
+    ord := r.n::integer; outcome := r.outcome; session_id := r.session_id; is_kids := r.is_kids; is_educational := r.is_educational;
     used_seconds := r.used_seconds; educational_seconds := r.educational_seconds; bonus_seconds := r.bonus_seconds;
     unlimited_override := r.unlimited_override; limit_minutes := r.limit_minutes; educational_exempt := r.educational_exempt;
     day_end := r.day_end; remaining_seconds := r.remaining_seconds; hours_apply := r.hours_apply; allowed := r.allowed; config := r.config;
     return next;
-    for e in 1 .. coalesce(array_length(r.ev_type, 1), 0) loop
-      ev_household := ev_household || p_user[i]; ev_profile := ev_profile || p_profile[i]; ev_type := ev_type || r.ev_type[e]; ev_payload := ev_payload || r.ev_payload[e];
-    end loop;
+    if cardinality(r.ev_type) > 0 then
+      ev_household := coalesce(ev_household, '{}') || array_fill(r.usr, array[cardinality(r.ev_type)]);
+      ev_profile := coalesce(ev_profile, '{}') || array_fill(r.profile, array[cardinality(r.ev_type)]);
+      ev_type := coalesce(ev_type, '{}') || r.ev_type; ev_payload := coalesce(ev_payload, '{}') || r.ev_payload;
+    end if;
   end loop;
-  if cardinality(ev_type) > 0 then
+  if ev_type is not null then
     perform vt_emit(ev_household, ev_profile, ev_type, ev_payload);
   end if;
 end

@@ -60,20 +60,14 @@ export interface BeatRow {
   config: Record<string, unknown> | null;
 }
 
-const HEARTBEAT = `select * from vt_heartbeat(p_user => $1, p_profile => $2, p_session => $3, p_title => $4, p_device_id => $5,
-  p_device_type => $6, p_paused => $7, p_seq => $8, p_now => $9, p_day_date => $10, p_day_start => $11, p_day_end => $12,
-  p_day_limit => $13, p_day_exempt => $14, p_config_version => $15, p_day_allowed => $16, p_day_ignores => $17)`;
-
 /** Today's day as statement parameters, in the order of the p_day_* arguments of vt_today_row. */
 export const dayParams = (p: DayParam | null) => [
   p?.day.date ?? null, p?.day.start ?? null, p?.day.end ?? null, p?.day.limitMinutes ?? null, p?.day.educationalExempt ?? null, p?.version ?? null,
   p ? allowedLiteral(p.day.allowed) : null, p?.day.educationalIgnoresHours ?? null,
 ];
 
-/** One heartbeat as a statement (a batch of one beat). */
-export function heartbeatQuery(b: BeatInput): { name: string; text: string; values: unknown[] } {
-  return { name: 'vt_heartbeat', text: HEARTBEAT, values: [b.userId, b.profileId, b.sessionId, b.titleId, b.deviceId, b.deviceType, b.paused, b.seq, b.now, ...dayParams(b.day)] };
-}
+/** One beat's parameters, in the order of vt_heartbeats' arrays. */
+const beatValues = (b: BeatInput): unknown[] => [b.userId, b.profileId, b.sessionId, b.titleId, b.deviceId, b.deviceType, b.paused, b.seq, b.now, ...dayParams(b.day)];
 
 const HEARTBEATS = `select * from vt_heartbeats(p_user => $1::uuid[], p_profile => $2::uuid[], p_session => $3::uuid[],
   p_title => $4::uuid[], p_device_id => $5::text[], p_device_type => $6::text[], p_paused => $7::boolean[], p_seq => $8::bigint[],
@@ -84,20 +78,19 @@ const HEARTBEATS = `select * from vt_heartbeats(p_user => $1::uuid[], p_profile 
 /** How a group-commit statement shows among a request's statements (X-DB-Ops, Server-Timing). */
 export const HEARTBEATS_STATEMENT = 'select * from vt_heartbeats(...)';
 
-/** Several beats as one statement (group commit): one array per parameter, answered row `ord` per beat. */
+/** Beats as one statement (group commit; a lone beat too): one array per parameter, answered row `ord` per beat. */
 export function heartbeatsQuery(beats: BeatInput[]): { name: string; text: string; values: unknown[] } {
-  const columns = heartbeatQuery(beats[0]).values.map(() => [] as unknown[]);
-  for (const b of beats) heartbeatQuery(b).values.forEach((v, i) => columns[i].push(v));
+  const columns = beatValues(beats[0]).map(() => [] as unknown[]);
+  for (const b of beats) beatValues(b).forEach((v, i) => columns[i].push(v));
   return { name: 'vt_heartbeats', text: HEARTBEATS, values: columns };
 }
 
 /**
- * The statement for one group-commit batch (one beat alone: vt_heartbeat), and how its rows answer
+ * The statement for one group-commit batch, and how its rows answer
  * the beats. Beats go sorted by profile, each profile's in arrival order, so that concurrent
  * batches of several processes lock rows in the same order; answers come in the caller's order.
  */
 export function batchStatement(beats: BeatInput[]): { query: { name: string; text: string; values: unknown[] }; answer(rows: BeatRow[]): BeatRow[] } {
-  if (beats.length === 1) return { query: heartbeatQuery(beats[0]), answer: (rows) => rows };
   const order = beats.map((_, i) => i).sort((a, b) => (beats[a].profileId < beats[b].profileId ? -1 : beats[a].profileId > beats[b].profileId ? 1 : a - b));
   return {
     query: heartbeatsQuery(order.map((i) => beats[i])),
