@@ -29,6 +29,8 @@ export interface EngineOptions {
   sample?: () => Promise<unknown>;
   /** Ends the run early (see RunOptions.stopWhen). */
   stopWhen?: RunOptions['stopWhen'];
+  /** Runs once the sessions were started, before the measured run. */
+  afterStart?: () => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -62,6 +64,7 @@ async function startSessions(w: act.World, plan: Plan, n: number, o: EngineOptio
 export async function runPlan(w: act.World, plan: Plan, o: EngineOptions): Promise<RunResult> {
   const n = Math.min(o.viewers ?? w.fx.viewers.length, w.fx.viewers.length);
   const sessionsStarted = await startSessions(w, plan, n, o);
+  if (sessionsStarted) await o.afterStart?.();
   let started = Date.now();
   const streams: ArrivalStream[] = plan.streams.map((st) => ({
     name: st.name, rate: st.rate, startMs: st.from * plan.durationMs, endMs: st.until * plan.durationMs, maxInFlight: st.maxVUs,

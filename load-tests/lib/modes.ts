@@ -5,6 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { World } from './actions.ts';
 import type { Args } from './args.ts';
+import { analyzeStarted } from './seed.ts';
 import { runPlan } from './engine.ts';
 import { between, heartbeatFigures, type HeartbeatFigures } from './cluster-figures.ts';
 import { figuresOf, ratios, ratioTable, sideOf } from './ratio.ts';
@@ -33,7 +34,7 @@ const published = (c: Ctx) => async () => {
 
 export async function runOnce(c: Ctx): Promise<number> {
   const { plan, world } = c;
-  const run = await runPlan(world, plan, { lateMs: c.f.generator.lateMs, roots: roots(c), log: c.log, sample: published(c) });
+  const run = await runPlan(world, plan, { lateMs: c.f.generator.lateMs, roots: roots(c), log: c.log, sample: published(c), afterStart: () => analyzeStarted(c.target.databaseUrl) });
   const cluster = run.samples ? between(...(run.samples as [HeartbeatFigures, HeartbeatFigures])) : null;
   const thresholds = evaluate(world.metrics, plan.thresholds, plan.durationMs);
   const compares = compare(world.metrics, plan.scenario.compare, plan.durationMs);
@@ -66,7 +67,7 @@ export async function runSaturation(c: Ctx): Promise<number> {
   const service = await saturate('service ', cfg, async (rate, watch) => {
     c.world.metrics = watch.metrics;
     const plan = resolvePlan(c.f, c.plan.name, { rate, duration, speed });
-    const run = await runPlan(c.world, { ...plan, streams: [driverOf(plan)] }, { lateMs: c.f.generator.lateMs, roots: roots(c), viewers: n(rate), stopWhen: watch.stopWhen, log: () => {} });
+    const run = await runPlan(c.world, { ...plan, streams: [driverOf(plan)] }, { lateMs: c.f.generator.lateMs, roots: roots(c), viewers: n(rate), stopWhen: watch.stopWhen, log: () => {}, afterStart: () => analyzeStarted(c.target.databaseUrl) });
     return { side: sideOf(watch.metrics, run), run };
   }, c.log);
   const postgres = c.args.compare ? await saturateRaw(c, cfg, n) : null;
