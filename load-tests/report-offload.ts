@@ -41,8 +41,8 @@ async function seedYear(url: string): Promise<{ userId: string; kids: string[]; 
   const kids: string[] = [];
   for (let i = 0; i < CHILDREN; i++) {
     const { rows: [p] } = await c.query(`insert into profiles (id, user_id, name, is_kids, parental_rating, created_at) values (gen_random_uuid(), $1, $2, true, 'PG', now()) returning id`, [u.id, `Kid ${i}`]);
-    await c.query(`insert into viewing_time_configs (id, profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone, updated_at)
-      values (gen_random_uuid(), $1, 120, 180, 6, true, 'Europe/Berlin', now())`, [p.id]);
+    await c.query(`insert into viewing_time_configs (id, profile_id, monday_limit_minutes, tuesday_limit_minutes, wednesday_limit_minutes, thursday_limit_minutes, friday_limit_minutes, saturday_limit_minutes, sunday_limit_minutes, reset_hour, educational_exempt, timezone, updated_at)
+      values (gen_random_uuid(), $1, 120, 120, 120, 120, 120, 180, 180, 6, true, 'Europe/Berlin', now())`, [p.id]);
     // a year of days, 4 sessions a day, a balance per day and a grant a week
     await c.query(`insert into viewing_sessions (id, profile_id, title_id, device_id, device_type, is_educational, started_at, last_heartbeat_at, ended_at, end_reason, total_seconds)
       select gen_random_uuid(), $1, ($2::uuid[])[1 + (d * 4 + s) % 40], 'tv', 'tv', (d + s) % 5 = 0, ts, ts + interval '25 min', ts + interval '25 min', 'ended', 1500

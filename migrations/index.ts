@@ -11,6 +11,7 @@ import { Migration20261202140000_allowed_hours } from './Migration20261202140000
 import { Migration20261202160000_requests_and_events } from './Migration20261202160000_requests_and_events.ts';
 import { Migration20261202170000_login_throttles } from './Migration20261202170000_login_throttles.ts';
 import { Migration20261206090000_devices_and_pin_proof } from './Migration20261206090000_devices_and_pin_proof.ts';
+import { Migration20261206120000_family_rules } from './Migration20261206120000_family_rules.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -24,4 +25,5 @@ export const migrationsList = [
   { name: 'Migration20261202160000_requests_and_events', class: Migration20261202160000_requests_and_events },
   { name: 'Migration20261202170000_login_throttles', class: Migration20261202170000_login_throttles },
   { name: 'Migration20261206090000_devices_and_pin_proof', class: Migration20261206090000_devices_and_pin_proof },
+  { name: 'Migration20261206120000_family_rules', class: Migration20261206120000_family_rules },
 ];

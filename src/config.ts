@@ -70,7 +70,8 @@ export const configSchema = z.object({
   // before the signal are served, then stop accepting and drain
   SHUTDOWN_GRACE_MS: int(500, 0, 60_000),
   METRICS_PUBLISH_INTERVAL_MS: int(1000, 100, 60_000),
-  // how often each process marks pending time requests whose viewing day ended as expired
+  // how often each process marks pending time requests whose viewing day ended as expired, and
+  // closes pauses that ran out (their `expired` event comes within this)
   REQUEST_EXPIRY_INTERVAL_MS: int(30_000, 100, 3_600_000),
   RETENTION_SESSIONS_DAYS: int(90, 1, 3650),
   RETENTION_BALANCES_DAYS: int(365, 1, 3650),

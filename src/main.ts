@@ -13,6 +13,7 @@ import { prepareDatabase, startRetention } from './ops/prepare.ts';
 import { totalDbRoundTrips } from './db/query-counter.ts';
 import { ClusterMetrics } from './domain/metrics/cluster-metrics.ts';
 import { ProcessMetrics } from './domain/metrics/process-metrics.ts';
+import { PauseService } from './domain/parental-controls/pause-service.ts';
 import { AccountsService } from './domain/accounts/accounts-service.ts';
 import { IdentityService } from './domain/accounts/identity.ts';
 import { TokenService } from './domain/accounts/tokens.ts';
@@ -105,24 +106,27 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const pgPool = (await orm.em.getConnection().getNativeClient()) as Pool;
   let hub: EventHub | undefined;
   let requests: TimeRequestsService | undefined;
+  let viewingTime: ViewingTimeService | undefined;
   const local = new ProcessMetrics({
     openStreams: () => hub?.openStreams ?? 0, timeRequests: () => requests?.stats ?? { approved: 0, denied: 0 },
+    familyRules: () => viewingTime?.familyRules ?? { breaksStarted: 0 },
     configCache: () => configs.stats(), pin: () => pins.stats, login: () => accounts.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
   });
   const today = new Today(configs, config.CONFIG_CACHE_MAX_ENTRIES);
-  const viewingTime = new ViewingTimeService({
+  viewingTime = new ViewingTimeService({
     em: orm.em, identity, today, clock, maxBatch: config.HEARTBEAT_MAX_BATCH, paceMs: config.HEARTBEAT_PACE_MS, log: logger,
     onStatement: (beats) => local.observeHeartbeatStatement(beats),
   });
-  const settings = new SettingsService({ identity, configs, pins });
+  const pauses = new PauseService({ em: orm.em, pins, clock });
+  const settings = new SettingsService({ identity, configs, pins, pauses });
   const grants = new GrantsService({ em: orm.em, identity, configs, pins, clock, today });
   const reports = new ReportsService({ em: orm.em, identity, configs, cpu: pool, clock });
   requests = new TimeRequestsService({ em: orm.em, identity, configs, pins, grants, clock, today });
   let draining = false;
   const serviceStartedAt = process.env.VTIME_SERVICE_STARTED_AT ? new Date(process.env.VTIME_SERVICE_STARTED_AT) : local.startedAt;
   const metrics = new ClusterMetrics({
-    em: orm.em, local, serviceStartedAt, publishIntervalMs: config.METRICS_PUBLISH_INTERVAL_MS, pendingRequests: () => requests.pendingCount(),
+    em: orm.em, local, serviceStartedAt, publishIntervalMs: config.METRICS_PUBLISH_INTERVAL_MS, databaseFigures: async () => ({ pendingRequests: await requests.pendingCount(), pausesActive: await pauses.activeCount() }),
   });
   const bridge = new NotifyBridge({ url: opts.databaseUrl, bus, log: logger, origin: local.processKey });
   await bridge.start();
@@ -132,9 +136,11 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const events = hub;
   await bridge.listen('vtime_events', { notify: (newest) => events.wake(newest), reconnected: () => events.wake(null) });
   await events.start();
-  // a pending request whose viewing day ended expires (with its event) even when nobody looks
+  // a pending request whose viewing day ended expires, and a pause that ran out ends, each with its
+  // event, even when nobody looks
   const expiry = setInterval(() => {
     requests.expireDue().catch((err: Error) => logger.warn({ err: err.message }, 'time requests not expired'));
+    pauses.expireDue().catch((err: Error) => logger.warn({ err: err.message }, 'pauses that ran out not closed'));
   }, config.REQUEST_EXPIRY_INTERVAL_MS);
   expiry.unref();
   const onRequest = (r: RequestRecord) => {
@@ -145,7 +151,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     logger, orm, tokens, identity, devices, version: VERSION, onRequest,
     apiRoutes: [
       ...authRoutes(accounts, trustedProxies(config.TRUST_PROXY)), ...deviceRoutes(accounts, pins, devices), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
-      ...parentalRoutes({ pins, settings, grants, reports }), ...timeRequestRoutes(requests), ...eventRoutes({ hub: events, identity, tokens }),
+      ...parentalRoutes({ pins, settings, grants, reports, pauses }), ...timeRequestRoutes(requests), ...eventRoutes({ hub: events, identity, tokens }),
     ],
     rootRoutes: [
       ...healthRoutes(async () => (draining ? 'draining' : (await databaseAnswers(orm)) ? 'ready' : 'database_unavailable')),

@@ -27,8 +27,8 @@ export const KIDS = `with p as (
     select gen_random_uuid(), u.id, 'Kid ' || lpad(k::text, 2, '0'), true, 'PG', now()
     from users u cross join generate_series(1, $2::int) k where u.email like $1::text || '%'
     returning id, user_id)
-  insert into viewing_time_configs (id, profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone, version, updated_at)
-  select gen_random_uuid(), p.id, 120, 180, 6, true, u.timezone, 1, now() from p join users u on u.id = p.user_id`;
+  insert into viewing_time_configs (id, profile_id, monday_limit_minutes, tuesday_limit_minutes, wednesday_limit_minutes, thursday_limit_minutes, friday_limit_minutes, saturday_limit_minutes, sunday_limit_minutes, reset_hour, educational_exempt, timezone, version, updated_at)
+  select gen_random_uuid(), p.id, 120, 120, 120, 120, 120, 180, 180, 6, true, u.timezone, 1, now() from p join users u on u.id = p.user_id`;
 
 // $1 email prefix
 // $1 email prefix

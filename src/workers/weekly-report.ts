@@ -1,6 +1,6 @@
 // Pure aggregation of a weekly report, run in a worker thread: JSON text in, report out.
 import type { DailyTotal, ProfileWeek, TimeRequestStatus, WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
-import { dayOf, settingsFromRow, type Settings } from '../domain/viewing-time/model.ts';
+import { dayOf, ruleMinutes, settingsFromRow, type RuleSpan, type Settings } from '../domain/viewing-time/model.ts';
 import { minutes } from '../domain/viewing-time/rules.ts';
 import { spanAt } from '../domain/viewing-time/viewing-day.ts';
 
@@ -13,6 +13,7 @@ interface Raw {
     unlimited: boolean; created_at: string; answered_at: string | null; expires_at: string;
   }[];
   sessions: { profile_id: string; title_id: string | null; title: string | null; started_at: string; seconds: number }[];
+  spans?: { profile_id: string; kind: 'pause' | 'break'; start: string; end: string | null }[];
 }
 
 
@@ -22,7 +23,7 @@ function addDays(date: string, n: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-function dailyTotals(dates: string[], s: Settings, balances: Raw['balances']): { totals: DailyTotal[]; seconds: { counted: number; edu: number; bonus: number; limit: number | null; refused: number }[] } {
+function dailyTotals(dates: string[], s: Settings, balances: Raw['balances'], spans: RuleSpan[], now: Date): { totals: DailyTotal[]; seconds: { counted: number; edu: number; bonus: number; limit: number | null; refused: number }[] } {
   const byDate = new Map(balances.map((b) => [b.date, b]));
   const seconds = dates.map((date) => {
     const b = byDate.get(date);
@@ -33,6 +34,7 @@ function dailyTotals(dates: string[], s: Settings, balances: Raw['balances']): {
     date, minutes: minutes(seconds[i].counted + seconds[i].edu), counted_minutes: minutes(seconds[i].counted),
     educational_minutes: minutes(seconds[i].edu), limit_minutes: seconds[i].limit, bonus_minutes: minutes(seconds[i].bonus), unlimited: seconds[i].limit === null,
     refused_minutes: minutes(seconds[i].refused),
+    ...ruleMinutes(spans, dayOf(s, date), now),
   }));
   return { totals, seconds };
 }
@@ -54,7 +56,8 @@ function topTitles(sessions: Raw['sessions'], from: number, to: number) {
 function profileWeek(p: Raw['profiles'][number], raw: Raw, weekStart: string, now: Date): ProfileWeek {
   const s = settingsFromRow(p.id, p.config);
   const dates = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
-  const { totals, seconds } = dailyTotals(dates, s, raw.balances.filter((b) => b.profile_id === p.id));
+  const spans = (raw.spans ?? []).filter((x) => x.profile_id === p.id).map((x) => ({ kind: x.kind, start: new Date(x.start), end: x.end === null ? null : new Date(x.end) }));
+  const { totals, seconds } = dailyTotals(dates, s, raw.balances.filter((b) => b.profile_id === p.id), spans, now);
   const today = spanAt(now, s).date;
   const elapsed = dates.filter((d) => d <= today).length;
   const counted = seconds.reduce((a, x) => a + x.counted, 0);

@@ -105,8 +105,8 @@ describe('profiles', () => {
     expect(kid.status).toBe(201);
     expect(kid.body).toMatchObject({ id: expect.any(String), name: 'Mia', is_kids: true });
     const adult = await api('POST', '/api/v1/auth/profiles', { token: h.access, body: { name: 'Dad', is_kids: false } });
-    const { rows } = await db.query('select profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone from viewing_time_configs where profile_id = any($1)', [[kid.body.id, adult.body.id]]);
-    expect(rows).toEqual([{ profile_id: kid.body.id, weekday_limit_minutes: 120, weekend_limit_minutes: 180, reset_hour: 6, educational_exempt: true, timezone: 'Pacific/Auckland' }]);
+    const { rows } = await db.query('select profile_id, monday_limit_minutes, friday_limit_minutes, saturday_limit_minutes, sunday_limit_minutes, break_after_minutes, reset_hour, educational_exempt, timezone from viewing_time_configs where profile_id = any($1)', [[kid.body.id, adult.body.id]]);
+    expect(rows).toEqual([{ profile_id: kid.body.id, monday_limit_minutes: 120, friday_limit_minutes: 120, saturday_limit_minutes: 180, sunday_limit_minutes: 180, break_after_minutes: null, reset_hour: 6, educational_exempt: true, timezone: 'Pacific/Auckland' }]);
     const list = await api('GET', '/api/v1/auth/profiles', { token: h.access });
     expect(list.body.map((p: { name: string }) => p.name)).toEqual(['Mia', 'Dad']);
   });

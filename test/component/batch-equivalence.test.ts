@@ -1,8 +1,8 @@
 // Property: group-committed heartbeats give exactly what one-by-one heartbeats give. Random streams
 // (retries, pauses, stale resumes, device switches, a beat on a superseded session, a viewing-day
-// boundary, limit exhaustion, educational titles, window edges of allowed hours) run twice on twin
-// households: once in batches as the group commit forms them (one statement each), once beat by
-// beat. Answers, balances and sessions must match.
+// boundary, limit exhaustion, educational titles, window edges of allowed hours, a break rule, a
+// parent's pause) run twice on twin households: once in batches as the group commit forms them (one
+// statement each), once beat by beat. Answers, balances, sessions and pause/break spans must match.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
@@ -11,7 +11,7 @@ import { dayAt, settingsFromRow, type Settings } from '../../src/domain/viewing-
 import { allowedLiteral, heartbeats, parseAllowed, type BeatInput, type BeatRow } from '../../src/domain/viewing-time/viewing-time-repository.ts';
 import { databaseUrl } from '../harness.ts';
 
-const KIDS = 4;
+const KIDS = 5;
 const START = Date.parse('2026-11-25T10:00:00Z'); // Wednesday, Berlin 11:00, reset 06:00
 const CONFIG = settingsFromRow('x', {
   timezone: 'Europe/Berlin', reset_hour: 6, weekday_limit_minutes: 15, weekend_limit_minutes: 30, previous_timezone: null,
@@ -20,16 +20,18 @@ const CONFIG = settingsFromRow('x', {
 // kids 2 and 3 have allowed hours whose edges the streams cross (the streams start at 11:00 in Berlin)
 const HOURS = { weekdays: [{ from: '11:00', to: '11:20' }, { from: '11:30', to: '13:00' }], weekends: [{ from: '06:00', to: '06:15' }] };
 const WINDOWED = { ...CONFIG, allowedHours: HOURS };
-const configOf = (kid: number): Settings => (kid >= 2 ? WINDOWED : CONFIG);
+// kid 4 takes a 5-minute break after 15 minutes, and has 13 of them behind it when the streams start
+const BREAKS: Settings = { ...CONFIG, breakRule: { afterMinutes: 15, breakMinutes: 5 } };
+const configOf = (kid: number): Settings => (kid === 4 ? BREAKS : kid >= 2 ? WINDOWED : CONFIG);
 /** Today's day as a statement carries it (today.ts). */
 const dayParam = (at: number, s: Settings) => ({ day: dayAt(s, new Date(at)), version: s.version });
 
-type Kind = 'beat' | 'retry' | 'start' | 'switch' | 'old' | 'pause' | 'nextDay';
+type Kind = 'beat' | 'retry' | 'start' | 'switch' | 'old' | 'pause' | 'nextDay' | 'parent';
 interface Cmd { kid: number; kind: Kind; gap: number; educational: boolean; cut: boolean }
 
 const cmd: fc.Arbitrary<Cmd> = fc.record({
   kid: fc.integer({ min: 0, max: KIDS - 1 }),
-  kind: fc.constantFrom<Kind>('beat', 'beat', 'beat', 'beat', 'retry', 'start', 'switch', 'old', 'pause', 'nextDay'),
+  kind: fc.constantFrom<Kind>('beat', 'beat', 'beat', 'beat', 'beat', 'retry', 'start', 'switch', 'old', 'pause', 'nextDay', 'parent'),
   gap: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 60 }) }, { weight: 1, arbitrary: fc.integer({ min: 61, max: 420 }) }),
   educational: fc.boolean(),
   cut: fc.boolean(),
@@ -41,10 +43,12 @@ const cmd: fc.Arbitrary<Cmd> = fc.record({
  */
 const step = (kid: number, kind: Kind, gap: number, o: Partial<Cmd> = {}): Cmd => ({ kid, kind, gap, educational: false, cut: false, ...o });
 const EVERY_CASE: Cmd[] = [
+  step(4, 'start', 5), step(4, 'beat', 60), step(4, 'beat', 60), step(4, 'beat', 30), step(4, 'switch', 30), step(4, 'beat', 30), // a break, on both devices
   step(0, 'start', 0), step(0, 'beat', 60), step(0, 'beat', 60), step(0, 'beat', 60), step(0, 'beat', 60), // 3 minutes left: exhausted
   step(1, 'start', 1, { educational: true }), step(1, 'beat', 30, { educational: true }), step(1, 'pause', 30), step(1, 'retry', 1),
   step(0, 'switch', 5), step(0, 'old', 5), // the old device beats on its superseded session
   step(2, 'start', 5), step(2, 'beat', 420), step(2, 'beat', 420), step(2, 'beat', 60), // stale twice (resumed), then past 11:20: outside hours
+  step(1, 'parent', 5), step(1, 'beat', 30), step(1, 'beat', 30), step(1, 'parent', 5), step(1, 'beat', 30), // a parent's pause, lifted
   step(3, 'start', 5), step(3, 'beat', 30, { cut: true }), step(3, 'nextDay', 0), step(3, 'beat', 30), step(1, 'beat', 30),
 ];
 
@@ -71,12 +75,16 @@ async function household(): Promise<{ userId: string; kids: string[] }> {
   for (let i = 0; i < KIDS; i++) {
     const id = randomUUID();
     await db.query(`insert into profiles (id, user_id, name, is_kids, parental_rating, created_at) values ($1, $2, 'Kid', true, 'PG', now())`, [id, userId]);
-    await db.query(`insert into viewing_time_configs (id, profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone, version, updated_at, allowed_hours)
-      values ($1, $2, 15, 30, 6, true, 'Europe/Berlin', 1, now(), $3)`, [randomUUID(), id, JSON.stringify(configOf(i).allowedHours)]);
-    // 12 of today's 15 minutes already watched, so streams run into the limit
+    const rule = configOf(i).breakRule;
+    await db.query(`insert into viewing_time_configs (id, profile_id, monday_limit_minutes, tuesday_limit_minutes, wednesday_limit_minutes, thursday_limit_minutes, friday_limit_minutes, saturday_limit_minutes, sunday_limit_minutes, reset_hour, educational_exempt, timezone, version, updated_at, allowed_hours, break_after_minutes, break_minutes)
+      values ($1, $2, 15, 15, 15, 15, 15, 30, 30, 6, true, 'Europe/Berlin', 1, now(), $3, $4, $5)`,
+    [randomUUID(), id, JSON.stringify(configOf(i).allowedHours), rule?.afterMinutes ?? null, rule?.breakMinutes ?? null]);
+    // 12 of today's 15 minutes already watched, so streams run into the limit (the kid with breaks: 13 minutes on, none watched)
     const today = dayAt(configOf(i), new Date(START));
-    await db.query(`insert into viewing_time_balances (id, profile_id, reset_date, day_start, day_end, limit_minutes, used_seconds, allowed, updated_at)
-      values ($1, $2, $3, $4, $5, 15, 720, $6, now())`, [randomUUID(), id, today.date, today.start, today.end, allowedLiteral(today.allowed)]);
+    await db.query(`insert into viewing_time_balances (id, profile_id, reset_date, day_start, day_end, limit_minutes, used_seconds, allowed, updated_at,
+        break_after_minutes, break_minutes, continuous_seconds, counted_at)
+      values ($1, $2, $3, $4, $5, 15, $6, $7, now(), $8, $9, $10, $11)`, [randomUUID(), id, today.date, today.start, today.end, rule ? 0 : 720,
+      allowedLiteral(today.allowed), rule?.afterMinutes ?? null, rule?.breakMinutes ?? null, rule ? 780 : 0, rule ? new Date(START) : null]);
     kids.push(id);
   }
   return { userId, kids };
@@ -115,6 +123,7 @@ function times(cmds: Cmd[]): number[] {
   return cmds.map((c) => (t = c.kind === 'nextDay' ? dayAt(CONFIG, new Date(t)).end.getTime() + 5_000 : t + c.gap * 1000));
 }
 
+const instant = (d: Date | string | null) => (d === null ? '-' : new Date(d).toISOString());
 const repoInside = (allowed: string, at: Date) => (parseAllowed(allowed) ?? []).some((i) => i.start <= at && at < i.end);
 
 let sharedStatements = 0; // batches of more than one beat, over all runs
@@ -140,12 +149,24 @@ async function run(h: { userId: string; kids: string[] }, cmds: Cmd[], batched: 
       if (batch[i].beat.paused) seen.add('paused');
       if (r.hours_apply && r.allowed && !repoInside(r.allowed, batch[i].beat.now)) seen.add('outside hours');
       if (r.day_end && new Date(r.day_end).getTime() > dayAt(CONFIG, new Date(START)).end.getTime()) seen.add('next day');
-      answers.push([batch[i].kid, r.outcome, label(r.session_id), r.used_seconds, r.educational_seconds, r.remaining_seconds, r.hours_apply, r.allowed].join(' '));
+      if (r.break_started) seen.add('break started');
+      if (r.break_until && new Date(r.break_until) > batch[i].beat.now) seen.add('in a break');
+      if (r.paused) seen.add('paused by parent');
+      answers.push([batch[i].kid, r.outcome, label(r.session_id), r.used_seconds, r.educational_seconds, r.remaining_seconds, r.hours_apply, r.allowed,
+        r.paused, r.continuous_seconds, instant(r.counted_at), instant(r.break_until), r.break_started].join(' '));
     });
     batch = [];
   };
   for (let i = 0; i < cmds.length; i++) {
     const c = cmds[i];
+    if (c.kind === 'parent') {
+      // a parent pauses the kid, or lifts the pause: between two statements, in both worlds
+      await flush();
+      const kid = h.kids[c.kid];
+      const { rows } = await db.query('select 1 from vt_pause_of($1, $2)', [kid, new Date(at[i])]);
+      await db.query('select * from vt_pause($1, $2, $3, $4, null)', [h.userId, kid, new Date(at[i]), rows.length === 0]);
+      continue;
+    }
     // a player sends its next beat only after the previous answer; a retry repeats a beat it already sent
     if (!batched || (batch.some((b) => b.kid === c.kid) && c.kind !== 'retry')) await flush();
     batch.push({ kid: c.kid, beat: players.input(c, at[i]) });
@@ -156,8 +177,10 @@ async function run(h: { userId: string; kids: string[] }, cmds: Cmd[], batched: 
 }
 
 async function state(h: { kids: string[] }): Promise<unknown> {
-  const balances = await db.query(`select profile_id, reset_date::text, used_seconds, educational_seconds, bonus_seconds, limit_minutes, refused_seconds, allowed::text
+  const balances = await db.query(`select profile_id, reset_date::text, used_seconds, educational_seconds, bonus_seconds, limit_minutes, refused_seconds, allowed::text,
+      break_after_minutes, break_minutes, continuous_seconds, counted_at, break_until
     from viewing_time_balances where profile_id = any($1) order by reset_date`, [h.kids]);
+  const spans = await db.query(`select profile_id, kind, started_at, ends_at, closed_at from family_rule_spans where profile_id = any($1)`, [h.kids]);
   const sessions = await db.query(`select profile_id, started_at, ended_at, end_reason, total_seconds, last_seq, device_id, is_educational
     from viewing_sessions where profile_id = any($1) order by started_at, last_seq`, [h.kids]);
   const kid = (id: string) => h.kids.indexOf(id);
@@ -166,6 +189,7 @@ async function state(h: { kids: string[] }): Promise<unknown> {
   return {
     balances: canonical(balances.rows.map((r) => ({ ...r, profile_id: kid(r.profile_id) }))),
     sessions: canonical(sessions.rows.map((r) => ({ ...r, profile_id: kid(r.profile_id), last_seq: Number(r.last_seq) }))),
+    spans: canonical(spans.rows.map((r) => ({ ...r, profile_id: kid(r.profile_id) }))),
   };
 }
 
@@ -182,6 +206,7 @@ describe('group commit changes nothing', () => {
       expect(await state(a)).toEqual(await state(b));
     }), { seed, numRuns: 25, examples: [[EVERY_CASE]] });
     expect(sharedStatements).toBeGreaterThan(25); // the batched runs really did share statements
-    expect([...seen].sort()).toEqual(expect.arrayContaining(['educational', 'exhausted', 'next day', 'ok', 'outside hours', 'paused', 'resumed', 'retry', 'started', 'superseded']));
+    expect([...seen].sort()).toEqual(expect.arrayContaining(['educational', 'exhausted', 'next day', 'ok', 'outside hours', 'paused', 'resumed', 'retry', 'started', 'superseded',
+      'break started', 'in a break', 'paused by parent']));
   }, 120_000);
 });

@@ -12,7 +12,7 @@ let orm: MikroORM;
 let db: pg.Client;
 let titleId: string;
 const NOW = Date.parse('2026-11-25T10:00:00Z');
-const day = { day: { date: '2026-11-25', start: new Date('2026-11-25T05:00:00Z'), end: new Date('2026-11-26T05:00:00Z'), limitMinutes: 120, educationalExempt: true, allowed: null, educationalIgnoresHours: false }, version: 1 };
+const day = { day: { date: '2026-11-25', start: new Date('2026-11-25T05:00:00Z'), end: new Date('2026-11-26T05:00:00Z'), limitMinutes: 120, breakRule: null, educationalExempt: true, allowed: null, educationalIgnoresHours: false }, version: 1 };
 
 beforeAll(async () => {
   orm = await createOrm({ url: databaseUrl(), poolMin: 0, poolMax: 4 });
@@ -34,8 +34,8 @@ async function kids(n: number): Promise<{ userId: string; profiles: string[] }> 
   for (let i = 0; i < n; i++) {
     const id = randomUUID();
     await db.query(`insert into profiles (id, user_id, name, is_kids, parental_rating, created_at) values ($1, $2, 'Kid', true, 'PG', now())`, [id, userId]);
-    await db.query(`insert into viewing_time_configs (id, profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone, updated_at)
-      values ($1, $2, 120, 180, 6, true, 'Europe/Berlin', now())`, [randomUUID(), id]);
+    await db.query(`insert into viewing_time_configs (id, profile_id, monday_limit_minutes, tuesday_limit_minutes, wednesday_limit_minutes, thursday_limit_minutes, friday_limit_minutes, saturday_limit_minutes, sunday_limit_minutes, reset_hour, educational_exempt, timezone, updated_at)
+      values ($1, $2, 120, 120, 120, 120, 120, 180, 180, 6, true, 'Europe/Berlin', now())`, [randomUUID(), id]);
     profiles.push(id);
   }
   return { userId, profiles };

@@ -21,9 +21,10 @@ afterAll(async () => {
   await orm.close();
 });
 
-const insertConfig = (weekday: number | null, resetHour: number) => db.query(
-  `insert into viewing_time_configs (id, profile_id, weekday_limit_minutes, weekend_limit_minutes, reset_hour, educational_exempt, timezone, updated_at)
-   values ($1, $2, $3, 180, $4, true, 'UTC', now())`, [randomUUID(), profileId, weekday, resetHour]);
+const insertConfig = (monday: number | null, resetHour: number, breakRule: [number | null, number | null] = [null, null]) => db.query(
+  `insert into viewing_time_configs (id, profile_id, monday_limit_minutes, saturday_limit_minutes, reset_hour, educational_exempt, timezone, updated_at,
+     break_after_minutes, break_minutes)
+   values ($1, $2, $3, 180, $4, true, 'UTC', now(), $5, $6)`, [randomUUID(), profileId, monday, resetHour, ...breakRule]);
 
 const insertSession = () => db.query(
   `insert into viewing_sessions (id, profile_id, device_id, device_type, is_educational, started_at, last_heartbeat_at)
@@ -36,16 +37,35 @@ describe('the schema', () => {
   });
 
   it('rejects a limit of 17 and a reset hour of 24 in the database itself', async () => {
-    await expect(insertConfig(17, 6)).rejects.toThrow(/vtc_weekday_limit_check/);
+    await expect(insertConfig(17, 6)).rejects.toThrow(/vtc_monday_limit_check/);
     await expect(insertConfig(120, 24)).rejects.toThrow(/vtc_reset_hour_check/);
-    await expect(insertConfig(495, 6)).rejects.toThrow(/vtc_weekday_limit_check/);
+    await expect(insertConfig(495, 6)).rejects.toThrow(/vtc_monday_limit_check/);
+  });
+
+  it('rejects a break rule off its grid, or half of one', async () => {
+    for (const rule of [[10, 5], [45, 7], [195, 10], [45, 65], [45, null], [null, 10]] as const) {
+      await expect(insertConfig(120, 6, [...rule])).rejects.toThrow(/vtc_break_rule_check/);
+    }
+    await expect(insertConfig(120, 6, [45, 10])).resolves.toMatchObject({ rowCount: 1 });
+    await db.query('delete from viewing_time_configs where profile_id = $1', [profileId]);
+  });
+
+  it('keeps one open pause per profile, and spans that end after they start', async () => {
+    const span = (kind: string, started: string, ends: string | null) => db.query(
+      `insert into family_rule_spans (id, profile_id, kind, started_at, ends_at) values ($1, $2, $3, $4, $5)`, [randomUUID(), profileId, kind, started, ends]);
+    await span('pause', '2026-12-01T10:00:00Z', null);
+    await expect(span('pause', '2026-12-01T11:00:00Z', '2026-12-01T12:00:00Z')).rejects.toThrow(/frs_one_active_pause/);
+    await span('break', '2026-12-01T11:00:00Z', '2026-12-01T11:10:00Z'); // breaks are not pauses
+    await expect(span('break', '2026-12-01T11:00:00Z', '2026-12-01T11:00:00Z')).rejects.toThrow(/frs_span_check/);
+    await expect(span('nap', '2026-12-01T11:00:00Z', null)).rejects.toThrow(/frs_kind_check/);
+    await db.query('delete from family_rule_spans where profile_id = $1', [profileId]);
   });
 
   it('accepts null (unlimited) and valid limits', async () => {
     for (const [limit, resetHour] of [[null, 0], [15, 23], [480, 6]] as const) {
       await expect(insertConfig(limit, resetHour)).resolves.toMatchObject({ rowCount: 1 });
-      const { rows } = await db.query('select weekday_limit_minutes, reset_hour from viewing_time_configs where profile_id = $1', [profileId]);
-      expect(rows).toEqual([{ weekday_limit_minutes: limit, reset_hour: resetHour }]);
+      const { rows } = await db.query('select monday_limit_minutes, reset_hour from viewing_time_configs where profile_id = $1', [profileId]);
+      expect(rows).toEqual([{ monday_limit_minutes: limit, reset_hour: resetHour }]);
       await db.query('delete from viewing_time_configs where profile_id = $1', [profileId]);
     }
   });

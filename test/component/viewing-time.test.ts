@@ -130,7 +130,7 @@ describe('credit rules', () => {
     const { h, sid } = await start();
     clock.advance(400);
     const r = await next(h, sid, { device_id: 'phone-7' });
-    expect(r.body).toMatchObject({ session_id: sid, enforcement: 'blocked', reason: 'superseded', remaining_seconds: 7200, next_change_at: null });
+    expect(r.body).toMatchObject({ session_id: sid, enforcement: 'blocked', reason: 'superseded', remaining_seconds: 0, budget_remaining_minutes: 120, next_change_at: null });
     const { rows } = await db.query('select count(*)::int n from viewing_sessions where profile_id = $1 and ended_at is null', [h.kidId]);
     expect(rows[0].n).toBe(0);
   });
@@ -143,7 +143,7 @@ describe('credit rules', () => {
     expect(other.body.remaining_seconds).toBe(7200 - 20); // the old device's last stretch is credited once
     clock.advance(10);
     const old = await next(h, sid);
-    expect(old.body).toMatchObject({ session_id: sid, enforcement: 'blocked', reason: 'superseded', remaining_seconds: 7200 - 20 });
+    expect(old.body).toMatchObject({ session_id: sid, enforcement: 'blocked', reason: 'superseded', remaining_seconds: 0, budget_remaining_minutes: 119.67 });
     const { rows } = await db.query('select end_reason from viewing_sessions where id = $1', [sid]);
     expect(rows[0].end_reason).toBe('superseded');
   });

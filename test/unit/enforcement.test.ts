@@ -1,16 +1,18 @@
 // The enforcement verdict (enforcement.ts) on balances built by hand: reason order, warnings,
 // time left, next change. No database.
-import { verdict } from '../../src/domain/viewing-time/enforcement.ts';
+import { verdict, type Figures } from '../../src/domain/viewing-time/enforcement.ts';
 
 const now = new Date('2026-11-25T10:00:00Z');
 const end = new Date('2026-11-26T05:00:00Z');
 const at = (iso: string) => new Date(iso);
-const day = (o: Partial<{ limitMinutes: number | null; usedSeconds: number; bonusSeconds: number; unlimited: boolean; allowed: { start: Date; end: Date }[] | null }> = {}) =>
-  ({ end, allowed: null, unlimited: false, limitMinutes: 120, usedSeconds: 0, bonusSeconds: 0, ...o });
+const day = (o: Partial<Figures> = {}): Figures =>
+  ({ end, allowed: null, unlimited: false, limitMinutes: 120, usedSeconds: 0, bonusSeconds: 0, breakRule: null, continuousSeconds: 0, countedAt: null, breakUntil: null, ...o });
+const MIN = 60_000;
+const rule = { afterMinutes: 45, breakMinutes: 10 };
 
 describe('the verdict', () => {
   it('an adult: allowed, no time left figure, nothing ever changes', () => {
-    expect(verdict(null, now)).toEqual({ enforcement: 'allowed', reason: 'adult_profile', allowedNow: true, nextChangeAt: null, timeLeftSeconds: null, budgetSeconds: null });
+    expect(verdict(null, now)).toEqual({ enforcement: 'allowed', reason: 'adult_profile', allowedNow: true, nextChangeAt: null, timeLeftSeconds: null, budgetSeconds: null, unlimitedNow: false });
   });
 
   it('within the limit: allowed until 15 minutes are left, then warning_15, warning_5 at 5, blocked at 0; the next change is the reset', () => {
@@ -32,8 +34,49 @@ describe('the verdict', () => {
     expect(verdict(day({ unlimited: true, usedSeconds: 99_999 }), now)).toMatchObject({ enforcement: 'allowed', reason: 'unlimited_today', timeLeftSeconds: null });
   });
 
-  it('a superseded session is blocked and never changes by itself, whatever the budget', () => {
-    expect(verdict(day(), now, { superseded: true })).toMatchObject({ enforcement: 'blocked', reason: 'superseded', nextChangeAt: null });
+  it('a superseded session is blocked with nothing left, and never changes by itself, whatever the budget', () => {
+    expect(verdict(day(), now, { superseded: true })).toMatchObject({ enforcement: 'blocked', reason: 'superseded', nextChangeAt: null, timeLeftSeconds: 0 });
+  });
+
+  it('a parent\'s pause blocks everything but an adult and a superseded session: budget, hours, educational, unlimited today', () => {
+    const until = new Date(now.getTime() + 30 * MIN);
+    const pause = { until };
+    expect(verdict(day(), now, { pause })).toEqual({
+      enforcement: 'blocked', reason: 'paused_by_parent', allowedNow: false, nextChangeAt: until, timeLeftSeconds: 0, budgetSeconds: 7200, unlimitedNow: false,
+    });
+    expect(verdict(day({ unlimited: true }), now, { pause })).toMatchObject({ reason: 'paused_by_parent', unlimitedNow: false });
+    expect(verdict(day({ allowed: [] }), now, { pause, exemptEducational: true })).toMatchObject({ reason: 'paused_by_parent' });
+    expect(verdict(day(), now, { pause, superseded: true }).reason).toBe('superseded');
+    expect(verdict(null, now, { pause }).reason).toBe('adult_profile');
+    // until lifted: no known change
+    expect(verdict(day(), now, { pause: { until: null } })).toMatchObject({ reason: 'paused_by_parent', nextChangeAt: null });
+  });
+
+  it('a break blocks until its end, after the hours and before the budget reasons; exempt educational viewing goes on', () => {
+    const breakUntil = new Date(now.getTime() + 7 * MIN);
+    const inBreak = day({ breakRule: rule, breakUntil, countedAt: breakUntil, unlimited: true });
+    expect(verdict(inBreak, now)).toMatchObject({ enforcement: 'blocked', reason: 'break_time', nextChangeAt: breakUntil, timeLeftSeconds: 0, unlimitedNow: false });
+    expect(verdict({ ...inBreak, allowed: [] }, now).reason).toBe('outside_allowed_hours');
+    expect(verdict({ ...inBreak, usedSeconds: 7200, unlimited: false }, now).reason).toBe('break_time');
+    expect(verdict(inBreak, now, { exemptEducational: true })).toMatchObject({ enforcement: 'allowed', reason: 'educational' });
+    // over: allowed again, and the count starts from 0
+    expect(verdict(inBreak, new Date(breakUntil.getTime() + 1000))).toMatchObject({ enforcement: 'allowed', reason: 'unlimited_today', timeLeftSeconds: 45 * 60, unlimitedNow: true });
+  });
+
+  it('warnings count down to the next break when it comes before the budget and the window', () => {
+    const watching = (continuous: number) => verdict(day({ breakRule: rule, continuousSeconds: continuous, countedAt: now }), now);
+    expect(watching(45 * 60 - 901)).toMatchObject({ enforcement: 'allowed', timeLeftSeconds: 901 });
+    expect(watching(45 * 60 - 900)).toMatchObject({ enforcement: 'warning_15', reason: 'within_limit' });
+    expect(watching(45 * 60 - 300)).toMatchObject({ enforcement: 'warning_5', timeLeftSeconds: 300 });
+    // the budget nearer: it counts
+    expect(verdict(day({ breakRule: rule, continuousSeconds: 60, countedAt: now, usedSeconds: 7200 - 200 }), now).timeLeftSeconds).toBe(200);
+    // nothing counted for break_minutes: the count is back to 0
+    const idle = day({ breakRule: rule, continuousSeconds: 44 * 60, countedAt: new Date(now.getTime() - 10 * MIN) });
+    expect(verdict(idle, now).timeLeftSeconds).toBe(45 * 60);
+    expect(verdict({ ...idle, countedAt: new Date(now.getTime() - 10 * MIN + 1000) }, now).timeLeftSeconds).toBe(60);
+    // exempt educational viewing is not counted towards a break, nor warned by it
+    expect(verdict(day({ breakRule: rule, continuousSeconds: 45 * 60 - 60, countedAt: now, limitMinutes: null }), now, { exemptEducational: true }))
+      .toMatchObject({ enforcement: 'allowed', reason: 'educational' });
   });
 
   it('exempt educational viewing stays allowed past the budget; only a window end warns it', () => {

@@ -1,4 +1,4 @@
-import { dayAt, type Settings } from '../../src/domain/viewing-time/model.ts';
+import { dayAt, type DailyLimits, type Settings } from '../../src/domain/viewing-time/model.ts';
 import {
   isValidTimeZone,
   spanAt as viewingDayAt,
@@ -10,10 +10,14 @@ import {
 const HOUR = 3_600_000;
 const at = (iso: string): Date => new Date(iso);
 
+const week = (weekday: number | null, weekend: number | null): DailyLimits => ({
+  monday: weekday, tuesday: weekday, wednesday: weekday, thursday: weekday, friday: weekday, saturday: weekend, sunday: weekend,
+});
+
 function settings(timezone: string, resetHour: number, extra: Partial<Settings> = {}): Settings {
   return {
     profileId: 'p', timezone, resetHour, previous: null, effectiveFrom: null,
-    weekdayLimitMinutes: 60, weekendLimitMinutes: 120, educationalExempt: true, allowedHours: { weekdays: [], weekends: [] }, educationalIgnoresHours: false,
+    dailyLimits: week(60, 120), breakRule: null, educationalExempt: true, allowedHours: { weekdays: [], weekends: [] }, educationalIgnoresHours: false,
     overrides: {}, version: 1, updatedAt: new Date(0),
     ...extra,
   };
@@ -124,14 +128,14 @@ describe('dayAt — weekend and limits (model.ts)', () => {
   });
 
   it('unlimited limits give null', () => {
-    const unlimited = settings('Europe/Berlin', 6, { weekdayLimitMinutes: null, weekendLimitMinutes: null });
+    const unlimited = settings('Europe/Berlin', 6, { dailyLimits: week(null, null) });
     expect(limited('2026-03-11T12:00:00Z', unlimited).limitMinutes).toBeNull();
     expect(limited('2026-03-14T12:00:00Z', unlimited).limitMinutes).toBeNull();
   });
 
   it('limits come from the current settings while the previous reset hour still applies', () => {
     const s = settings('Europe/Berlin', 8, {
-      weekdayLimitMinutes: 45,
+      dailyLimits: week(45, 120),
       previous: { timezone: 'Europe/Berlin', resetHour: 6 },
       effectiveFrom: at('2026-03-12T05:00:00Z'),
     });

@@ -3,7 +3,10 @@
 import { buildWeeklyReport } from '../../src/workers/weekly-report.ts';
 
 const kid = 'a0000000-0000-4000-8000-000000000001';
-const config = { timezone: 'Europe/Berlin', reset_hour: 6, weekday_limit_minutes: 60, weekend_limit_minutes: 120, educational_exempt: true, allowed_hours: { weekdays: [], weekends: [] }, version: 1 };
+const config = {
+  timezone: 'Europe/Berlin', reset_hour: 6, monday_limit_minutes: 60, tuesday_limit_minutes: 60, wednesday_limit_minutes: 60, thursday_limit_minutes: 60,
+  friday_limit_minutes: 60, saturday_limit_minutes: 120, sunday_limit_minutes: 120, educational_exempt: true, allowed_hours: { weekdays: [], weekends: [] }, version: 1,
+};
 const title = (id: number) => `t0000000-0000-4000-8000-00000000000${id}`.replace(/^t/, 'b');
 
 function report(extra: Record<string, unknown[]> = {}) {
@@ -52,6 +55,22 @@ describe('buildWeeklyReport', () => {
       { title_id: title(1), title_name: 'Dino Dash', total_minutes: 110 },
       { title_id: title(3), title_name: 'Space Cats', total_minutes: 60 },
       { title_id: title(2), title_name: 'Owls', total_minutes: 10 },
+    ]);
+  });
+
+  it('each day shows the time spent paused and in breaks: spans cut at the day boundaries and at now, a pause until lifted still running', () => {
+    const spans = [
+      // Monday 21:00 to Tuesday 07:00 Berlin: 9 h on Monday's viewing day (to 06:00), 1 h on Tuesday's
+      { profile_id: kid, kind: 'pause', start: '2026-11-23T20:00:00Z', end: '2026-11-24T06:00:00Z' },
+      { profile_id: kid, kind: 'break', start: '2026-11-24T15:00:00Z', end: '2026-11-24T15:10:00Z' },
+      { profile_id: kid, kind: 'break', start: '2026-11-24T16:00:00Z', end: '2026-11-24T16:05:00Z' },
+      // until lifted, from Wednesday 12:30 Berlin: counted up to now (13:00 Berlin)
+      { profile_id: kid, kind: 'pause', start: '2026-11-25T11:30:00Z', end: null },
+      { profile_id: 'another', kind: 'pause', start: '2026-11-23T10:00:00Z', end: null },
+    ];
+    const p = report({ spans }).profiles[0];
+    expect(p.daily_totals.map((d) => [d.date, d.paused_minutes, d.break_minutes])).toEqual([
+      ['2026-11-23', 540, 0], ['2026-11-24', 60, 15], ['2026-11-25', 30, 0], ['2026-11-26', 0, 0], ['2026-11-27', 0, 0], ['2026-11-28', 0, 0], ['2026-11-29', 0, 0],
     ]);
   });
 

@@ -6,6 +6,7 @@
 --   took over: nothing credited), need_day (no row holds the beat's instant and the caller passed
 --   no current day: nothing written, `config` carries the settings to compute it from), no_profile,
 --   inactive, no_title, not_found (unknown session, or another profile's).
+-- A parental pause (vt_pause_of) credits nothing: the beat is answered with `paused` and its end.
 -- Allowed hours: only time inside the day's allowed instants is credited; a beat answered outside
 -- them adds its stretch to refused_seconds. The answer hands back the day's instants (`allowed`,
 -- null: any time) and whether they apply to the session (`hours_apply`: not to an educational
@@ -14,11 +15,13 @@
 create or replace function vt_beat(
   p_user uuid, p_profile uuid, p_session uuid, p_title uuid, p_device_id text, p_device_type text, p_paused boolean, p_seq bigint,
   p_now timestamptz, p_day_date date, p_day_start timestamptz, p_day_end timestamptz, p_day_limit integer, p_day_exempt boolean,
-  p_config_version integer, p_day_allowed text, p_day_ignores boolean,
+  p_config_version integer, p_day_allowed text, p_day_ignores boolean, p_day_break_after integer, p_day_break_minutes integer,
   out outcome text, out session_id uuid, out is_kids boolean, out is_educational boolean, out used_seconds integer,
   out educational_seconds integer, out bonus_seconds integer, out unlimited_override boolean, out limit_minutes integer,
   out educational_exempt boolean, out day_end timestamptz, out remaining_seconds integer, out hours_apply boolean,
-  out allowed text, out config json, out ev_type text[], out ev_payload jsonb[])
+  out allowed text, out config json, out paused boolean, out paused_until timestamptz, out break_after_minutes integer,
+  out break_minutes integer, out continuous_seconds integer, out counted_at timestamptz, out break_until timestamptz,
+  out break_started boolean, out ev_type text[], out ev_payload jsonb[])
 language plpgsql
 as $function$
 #variable_conflict use_column
@@ -39,6 +42,7 @@ declare
 begin
   ev_type := '{}';
   ev_payload := '{}';
+  break_started := false;
   select p.user_id, u.is_active, p.is_kids, t.is_educational into v_owner, v_active, is_kids, v_title_edu
     from profiles p join users u on u.id = p.user_id left join titles t on t.id = p_title
    where p.id = p_profile;
@@ -52,12 +56,14 @@ begin
 
   if is_kids then
     v_balance := vt_today_row(p_profile, p_now, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt, p_config_version,
-                              p_day_allowed::tstzmultirange, p_day_ignores);
+                              p_day_allowed::tstzmultirange, p_day_ignores, p_day_break_after, p_day_break_minutes);
     if v_balance is null then
       outcome := 'need_day'; config := vt_config_json(p_profile); return;
     end if;
     select b.allowed, b.educational_ignores_hours into v_allowed, v_ignores from viewing_time_balances b where b.id = v_balance;
+    select true, s.ends_at into paused, paused_until from vt_pause_of(p_profile, p_now) s;
   end if;
+  paused := coalesce(paused, false);
 
   if not v_start then
     select v.profile_id, v.device_id, v.last_heartbeat_at, v.paused_at, v.last_seq, v.ended_at, v.end_reason, v.is_educational
@@ -68,7 +74,7 @@ begin
     session_id := p_session;
     is_educational := s.is_educational;
     if s.ended_at is null and vt_is_stale(s.last_heartbeat_at, p_now) then
-      perform vt_close_session(p_session, s.last_heartbeat_at, s.paused_at, s.is_educational, is_kids, v_balance, p_now, 'stale');
+      perform vt_close_session(p_session, p_profile, s.last_heartbeat_at, s.paused_at, s.is_educational, is_kids, v_balance, p_now, 'stale');
       s.ended_at := s.last_heartbeat_at;
       s.end_reason := 'stale';
     end if;
@@ -81,6 +87,11 @@ begin
       end if;
     elsif p_seq is not null and s.last_seq is not null and p_seq <= s.last_seq then
       outcome := 'retry';
+    elsif paused then
+      update viewing_sessions v set last_heartbeat_at = p_now, last_seq = coalesce(p_seq, v.last_seq),
+             paused_at = case when p_paused then coalesce(v.paused_at, p_now) end, last_credit_seconds = 0
+       where v.id = p_session;
+      outcome := 'ok';
     else
       v_raw := vt_interval_credit(s.last_heartbeat_at, s.paused_at, p_now);
       v_credit := v_raw;
@@ -96,6 +107,11 @@ begin
           ev_type := ev_type || 'limit_reached'::text;
           ev_payload := ev_payload || jsonb_build_object('session_id', p_session, 'used_minutes', vt_minutes(c.used_seconds),
             'limit_minutes', c.limit_minutes, 'bonus_minutes', vt_minutes(c.bonus_seconds), 'next_reset_at', c.day_end);
+        end if;
+        break_started := c.break_started;
+        if c.break_started then
+          ev_type := ev_type || 'break_started'::text;
+          ev_payload := ev_payload || jsonb_build_object('session_id', p_session, 'break_until', c.break_until, 'break_minutes', c.break_minutes);
         end if;
       end if;
       if v_refused > 0 then
@@ -114,7 +130,7 @@ begin
       select v.id, v.last_heartbeat_at, v.paused_at, v.is_educational, v.device_id into prev
         from viewing_sessions v where v.profile_id = p_profile and v.ended_at is null for update;
       if found then
-        perform vt_close_session(prev.id, prev.last_heartbeat_at, prev.paused_at, prev.is_educational, is_kids, v_balance, p_now, 'superseded');
+        perform vt_close_session(prev.id, p_profile, prev.last_heartbeat_at, prev.paused_at, prev.is_educational, is_kids, v_balance, p_now, 'superseded');
         if prev.device_id <> p_device_id and not vt_is_stale(prev.last_heartbeat_at, p_now) then
           ev_type := ev_type || 'session_superseded'::text;
           ev_payload := ev_payload || jsonb_build_object('session_id', prev.id, 'device_id', prev.device_id, 'by_device_id', p_device_id);
@@ -135,8 +151,10 @@ begin
 
   if is_kids then
     select b.used_seconds, b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes, b.educational_exempt, b.day_end,
-           vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override)
-      into used_seconds, educational_seconds, bonus_seconds, unlimited_override, limit_minutes, educational_exempt, day_end, remaining_seconds
+           vt_remaining(b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override),
+           b.break_after_minutes, b.break_minutes, b.continuous_seconds, b.counted_at, b.break_until
+      into used_seconds, educational_seconds, bonus_seconds, unlimited_override, limit_minutes, educational_exempt, day_end, remaining_seconds,
+           break_after_minutes, break_minutes, continuous_seconds, counted_at, break_until
       from viewing_time_balances b where b.id = v_balance;
     hours_apply := v_allowed is not null and not (coalesce(is_educational, false) and v_ignores);
     allowed := v_allowed::text;

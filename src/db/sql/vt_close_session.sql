@@ -1,9 +1,9 @@
 -- Ends a session the caller has locked: a stale one (no beat for the stale limit) at its last beat
 -- with no credit, otherwise at p_now, crediting the stretch since its last beat once (inside the
 -- day's allowed hours only, unless they do not apply to it): to the day's row for a kids profile
--- (nothing without one), straight to the session for an adult.
+-- (nothing without one, nothing while a parent's pause runs), straight to the session for an adult.
 create or replace function vt_close_session(
-  p_session uuid, p_last timestamptz, p_paused_at timestamptz, p_educational boolean,
+  p_session uuid, p_profile uuid, p_last timestamptz, p_paused_at timestamptz, p_educational boolean,
   p_kids boolean, p_balance uuid, p_now timestamptz, p_reason text)
 returns void
 language plpgsql
@@ -22,6 +22,9 @@ begin
     if p_educational and v_ignores then v_allowed := null; end if;
   end if;
   v_granted := vt_windowed_credit(p_last, p_paused_at, p_now, v_allowed);
+  if p_kids and exists (select from vt_pause_of(p_profile, p_now)) then
+    v_granted := 0;
+  end if;
   if p_kids then
     v_granted := case when p_balance is null or v_granted = 0 then 0
                       else (select c.granted from vt_credit(array[p_balance], array[v_granted], array[p_educational], array[p_now]) c) end;

@@ -6,7 +6,10 @@ language sql stable
 as $function$
   select json_build_object(
     'timezone', c.timezone, 'reset_hour', c.reset_hour,
-    'weekday_limit_minutes', c.weekday_limit_minutes, 'weekend_limit_minutes', c.weekend_limit_minutes,
+    'monday_limit_minutes', c.monday_limit_minutes, 'tuesday_limit_minutes', c.tuesday_limit_minutes,
+    'wednesday_limit_minutes', c.wednesday_limit_minutes, 'thursday_limit_minutes', c.thursday_limit_minutes,
+    'friday_limit_minutes', c.friday_limit_minutes, 'saturday_limit_minutes', c.saturday_limit_minutes,
+    'sunday_limit_minutes', c.sunday_limit_minutes, 'break_after_minutes', c.break_after_minutes, 'break_minutes', c.break_minutes,
     'previous_timezone', c.previous_timezone, 'previous_reset_hour', c.previous_reset_hour,
     'settings_effective_at', c.settings_effective_at, 'educational_exempt', c.educational_exempt,
     'allowed_hours', c.allowed_hours, 'educational_ignores_hours', c.educational_ignores_hours,

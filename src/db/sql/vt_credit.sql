@@ -1,26 +1,40 @@
 -- Credits viewing to day rows under their row locks, for any number of rows at once (each row at
--- most once): exempt educational viewing to educational_seconds, anything else to used_seconds but
--- never past limit + bonus (vt_grantable: the one clamp). `granted` is what each row took, so a
--- session keeps exactly that. Every credit of a day row goes through here: the heartbeat's steady
--- beats as one set, its other beats and a closing session one row at a time. PL/pgSQL, not SQL,
--- so that its plan is cached for the connection.
+-- most once), by vt_count (the one clamp): exempt educational viewing to educational_seconds,
+-- anything else to used_seconds but never past limit + bonus nor past the start of a break, and
+-- nothing while a break runs. `granted` is what each row took, so a session keeps exactly that; a
+-- credit that starts a break records the break (family_rule_spans) and says so (`break_started`),
+-- so its caller writes the live event. Every credit of a day row goes through here: the
+-- heartbeat's steady beats as one set, its other beats and a closing session one row at a time.
+-- PL/pgSQL, not SQL, so that its plan is cached for the connection.
 create or replace function vt_credit(p_balance uuid[], p_seconds integer[], p_title_educational boolean[], p_now timestamptz[])
 returns table (balance uuid, granted integer, used_seconds integer, educational_seconds integer, bonus_seconds integer,
-               unlimited_override boolean, limit_minutes integer, educational_exempt boolean, day_end timestamptz)
+               unlimited_override boolean, limit_minutes integer, educational_exempt boolean, day_end timestamptz,
+               break_after_minutes integer, break_minutes integer, continuous_seconds integer, counted_at timestamptz,
+               break_until timestamptz, break_started boolean)
 language plpgsql
 rows 8 -- a batch's steady beats: the planner joins its answers by index, never by scanning
 as $function$
 begin
   return query
-  update viewing_time_balances b set
-    credited_seconds = vt_grantable(c.seconds, b.educational_exempt and c.edu, b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override),
-    used_seconds = b.used_seconds + case when b.educational_exempt and c.edu then 0
-      else vt_grantable(c.seconds, false, b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override) end,
-    educational_seconds = b.educational_seconds + case when b.educational_exempt and c.edu then c.seconds else 0 end,
-    updated_at = c.at
-  from unnest(p_balance, p_seconds, p_title_educational, p_now) as c(id, seconds, edu, at)
-  where b.id = c.id
-  returning b.id, b.credited_seconds, b.used_seconds, b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes,
-            b.educational_exempt, b.day_end;
+  with credited as (
+    update viewing_time_balances b set
+      (credited_seconds, used_seconds, educational_seconds, continuous_seconds, counted_at, break_until, credit_started_break) =
+        (select k.granted, b.used_seconds + k.counted, b.educational_seconds + k.granted - k.counted, k.continuous, k.counted_at, k.break_until, k.started
+           from vt_count(c.seconds, b.educational_exempt and c.edu, c.at, b.used_seconds, b.bonus_seconds, b.limit_minutes, b.is_unlimited_override,
+                         b.break_after_minutes, b.break_minutes, b.continuous_seconds, b.counted_at, b.break_until) k),
+      updated_at = c.at
+    from unnest(p_balance, p_seconds, p_title_educational, p_now) as c(id, seconds, edu, at)
+    where b.id = c.id
+    returning b.id, b.profile_id, b.credited_seconds, b.used_seconds, b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes,
+              b.educational_exempt, b.day_end, b.break_after_minutes, b.break_minutes, b.continuous_seconds, b.counted_at, b.break_until,
+              b.credit_started_break),
+  breaks as (
+    insert into family_rule_spans (id, profile_id, kind, started_at, ends_at)
+    select gen_random_uuid(), r.profile_id, 'break', r.break_until - make_interval(mins => r.break_minutes), r.break_until
+      from credited r where r.credit_started_break)
+  select r.id, r.credited_seconds, r.used_seconds, r.educational_seconds, r.bonus_seconds, r.is_unlimited_override, r.limit_minutes,
+         r.educational_exempt, r.day_end, r.break_after_minutes, r.break_minutes, r.continuous_seconds, r.counted_at, r.break_until,
+         r.credit_started_break
+    from credited r;
 end
 $function$;

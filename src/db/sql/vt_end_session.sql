@@ -25,7 +25,7 @@ begin
   end if;
   if s_ended is null then
     select d.id into v_balance from vt_day_of(s_profile, p_now) d;
-    perform vt_close_session(p_session, s_last, s_paused, s_edu, v_kids, v_balance, p_now, 'ended');
+    perform vt_close_session(p_session, s_profile, s_last, s_paused, s_edu, v_kids, v_balance, p_now, 'ended');
   end if;
   return query select v.id, v.profile_id, v.ended_at, v.end_reason::text, v.total_seconds from viewing_sessions v where v.id = p_session;
 end

@@ -5,7 +5,7 @@
 create or replace function vt_grant(
   p_profile uuid, p_granted_by uuid, p_minutes integer, p_device_id text, p_now timestamptz,
   p_day_date date, p_day_start timestamptz, p_day_end timestamptz, p_day_limit integer, p_day_exempt boolean,
-  p_config_version integer, p_day_allowed text, p_day_ignores boolean, p_request uuid)
+  p_config_version integer, p_day_allowed text, p_day_ignores boolean, p_request uuid, p_day_break_after integer, p_day_break_minutes integer)
 returns table (outcome text, grant_id uuid, reset_date text, day_end timestamptz, used_seconds integer, bonus_seconds integer,
                unlimited_override boolean, limit_minutes integer, remaining_seconds integer, config json)
 language plpgsql
@@ -15,7 +15,7 @@ declare
   v_balance uuid;
 begin
   v_balance := vt_today_row(p_profile, p_now, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt, p_config_version,
-                            p_day_allowed::tstzmultirange, p_day_ignores);
+                            p_day_allowed::tstzmultirange, p_day_ignores, p_day_break_after, p_day_break_minutes);
   if v_balance is null then
     outcome := 'need_day'; config := vt_config_json(p_profile); return next; return;
   end if;

@@ -7,22 +7,25 @@
 --
 -- The steady beat, nearly every beat there is, is done for the whole batch at once, in one SQL
 -- statement: the first beat of a profile in the batch whose session is live, fresh and of that kids
--- profile, with a new seq, on a day row that exists and has no allowed hours. Their sessions are
--- locked in profile order, their credit is clamped by one set-based vt_credit, and their sessions
--- are written by one UPDATE.
--- Every other beat (starts, resumes, retries, superseded devices, a new day, allowed hours, adults,
--- errors) then goes through vt_beat one at a time, in ord order. Live events are written last
--- (vt_emit's lock is taken last): a start that supersedes another device's session writes
--- session_superseded, a credit that spends the last of the budget writes limit_reached.
+-- profile, with a new seq, on a day row that exists and has no allowed hours, of a profile no parent
+-- paused. Their sessions are locked in profile order, their credit is clamped by one set-based
+-- vt_credit (the budget and breaks: a beat during a break credits nothing), and their sessions are
+-- written by one UPDATE.
+-- Every other beat (starts, resumes, retries, superseded devices, a new day, allowed hours, a
+-- parental pause, adults, errors) then goes through vt_beat one at a time, in ord order. Live
+-- events are written last (vt_emit's lock is taken last): a start that supersedes another device's
+-- session writes session_superseded, a credit that spends the last of the budget writes
+-- limit_reached, one that starts a break writes break_started.
 create or replace function vt_heartbeats(
   p_user uuid[], p_profile uuid[], p_session uuid[], p_title uuid[], p_device_id text[], p_device_type text[],
   p_paused boolean[], p_seq bigint[], p_now timestamptz[],
   p_day_date date[], p_day_start timestamptz[], p_day_end timestamptz[], p_day_limit integer[], p_day_exempt boolean[],
-  p_config_version integer[], p_day_allowed text[], p_day_ignores boolean[])
+  p_config_version integer[], p_day_allowed text[], p_day_ignores boolean[], p_day_break_after integer[], p_day_break_minutes integer[])
 returns table (ord integer, outcome text, session_id uuid, is_kids boolean, is_educational boolean, used_seconds integer,
                educational_seconds integer, bonus_seconds integer, unlimited_override boolean, limit_minutes integer,
                educational_exempt boolean, day_end timestamptz, remaining_seconds integer, hours_apply boolean,
-               allowed text, config json)
+               allowed text, config json, paused boolean, paused_until timestamptz, break_after_minutes integer,
+               break_minutes integer, continuous_seconds integer, counted_at timestamptz, break_until timestamptz, break_started boolean)
 language plpgsql
 -- join by nested loops: a batch is a handful of rows, for which building hash tables costs more
 -- than the work. (Not force_generic_plan: a generic plan made while the tables were nearly empty
@@ -40,7 +43,7 @@ declare
 begin
   -- the steady beats, in one statement: their sessions locked in profile order, the credit each
   -- stretch earns clamped by one set-based vt_credit, their sessions written by one UPDATE, their
-  -- answers returned, and the limit_reached events of the credits that spent a budget's last second
+  -- answers returned, and the events of the credits that spent a budget's last second or started a break
   -- (plpgsql itself evaluates next to nothing here: its expressions are compiled anew in every
   -- transaction, and that cost more than the statement)
   for r in
@@ -55,10 +58,12 @@ begin
         join viewing_sessions v on v.id = b.session and v.profile_id = b.profile and v.ended_at is null
         join vt_day_of(b.profile, b.at) x on x.allowed is null
        where b.nth = 1 and not vt_is_stale(v.last_heartbeat_at, b.at) and (b.seq is null or v.last_seq is null or b.seq > v.last_seq)
+         and not exists (select from vt_pause_of(b.profile, b.at))
        order by b.profile
        for update of v),
     credited as (
       select l.*, c.granted, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override, c.limit_minutes, c.educational_exempt, c.day_end,
+             c.break_after_minutes, c.break_minutes, c.continuous_seconds, c.counted_at, c.break_until, c.break_started,
              vt_remaining(c.used_seconds, c.bonus_seconds, c.limit_minutes, c.unlimited_override) as remaining
         from vt_credit((select array_agg(balance) from locked), (select array_agg(credit) from locked), (select array_agg(edu) from locked),
                        (select array_agg(at) from locked)) c
@@ -67,23 +72,28 @@ begin
       update viewing_sessions v set last_heartbeat_at = c.at, last_seq = coalesce(c.seq, v.last_seq),
              paused_at = case when c.paused then coalesce(v.paused_at, c.at) end, last_credit_seconds = c.granted, total_seconds = v.total_seconds + c.granted
         from credited c where v.id = c.sid),
-    spent as (
-      select * from credited c where c.granted > 0 and not (c.educational_exempt and c.edu) and c.remaining = 0)
+    events as (
+      select c.ord, 1 as nth, c.household, c.profile, 'limit_reached'::text as type,
+             jsonb_build_object('session_id', c.sid, 'used_minutes', vt_minutes(c.used_seconds), 'limit_minutes', c.limit_minutes,
+                                'bonus_minutes', vt_minutes(c.bonus_seconds), 'next_reset_at', c.day_end) as payload
+        from credited c where c.granted > 0 and not (c.educational_exempt and c.edu) and c.remaining = 0
+      union all
+      select c.ord, 0, c.household, c.profile, 'break_started',
+             jsonb_build_object('session_id', c.sid, 'break_until', c.break_until, 'break_minutes', c.break_minutes)
+        from credited c where c.break_started)
     select (select coalesce(array_agg(c.ord::integer), '{}') from credited c) as ords,
-           (select array_agg(c.ord) from spent c) is not null as any_spent,
-           (select array_agg(c.household) from spent c) as hh, (select array_agg(c.profile) from spent c) as pr,
-           (select array_agg(jsonb_build_object('session_id', c.sid, 'used_minutes', vt_minutes(c.used_seconds), 'limit_minutes', c.limit_minutes,
-                                                'bonus_minutes', vt_minutes(c.bonus_seconds), 'next_reset_at', c.day_end)) from spent c) as payloads,
+           (select array_agg(e.household order by e.ord, e.nth) from events e) as hh, (select array_agg(e.profile order by e.ord, e.nth) from events e) as pr,
+           (select array_agg(e.type order by e.ord, e.nth) from events e) as types, (select array_agg(e.payload order by e.ord, e.nth) from events e) as payloads,
            (select array_agg(row(c.ord::integer, 'ok'::text, c.sid, true, c.edu, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override,
-                                 c.limit_minutes, c.educational_exempt, c.day_end, c.remaining, false, null::text, null::json)) from credited c) as answers
+                                 c.limit_minutes, c.educational_exempt, c.day_end, c.remaining, false, null::text, null::json, false, null::timestamptz,
+                                 c.break_after_minutes, c.break_minutes, c.continuous_seconds, c.counted_at, c.break_until, c.break_started)) from credited c) as answers
   loop
     s_ord := r.ords;
-    if r.any_spent then
-      ev_household := r.hh; ev_profile := r.pr; ev_payload := r.payloads; ev_type := array_fill('limit_reached'::text, array[cardinality(r.hh)]);
-    end if;
+    ev_household := r.hh; ev_profile := r.pr; ev_type := r.types; ev_payload := r.payloads;
     return query select a.* from unnest(r.answers) as a(ord integer, outcome text, session_id uuid, is_kids boolean, is_educational boolean, used_seconds integer,
       educational_seconds integer, bonus_seconds integer, unlimited_override boolean, limit_minutes integer, educational_exempt boolean, day_end timestamptz,
-      remaining_seconds integer, hours_apply boolean, allowed text, config json);
+      remaining_seconds integer, hours_apply boolean, allowed text, config json, paused boolean, paused_until timestamptz, break_after_minutes integer,
+      break_minutes integer, continuous_seconds integer, counted_at timestamptz, break_until timestamptz, break_started boolean);
   end loop;
 
   -- every other beat, one at a time, in ord (profile) order (mostly there is none: then not even a query)
@@ -91,11 +101,14 @@ begin
     for i in 1 .. cardinality(p_profile) loop
       continue when i = any(s_ord);
       select * into r from vt_beat(p_user[i], p_profile[i], p_session[i], p_title[i], p_device_id[i], p_device_type[i], p_paused[i], p_seq[i], p_now[i],
-                                   p_day_date[i], p_day_start[i], p_day_end[i], p_day_limit[i], p_day_exempt[i], p_config_version[i], p_day_allowed[i], p_day_ignores[i]);
+                                   p_day_date[i], p_day_start[i], p_day_end[i], p_day_limit[i], p_day_exempt[i], p_config_version[i], p_day_allowed[i], p_day_ignores[i],
+                                   p_day_break_after[i], p_day_break_minutes[i]);
       ord := i; outcome := r.outcome; session_id := r.session_id; is_kids := r.is_kids; is_educational := r.is_educational;
       used_seconds := r.used_seconds; educational_seconds := r.educational_seconds; bonus_seconds := r.bonus_seconds;
       unlimited_override := r.unlimited_override; limit_minutes := r.limit_minutes; educational_exempt := r.educational_exempt;
       day_end := r.day_end; remaining_seconds := r.remaining_seconds; hours_apply := r.hours_apply; allowed := r.allowed; config := r.config;
+      paused := r.paused; paused_until := r.paused_until; break_after_minutes := r.break_after_minutes; break_minutes := r.break_minutes;
+      continuous_seconds := r.continuous_seconds; counted_at := r.counted_at; break_until := r.break_until; break_started := r.break_started;
       return next;
       if cardinality(r.ev_type) > 0 then
         ev_household := coalesce(ev_household, '{}') || array_fill(p_user[i], array[cardinality(r.ev_type)]);

@@ -2,10 +2,13 @@
 -- service computed (its time rules live in TypeScript: model.ts dayAt) when that day contains
 -- p_now and was computed from the settings version still in force. Null: the caller must compute
 -- the day first (it gets the settings from vt_config_json). The FOR SHARE lock orders this against
--- a settings change, which rewrites today's row in its own transaction.
+-- a settings change, which rewrites today's row in its own transaction. A new row carries the
+-- break count over from the profile's latest row (a break is per profile, not per day: it runs
+-- on past the reset hour), unless the new day has no break rule.
 create or replace function vt_today_row(
   p_profile uuid, p_now timestamptz, p_day_date date, p_day_start timestamptz, p_day_end timestamptz,
-  p_day_limit integer, p_day_exempt boolean, p_config_version integer, p_day_allowed tstzmultirange, p_day_ignores boolean)
+  p_day_limit integer, p_day_exempt boolean, p_config_version integer, p_day_allowed tstzmultirange, p_day_ignores boolean,
+  p_day_break_after integer, p_day_break_minutes integer)
 returns uuid
 language plpgsql
 as $function$
@@ -24,9 +27,15 @@ begin
     return null;
   end if;
   insert into viewing_time_balances as b (id, profile_id, reset_date, day_start, day_end, limit_minutes, educational_exempt,
-                                          allowed, educational_ignores_hours, updated_at)
-  values (gen_random_uuid(), p_profile, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt,
-          p_day_allowed, coalesce(p_day_ignores, false), p_now)
+                                          allowed, educational_ignores_hours, break_after_minutes, break_minutes,
+                                          continuous_seconds, counted_at, break_until, updated_at)
+  select gen_random_uuid(), p_profile, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt,
+         p_day_allowed, coalesce(p_day_ignores, false), p_day_break_after, p_day_break_minutes,
+         coalesce(prev.continuous_seconds, 0), prev.counted_at, prev.break_until, p_now
+    from (select 1) one
+    left join lateral (select l.continuous_seconds, l.counted_at, l.break_until from viewing_time_balances l
+                        where p_day_break_after is not null and l.profile_id = p_profile and l.day_end <= p_day_start
+                        order by l.day_end desc limit 1) prev on true
   on conflict (profile_id, reset_date) do nothing
   returning b.id into v_id;
   if v_id is null then

@@ -18,8 +18,12 @@ type Snap = {
   eventLoop: string;
   events?: { openStreams: number; delivered: number; hist: string };
   timeRequests?: { approved: number; denied: number };
+  familyRules?: { breaksStarted: number };
   prom: object[];
 };
+
+/** Figures only the database holds, read every 10 s by the publish timer (and fresh by the admin endpoint). */
+export interface DatabaseFigures { pendingRequests: number; pausesActive: number }
 
 const sum = (rows: Snap[], f: (s: Snap) => number) => rows.reduce((a, s) => a + f(s), 0);
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
@@ -46,11 +50,14 @@ function batchSizes(perProcess: number[][]) {
  * answers merges the fresh ones (counts summed, HDR histograms added).
  */
 /** Cluster-wide facts no single process holds: is the database reachable, how many processes report. */
-const PENDING_EVERY_MS = 10_000;
+const FIGURES_EVERY_MS = 10_000;
 
-function cluster(databaseUp: number, processes: number, pendingRequests: number | null = null): Registry {
+function cluster(databaseUp: number, processes: number, figures: DatabaseFigures | null = null): Registry {
   const r = new Registry();
-  if (pendingRequests !== null) new Gauge({ name: 'vtime_time_requests_pending', help: 'Time requests waiting for a parent’s answer (from the database)', registers: [r] }).set(pendingRequests);
+  if (figures) {
+    new Gauge({ name: 'vtime_time_requests_pending', help: 'Time requests waiting for a parent’s answer (from the database)', registers: [r] }).set(figures.pendingRequests);
+    new Gauge({ name: 'vtime_pauses_active', help: 'Kids profiles paused by a parent now (from the database)', registers: [r] }).set(figures.pausesActive);
+  }
   new Gauge({ name: 'vtime_database_up', help: '1 when the database answered this scrape, 0 when it did not', registers: [r] }).set(databaseUp);
   new Gauge({ name: 'vtime_processes_reporting', help: 'Service processes whose metrics snapshot is fresh (0 when the database is unavailable)', registers: [r] }).set(processes);
   return r;
@@ -61,14 +68,14 @@ export class ClusterMetrics {
   readonly #local: ProcessMetrics;
   readonly #serviceStartedAt: Date;
   readonly #freshSeconds: number;
-  readonly #pendingRequests: () => Promise<number>;
+  readonly #databaseFigures: () => Promise<DatabaseFigures>;
   /** The other processes' snapshots as of the last exchange (the publish timer's), for scrapes. */
-  #pendingAt = 0;
-  #others: { rows: repo.SnapshotRow<Snap>[]; ok: boolean; at: number; pending: number | null } = { rows: [], ok: false, at: 0, pending: null };
+  #figuresAt = 0;
+  #others: { rows: repo.SnapshotRow<Snap>[]; ok: boolean; at: number; figures: DatabaseFigures | null } = { rows: [], ok: false, at: 0, figures: null };
 
-  constructor(d: { em: EntityManager; local: ProcessMetrics; serviceStartedAt: Date; publishIntervalMs: number; pendingRequests?: () => Promise<number> }) {
+  constructor(d: { em: EntityManager; local: ProcessMetrics; serviceStartedAt: Date; publishIntervalMs: number; databaseFigures?: () => Promise<DatabaseFigures> }) {
     this.#em = d.em;
-    this.#pendingRequests = d.pendingRequests ?? (async () => 0);
+    this.#databaseFigures = d.databaseFigures ?? (async () => ({ pendingRequests: 0, pausesActive: 0 }));
     this.#local = d.local;
     this.#serviceStartedAt = d.serviceStartedAt;
     this.#freshSeconds = Math.max(5, (3 * d.publishIntervalMs) / 1000);
@@ -83,21 +90,21 @@ export class ClusterMetrics {
     return { process_key: this.#local.processKey, service_started_at: this.#serviceStartedAt, snapshot: (await this.#local.snapshot()) as unknown as Snap };
   }
 
-  /** The publish timer's one round trip: this process's snapshot out, the others' in (kept for scrapes); every 10 s one more for the pending time requests. */
+  /** The publish timer's one round trip: this process's snapshot out, the others' in (kept for scrapes); every 10 s one more for the database's own figures. */
   async publish(): Promise<repo.SnapshotRow<Snap>[]> {
     const own = await this.#own();
     try {
       const rows = await repo.exchange<Snap>(this.#em, { processKey: own.process_key, host: os.hostname(), pid: process.pid, serviceStartedAt: this.#serviceStartedAt, snapshot: JSON.stringify(own.snapshot) }, this.#freshSeconds);
-      // pending time requests (a count over a partial index), read here every 10 s so a scrape reads memory only
-      let pending = this.#others.pending;
-      if (Date.now() - this.#pendingAt >= PENDING_EVERY_MS) {
-        pending = await this.#pendingRequests().catch(() => null);
-        this.#pendingAt = Date.now();
+      // pending time requests and active pauses (counts over partial indexes), read here every 10 s so a scrape reads memory only
+      let figures = this.#others.figures;
+      if (Date.now() - this.#figuresAt >= FIGURES_EVERY_MS) {
+        figures = await this.#databaseFigures().catch(() => null);
+        this.#figuresAt = Date.now();
       }
-      this.#others = { rows, ok: true, at: Date.now(), pending };
+      this.#others = { rows, ok: true, at: Date.now(), figures };
       return [own, ...rows];
     } catch (e) {
-      this.#others = { rows: [], ok: false, at: Date.now(), pending: null };
+      this.#others = { rows: [], ok: false, at: Date.now(), figures: null };
       throw e;
     }
   }
@@ -120,6 +127,7 @@ export class ClusterMetrics {
     const misses = sum(snaps, (s) => s.cache.misses);
     const threads = sum(snaps, (s) => s.workerPool.threads);
     const started = Math.min(...rows.map((r) => new Date(r.service_started_at).getTime()));
+    const figures = await this.#databaseFigures();
     return {
       uptime_seconds: Math.round((Date.now() - started) / 1000),
       processes_reporting: rows.length,
@@ -155,8 +163,11 @@ export class ClusterMetrics {
         p99_delivery_ms: summary(merge(snaps.flatMap((s) => (s.events ? [s.events.hist] : [])))).p99_ms,
       },
       time_requests: {
-        pending: await this.#pendingRequests(),
+        pending: figures.pendingRequests,
         approved: sum(snaps, (s) => s.timeRequests?.approved ?? 0), denied: sum(snaps, (s) => s.timeRequests?.denied ?? 0),
+      },
+      family_rules: {
+        pauses_active: figures.pausesActive, breaks_started: sum(snaps, (s) => s.familyRules?.breaksStarted ?? 0),
       },
     };
   }
@@ -175,7 +186,7 @@ export class ClusterMetrics {
       return { contentType: this.#local.registry.contentType, text };
     }
     const rows = [await this.#own(), ...this.#others.rows];
-    const registry = Registry.merge([AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom)), cluster(1, rows.length, this.#others.pending)]);
+    const registry = Registry.merge([AggregatorRegistry.aggregate(rows.map((r) => r.snapshot.prom)), cluster(1, rows.length, this.#others.figures)]);
     return { contentType: registry.contentType, text: await registry.metrics() };
   }
 }

@@ -16,6 +16,8 @@ export interface MetricSources {
   openStreams(): number;
   /** Time requests this process answered. */
   timeRequests(): { approved: number; denied: number };
+  /** What the family rules did in this process's heartbeats. */
+  familyRules(): { breaksStarted: number };
 }
 
 export interface RequestObservation {
@@ -109,6 +111,7 @@ export class ProcessMetrics {
       eventLoop: encode(this.#loopDelay()),
       events: { openStreams: this.#src.openStreams(), delivered: this.#events.delivered, hist: encode(this.#events.hist) },
       timeRequests: this.#src.timeRequests(),
+      familyRules: this.#src.familyRules(),
       prom: await this.registry.getMetricsAsJSON(),
     };
   }
@@ -165,6 +168,7 @@ export class ProcessMetrics {
     counter('vtime_events_delivered_total', 'Live events written to streams', () => this.#events.delivered);
     counter('vtime_time_requests_approved_total', 'Time requests approved', () => src.timeRequests().approved);
     counter('vtime_time_requests_denied_total', 'Time requests denied', () => src.timeRequests().denied);
+    counter('vtime_breaks_started_total', 'Breaks started by heartbeats (break rule reached)', () => src.familyRules().breaksStarted);
     gauge('vtime_event_loop_delay_p99_seconds', 'Event-loop delay p99 (worst process)', () => this.#loopDelay().getValueAtPercentile(99) / 1e6, 'max');
   }
 }

@@ -19,6 +19,9 @@ const WEEK = `select json_build_object(
        'message', r.message, 'status', r.status, 'minutes_granted', r.minutes_granted, 'unlimited', r.unlimited, 'created_at', r.created_at,
        'answered_at', r.answered_at, 'expires_at', r.expires_at) order by r.created_at), '[]')
      from time_requests r join profiles p on p.id = r.profile_id where p.user_id = $1 and p.is_kids and r.reset_date between $2 and $3),
+  'spans', (select coalesce(json_agg(json_build_object('profile_id', s.profile_id, 'kind', s.kind, 'start', s.started_at, 'end', least(s.closed_at, s.ends_at))), '[]')
+     from profiles p join family_rule_spans s on s.profile_id = p.id
+     where p.user_id = $1 and p.is_kids and s.started_at < $5 and coalesce(least(s.closed_at, s.ends_at), 'infinity') > $4),
   'sessions', (select coalesce(json_agg(json_build_object('profile_id', s.profile_id, 'title_id', s.title_id, 'title', t.title,
        'started_at', s.started_at, 'seconds', s.total_seconds)), '[]')
      from profiles p join viewing_sessions s on s.profile_id = p.id left join titles t on t.id = s.title_id
@@ -50,11 +53,21 @@ export async function weekRows(em: EntityManager, userId: string, start: string,
   return row.data;
 }
 
-const DAY_WINDOWS = `select reset_date::text as date, allowed::text as allowed from viewing_time_balances
-  where profile_id = $1 and reset_date between $2 and $3`;
+// a pause or break's end: the earlier of its planned end and its close (least() skips nulls)
+const DAY_FACTS = `select (select coalesce(json_object_agg(b.reset_date, b.allowed::text), '{}') from viewing_time_balances b
+      where b.profile_id = $1 and b.reset_date between $2 and $3) as windows,
+    (select coalesce(json_agg(json_build_object('kind', s.kind, 'start', s.started_at, 'end', least(s.closed_at, s.ends_at))), '[]')
+       from family_rule_spans s where s.profile_id = $1 and s.started_at < $5 and coalesce(least(s.closed_at, s.ends_at), 'infinity') > $4) as spans`;
 
-/** The allowed instants each viewing day of a range ran under (tstzmultirange text; null: any time). */
-export async function dayWindows(em: EntityManager, profileId: string, from: string, to: string): Promise<Map<string, string | null>> {
-  const rows = await runNamed<{ date: string; allowed: string | null }>(em, 'history_windows', DAY_WINDOWS, [profileId, from, to]);
-  return new Map(rows.map((r) => [r.date, r.allowed]));
+/**
+ * What the days of a range ran under, in one statement: each day row's allowed instants
+ * (tstzmultirange text; null: any time), and the pauses and breaks overlapping [from, to).
+ */
+export async function dayFacts(em: EntityManager, profileId: string, dates: { first: string; last: string }, instants: { from: Date; to: Date }) {
+  const [row] = await runNamed<{ windows: Record<string, string | null>; spans: { kind: 'pause' | 'break'; start: string; end: string | null }[] }>(
+    em, 'history_day_facts', DAY_FACTS, [profileId, dates.first, dates.last, instants.from, instants.to]);
+  return {
+    windows: new Map(Object.entries(row.windows)),
+    spans: row.spans.map((s) => ({ kind: s.kind, start: new Date(s.start), end: s.end === null ? null : new Date(s.end) })),
+  };
 }

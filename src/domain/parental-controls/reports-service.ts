@@ -4,6 +4,7 @@ import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
 import { invalidField } from '../shared/errors.ts';
 import type { ConfigService } from '../viewing-time/config-service.ts';
+import { ruleMinutes } from '../viewing-time/model.ts';
 import { minutes } from '../viewing-time/rules.ts';
 import { spanAt, spanOf } from '../viewing-time/viewing-day.ts';
 import { shiftDate } from './grants-service.ts';
@@ -60,7 +61,10 @@ export class ReportsService {
         next = cut > from ? shiftDate(cut, -1) : null;
       }
     }
-    const windows = rows.length ? await repo.dayWindows(this.#d.em, profileId, dayOfRow(rows[rows.length - 1]), dayOfRow(rows[0])) : new Map();
+    const first = rows.length ? dayOfRow(rows[rows.length - 1]) : null;
+    const facts = first ? await repo.dayFacts(this.#d.em, profileId, { first, last: dayOfRow(rows[0]) },
+      { from: spanOf(first, settings).start, to: spanOf(dayOfRow(rows[0]), settings).end }) : { windows: new Map<string, string | null>(), spans: [] };
+    const now = this.#d.clock.now();
     const days = new Map<string, { date: string; total: number; counted: number; educational: number; sessions: ReturnType<typeof sessionView>[] }>();
     for (const r of rows) {
       const date = dayOfRow(r);
@@ -75,7 +79,8 @@ export class ReportsService {
       days: [...days.values()].map((d) => ({
         date: d.date, total_minutes: minutes(d.total), counted_minutes: minutes(d.counted), educational_minutes: minutes(d.educational),
         // the windows the day ran under: null any time, [] none
-        allowed_windows: parseAllowed(windows.get(d.date) ?? null)?.map((i) => ({ start: i.start.toISOString(), end: i.end.toISOString() })) ?? null,
+        allowed_windows: parseAllowed(facts.windows.get(d.date) ?? null)?.map((i) => ({ start: i.start.toISOString(), end: i.end.toISOString() })) ?? null,
+        ...ruleMinutes(facts.spans, spanOf(d.date, settings), now),
         sessions: d.sessions,
       })),
       has_more: next !== null, next_cursor: next,

@@ -3,7 +3,9 @@ import type { Principal } from '../accounts/tokens.ts';
 import type { Window } from '../viewing-time/allowed-hours.ts';
 import type { ConfigPatch, ConfigService } from '../viewing-time/config-service.ts';
 import { configView } from '../viewing-time/config-view.ts';
+import type { Settings } from '../viewing-time/model.ts';
 import { invalidField } from '../shared/errors.ts';
+import type { PauseService } from './pause-service.ts';
 import type { PinService } from './pin-service.ts';
 
 type Proof = { pin?: string | null; pin_token?: string | null };
@@ -13,17 +15,24 @@ export class SettingsService {
   readonly #identity: IdentityService;
   readonly #configs: ConfigService;
   readonly #pins: PinService;
+  readonly #pauses: PauseService;
 
-  constructor(d: { identity: IdentityService; configs: ConfigService; pins: PinService }) {
+  constructor(d: { identity: IdentityService; configs: ConfigService; pins: PinService; pauses: PauseService }) {
     this.#identity = d.identity;
     this.#configs = d.configs;
     this.#pins = d.pins;
+    this.#pauses = d.pauses;
   }
 
-  /** A kids profile's settings as stored now; an adult profile's say that no limit applies. */
+  /** A kids profile's settings as stored now, with a pause in force; an adult profile's say that no limit applies. */
   async get(principal: Principal, profileId: string) {
     const profile = await this.#identity.ownedProfile(principal, profileId);
-    return configView(profile.isKids ? await this.#configs.fresh(profileId) : await this.#configs.unlimited(profileId));
+    if (!profile.isKids) return { ...configView(await this.#configs.unlimited(profileId)), pause: null };
+    return this.#view(await this.#configs.fresh(profileId));
+  }
+
+  async #view(settings: Settings) {
+    return { ...configView(settings), pause: await this.#pauses.current(settings.profileId) };
   }
 
   async update(principal: Principal, profileId: string, input: ConfigPatch & Proof & { version?: number }, ifMatch?: string) {
@@ -32,7 +41,7 @@ export class SettingsService {
     const { pin, pin_token, version, ...patch } = input;
     const expected = version ?? parseIfMatch(ifMatch);
     await this.#pins.authorize(principal, { pin, pin_token });
-    return configView(await this.#configs.update(profileId, patch, expected));
+    return this.#view(await this.#configs.update(profileId, patch, expected));
   }
 
   /** One viewing day's own windows ([] none, null no restriction); needs PIN proof. */
@@ -40,7 +49,7 @@ export class SettingsService {
     await this.#identity.ownedProfile(principal, profileId);
     await this.#configs.get(profileId); // 404 for adult profiles before asking for a PIN
     await this.#pins.authorize(principal, input);
-    return configView(await this.#configs.setOverride(profileId, date, input.windows));
+    return this.#view(await this.#configs.setOverride(profileId, date, input.windows));
   }
 
   async deleteOverride(principal: Principal, profileId: string, date: string, proof: Proof): Promise<void> {

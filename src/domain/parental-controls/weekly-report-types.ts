@@ -16,6 +16,9 @@ export interface DailyTotal {
   unlimited: boolean;
   /** Heartbeats answered outside the allowed hours: the time they asked for. */
   refused_minutes: number;
+  /** Time the profile spent paused by a parent, and in breaks, that day (whether or not anyone tried to watch). */
+  paused_minutes: number;
+  break_minutes: number;
 }
 
 export interface ProfileWeek {

@@ -39,6 +39,16 @@ export const ViewingTimeBalance = defineEntity({
     refusedSeconds: p.integer().default(0),
     // what the last credit update granted (RETURNING cannot see the old values)
     creditedSeconds: p.integer().default(0),
+    // the break rule the day's beats apply (a day fact, like the limit)
+    breakAfterMinutes: p.integer().nullable(),
+    breakMinutes: p.integer().nullable(),
+    // continuous counted viewing towards a break, to the instant it was last counted, and a break
+    // running: carried from each day row to the next (a break is per profile, not per day)
+    continuousSeconds: p.integer().default(0),
+    countedAt: p.datetime().nullable(),
+    breakUntil: p.datetime().nullable(),
+    // whether the last credit update started a break (RETURNING cannot see the old values)
+    creditStartedBreak: p.boolean().default(false),
     updatedAt: p.datetime().onCreate(() => new Date()),
   },
 });

@@ -8,14 +8,18 @@ import * as events from '../live-events/events-repository.ts';
 import { NO_HOURS, windowProblem, type AllowedHours, type Overrides, type Window } from './allowed-hours.ts';
 import { CONFIG_DEFAULTS, ViewingTimeConfig, type IViewingTimeConfig } from './config.entity.ts';
 import { configView } from './config-view.ts';
-import { dayAt, settingsFrom, settingsFromRow, type ConfigFields, type Settings } from './model.ts';
+import { dayAt, settingsFrom, settingsFromRow, WEEKDAYS, type ConfigFields, type DailyLimits, type Settings, type Weekday } from './model.ts';
 import { ViewingTimeOverride } from './override.entity.ts';
 import { isValidTimeZone, spanAt, spanOf, withBoundaryChange, type Boundaries } from './viewing-day.ts';
 import * as repo from './viewing-time-repository.ts';
 
 export interface ConfigPatch {
+  /** The old apps' view: Monday to Friday at once, Saturday and Sunday at once. */
   weekday_limit_minutes?: number | null;
   weekend_limit_minutes?: number | null;
+  /** Some or all days of the week. */
+  daily_limits?: Partial<DailyLimits>;
+  break_rule?: { after_minutes: number; break_minutes: number } | null;
   reset_hour?: number;
   timezone?: string;
   educational_exempt?: boolean;
@@ -38,6 +42,31 @@ function checkLimit(field: string, v: number | null | undefined): void {
   if (!Number.isInteger(v) || v < 15 || v > 480 || v % 15 !== 0) throw invalidField(field, 'must be null (unlimited) or 15..480 in steps of 15');
 }
 
+const WORKDAYS: Weekday[] = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'];
+const WEEKEND: Weekday[] = ['saturday', 'sunday'];
+
+/**
+ * The days a patch sets: the old weekday field covers Monday to Friday, the weekend field Saturday
+ * and Sunday, daily_limits any days it names; one day named both ways is a 422 (daily_limits).
+ */
+function limitsOf(p: ConfigPatch): Partial<DailyLimits> {
+  const out: Partial<DailyLimits> = {};
+  if (p.weekday_limit_minutes !== undefined) for (const d of WORKDAYS) out[d] = p.weekday_limit_minutes;
+  if (p.weekend_limit_minutes !== undefined) for (const d of WEEKEND) out[d] = p.weekend_limit_minutes;
+  for (const [day, limit] of Object.entries(p.daily_limits ?? {}) as [Weekday, number | null][]) {
+    if (day in out) throw invalidField('daily_limits', `${day} is named twice: by ${WORKDAYS.includes(day) ? 'weekday' : 'weekend'}_limit_minutes and by daily_limits`);
+    out[day] = limit;
+  }
+  return out;
+}
+
+function checkBreakRule(r: ConfigPatch['break_rule']): void {
+  if (!r) return;
+  const { after_minutes: after, break_minutes: pause } = r;
+  if (!Number.isInteger(after) || after < 15 || after > 180 || after % 15 !== 0) throw invalidField('break_rule.after_minutes', 'must be 15..180 in steps of 15');
+  if (!Number.isInteger(pause) || pause < 5 || pause > 60 || pause % 5 !== 0) throw invalidField('break_rule.break_minutes', 'must be 5..60 in steps of 5');
+}
+
 function checkWindows(list: Window[], resetHour: number, path: string): void {
   const problem = windowProblem(list, resetHour, path);
   if (problem) throw invalidField(problem.field, problem.message);
@@ -46,6 +75,9 @@ function checkWindows(list: Window[], resetHour: number, path: string): void {
 function validate(p: ConfigPatch): void {
   checkLimit('weekday_limit_minutes', p.weekday_limit_minutes);
   checkLimit('weekend_limit_minutes', p.weekend_limit_minutes);
+  for (const d of WEEKDAYS) checkLimit(`daily_limits.${d}`, p.daily_limits?.[d]);
+  checkBreakRule(p.break_rule);
+  limitsOf(p); // a day named twice
   if (p.reset_hour !== undefined && !(Number.isInteger(p.reset_hour) && p.reset_hour >= 0 && p.reset_hour <= 23)) throw invalidField('reset_hour', 'must be 0..23');
   if (p.timezone !== undefined && !isValidTimeZone(p.timezone)) throw invalidField('timezone', 'must be an IANA time zone name such as Europe/Berlin (Area/Location, or UTC)');
 }
@@ -117,7 +149,7 @@ export class ConfigService {
     const p = await this.#em.findOne(Profile, { id: profileId }, { populate: ['user'], fields: ['createdAt', 'user.timezone'] });
     if (!p) throw notFound('profile');
     return toSettings(profileId, {
-      timezone: p.user.timezone, resetHour: CONFIG_DEFAULTS.resetHour, weekdayLimitMinutes: null, weekendLimitMinutes: null, previousTimezone: null,
+      timezone: p.user.timezone, resetHour: CONFIG_DEFAULTS.resetHour, previousTimezone: null,
       previousResetHour: null, settingsEffectiveAt: null, educationalExempt: CONFIG_DEFAULTS.educationalExempt, allowedHours: NO_HOURS,
       educationalIgnoresHours: false, version: 0, updatedAt: p.createdAt,
     });
@@ -153,8 +185,11 @@ export class ConfigService {
       c.previousResetHour = next.previous?.resetHour ?? null;
       c.previousTimezone = next.previous?.timezone ?? null;
       c.settingsEffectiveAt = next.effectiveFrom;
-      if (patch.weekday_limit_minutes !== undefined) c.weekdayLimitMinutes = patch.weekday_limit_minutes;
-      if (patch.weekend_limit_minutes !== undefined) c.weekendLimitMinutes = patch.weekend_limit_minutes;
+      for (const [day, limit] of Object.entries(limitsOf(patch)) as [Weekday, number | null][]) c[`${day}LimitMinutes`] = limit;
+      if (patch.break_rule !== undefined) {
+        c.breakAfterMinutes = patch.break_rule?.after_minutes ?? null;
+        c.breakMinutes = patch.break_rule?.break_minutes ?? null;
+      }
       if (patch.educational_exempt !== undefined) c.educationalExempt = patch.educational_exempt;
       if (patch.educational_ignores_hours !== undefined) c.educationalIgnoresHours = patch.educational_ignores_hours;
       if (patch.allowed_hours !== undefined) {

@@ -1,8 +1,8 @@
 // What the player is told: the old app's four values, the reason and
 // when the answer next changes by itself. A pure function of a day's balance (null: an adult
-// profile) after the statement's credit; the credit and its clamp happen in SQL, under the row lock.
+// profile) after the statement's credit; the credit and its clamps happen in SQL, under the row lock.
 import { whereIs } from './allowed-hours.ts';
-import { budgetLeft, type Balance } from './model.ts';
+import { breakLeft, budgetLeft, inBreak, type Balance } from './model.ts';
 import { WARNING_THRESHOLD_MINUTES } from './rules.ts';
 
 export const ENFORCEMENT = ['allowed', 'warning_15', 'warning_5', 'blocked'] as const;
@@ -10,20 +10,31 @@ export type Enforcement = (typeof ENFORCEMENT)[number];
 
 /** In order of precedence: the first that applies is the reason. */
 export const REASONS = [
-  'adult_profile', 'superseded', 'outside_allowed_hours', 'educational', 'unlimited_today', 'no_limit', 'daily_limit_reached', 'within_limit',
+  'adult_profile', 'superseded', 'paused_by_parent', 'outside_allowed_hours', 'break_time', 'educational', 'unlimited_today', 'no_limit',
+  'daily_limit_reached', 'within_limit',
 ] as const;
 export type Reason = (typeof REASONS)[number];
+
+/** The reasons that block playback (every other one allows it, with a warning when little is left). */
+const BLOCKING: ReadonlySet<Reason> = new Set(['superseded', 'paused_by_parent', 'outside_allowed_hours', 'break_time', 'daily_limit_reached']);
+/** The reasons under which an unlimited-today grant does not help (the old balance then says is_unlimited_override false). */
+const RULES_OVER_GRANTS: ReadonlySet<Reason> = new Set(['paused_by_parent', 'outside_allowed_hours', 'break_time']);
 
 export interface Verdict {
   enforcement: Enforcement;
   reason: Reason;
   allowedNow: boolean;
   nextChangeAt: Date | null;
-  /** Time left to watch now: the budget or the current window, whichever ends sooner; 0 outside the windows; null when neither applies. */
+  /** Time left to watch now: the nearest of budget end, window end and break start; 0 while blocked; null when none applies. */
   timeLeftSeconds: number | null;
-  /** The budget alone (limit + bonus − used), without windows; null when unlimited. */
+  /** The budget alone (limit + bonus − used), without windows or breaks; null when unlimited. */
   budgetSeconds: number | null;
+  /** An unlimited-today grant that lets the child watch now (false while a pause, a break or the hours block). */
+  unlimitedNow: boolean;
 }
+
+/** A parent's pause in force: until `until` (null: until lifted). */
+export interface Pause { until: Date | null }
 
 export interface VerdictContext {
   /** Another device took this session over. */
@@ -32,51 +43,62 @@ export interface VerdictContext {
   exemptEducational?: boolean;
   /** The day's allowed hours apply to this answer (not to an educational title when they are ignored for it). */
   hoursApply?: boolean;
+  /** A parent's pause in force. */
+  pause?: Pause | null;
 }
 
 const [WARN_EARLY, WARN_LATE] = WARNING_THRESHOLD_MINUTES.map((m) => m * 60);
 
 /** What a verdict reads of a day's balance. */
-type Figures = Pick<Balance, 'end' | 'allowed' | 'unlimited' | 'limitMinutes' | 'usedSeconds' | 'bonusSeconds'>;
+export type Figures = Pick<Balance, 'end' | 'allowed' | 'unlimited' | 'limitMinutes' | 'usedSeconds' | 'bonusSeconds' | 'breakRule' | 'continuousSeconds' | 'countedAt' | 'breakUntil'>;
 
-function reasonOf(b: Figures | null, budget: number | null, ctx: VerdictContext, inside: boolean): Reason {
+function reasonOf(b: Figures | null, budget: number | null, ctx: VerdictContext, inside: boolean, now: Date): Reason {
   if (!b) return 'adult_profile';
   if (ctx.superseded) return 'superseded';
+  if (ctx.pause) return 'paused_by_parent';
   if (!inside) return 'outside_allowed_hours';
+  // a break and the budget never stop exempt educational viewing
+  if (!ctx.exemptEducational && inBreak(b, now)) return 'break_time';
   if (ctx.exemptEducational) return 'educational';
   if (b.unlimited) return 'unlimited_today';
   if (b.limitMinutes === null) return 'no_limit';
   return (budget ?? 0) <= 0 ? 'daily_limit_reached' : 'within_limit';
 }
 
-function enforcementOf(reason: Reason, timeLeft: number | null): Enforcement {
-  if (reason === 'superseded' || reason === 'daily_limit_reached' || reason === 'outside_allowed_hours') return 'blocked';
+function warningOf(timeLeft: number | null): Enforcement {
   if (timeLeft === null) return 'allowed';
   if (timeLeft <= WARN_LATE) return 'warning_5';
   if (timeLeft <= WARN_EARLY) return 'warning_15';
   return 'allowed';
 }
 
-const sooner = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const sooner = (...values: (number | null)[]): number | null =>
+  values.reduce<number | null>((a, b) => (a === null ? b : b === null ? a : Math.min(a, b)), null);
 
 /**
- * The answer at `now` for a day's balance (or an adult's null). Warnings count down to the nearer
- * of the budget's end and the current window's end. The next window edge or the next reset (which
- * renews the budget) is when a kids profile's answer next changes without more viewing; an adult's
- * or a superseded session's never does.
+ * The answer at `now` for a day's balance (or an adult's null). Warnings count down to the nearest
+ * of the budget's end, the current window's end and the next break's start (exempt educational
+ * viewing: the window's end only). A blocked answer leaves 0 to watch. The answer next changes by
+ * itself at a pause's or break's end, else at the next window edge or the next reset (which renews
+ * the budget); an adult's, a superseded session's or a pause until lifted never does.
  */
 export function verdict(b: Figures | null, now: Date, ctx: VerdictContext = {}): Verdict {
   const where = whereIs(now, b && (ctx.hoursApply ?? true) ? b.allowed : null);
   const exempt = ctx.exemptEducational ?? false;
   const budget = b ? budgetLeft(b) : null;
-  const reason = reasonOf(b, budget, ctx, where.inside);
+  const reason = reasonOf(b, budget, ctx, where.inside, now);
+  const blocked = BLOCKING.has(reason);
   const windowLeft = where.windowEnd ? Math.floor((where.windowEnd.getTime() - now.getTime()) / 1000) : null;
-  const timeLeft = !b ? null : !where.inside ? 0 : sooner(budget, windowLeft);
-  // exempt educational viewing goes on past the budget: only the window's end warns it
-  const enforcement = enforcementOf(reason, exempt ? windowLeft : timeLeft);
-  const edge = where.nextEdge?.getTime() ?? null;
-  const nextChange = reason === 'adult_profile' || reason === 'superseded' ? null : sooner(edge, b?.end.getTime() ?? null);
+  const timeLeft = !b ? null : blocked ? 0 : exempt ? sooner(budget, windowLeft) : sooner(budget, windowLeft, breakLeft(b, now));
+  // exempt educational viewing goes on past the budget and through breaks: only the window's end warns it
+  const enforcement = blocked ? 'blocked' : warningOf(exempt ? windowLeft : timeLeft);
+  let next: number | null;
+  if (reason === 'adult_profile' || reason === 'superseded') next = null;
+  else if (reason === 'paused_by_parent') next = ctx.pause!.until?.getTime() ?? null;
+  else if (reason === 'break_time') next = b!.breakUntil!.getTime();
+  else next = sooner(where.nextEdge?.getTime() ?? null, b?.end.getTime() ?? null);
   return {
-    enforcement, reason, allowedNow: enforcement !== 'blocked', nextChangeAt: nextChange === null ? null : new Date(nextChange), timeLeftSeconds: timeLeft, budgetSeconds: budget,
+    enforcement, reason, allowedNow: !blocked, nextChangeAt: next === null ? null : new Date(next), timeLeftSeconds: timeLeft, budgetSeconds: budget,
+    unlimitedNow: Boolean(b?.unlimited) && !RULES_OVER_GRANTS.has(reason),
   };
 }

@@ -3,13 +3,22 @@
 // makes a Day from settings and an instant: the heartbeat, settings changes, grants, the reports and
 // the demo seed all take it. Pure: the worker threads import it too.
 import { dayIntervals, windowsFor, type AllowedHours, type Interval, type Overrides } from './allowed-hours.ts';
+import { minutes } from './rules.ts';
 import { spanAt, spanOf, type Boundaries, type Span } from './viewing-day.ts';
+
+/** The days of the week, Monday first (the viewing week's order). */
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+/** Each day of the week's limit (minutes; null: no limit that day). */
+export type DailyLimits = Record<Weekday, number | null>;
+/** After `afterMinutes` of continuous counted viewing, `breakMinutes` of break. */
+export interface BreakRule { afterMinutes: number; breakMinutes: number }
 
 /** A kids profile's viewing-time settings (one row of viewing_time_configs, with its overrides). */
 export interface Settings extends Boundaries {
   profileId: string;
-  weekdayLimitMinutes: number | null;
-  weekendLimitMinutes: number | null;
+  dailyLimits: DailyLimits;
+  breakRule: BreakRule | null;
   educationalExempt: boolean;
   allowedHours: AllowedHours;
   educationalIgnoresHours: boolean;
@@ -26,14 +35,23 @@ export interface Day {
   end: Date;
   /** Minutes allowed that day; null: no limit. */
   limitMinutes: number | null;
+  /** The break rule that day's viewing follows; null: none. */
+  breakRule: BreakRule | null;
   educationalExempt: boolean;
   /** The day's allowed intervals: null any time, [] none. */
   allowed: Interval[] | null;
   educationalIgnoresHours: boolean;
 }
 
-/** A day row: the day and what was viewed and granted in it (seconds). */
-export interface Balance extends Day {
+/** The break count a day row holds, carried from row to row: continuous counted viewing up to countedAt, and a break running until breakUntil. */
+export interface BreakCount {
+  continuousSeconds: number;
+  countedAt: Date | null;
+  breakUntil: Date | null;
+}
+
+/** A day row: the day, what was viewed and granted in it (seconds), and the break count. */
+export interface Balance extends Day, BreakCount {
   usedSeconds: number;
   educationalSeconds: number;
   bonusSeconds: number;
@@ -44,8 +62,15 @@ export interface Balance extends Day {
 export interface ConfigFields {
   timezone: string;
   resetHour: number;
-  weekdayLimitMinutes?: number | null;
-  weekendLimitMinutes?: number | null;
+  mondayLimitMinutes?: number | null;
+  tuesdayLimitMinutes?: number | null;
+  wednesdayLimitMinutes?: number | null;
+  thursdayLimitMinutes?: number | null;
+  fridayLimitMinutes?: number | null;
+  saturdayLimitMinutes?: number | null;
+  sundayLimitMinutes?: number | null;
+  breakAfterMinutes?: number | null;
+  breakMinutes?: number | null;
   previousTimezone?: string | null;
   previousResetHour?: number | null;
   settingsEffectiveAt?: Date | null;
@@ -62,7 +87,8 @@ export function settingsFrom(profileId: string, c: ConfigFields, overrides: Over
     profileId, timezone: c.timezone, resetHour: c.resetHour,
     previous: c.settingsEffectiveAt ? { timezone: c.previousTimezone ?? c.timezone, resetHour: c.previousResetHour ?? c.resetHour } : null,
     effectiveFrom: c.settingsEffectiveAt ?? null,
-    weekdayLimitMinutes: c.weekdayLimitMinutes ?? null, weekendLimitMinutes: c.weekendLimitMinutes ?? null,
+    dailyLimits: Object.fromEntries(WEEKDAYS.map((d) => [d, c[`${d}LimitMinutes`] ?? null])) as DailyLimits,
+    breakRule: c.breakAfterMinutes ? { afterMinutes: c.breakAfterMinutes, breakMinutes: c.breakMinutes! } : null,
     educationalExempt: c.educationalExempt, allowedHours: c.allowedHours, educationalIgnoresHours: c.educationalIgnoresHours ?? false,
     overrides, version: c.version, updatedAt: c.updatedAt,
   };
@@ -73,7 +99,8 @@ export function settingsFromRow(profileId: string, r: Record<string, unknown>): 
   const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
   return settingsFrom(profileId, {
     timezone: r.timezone as string, resetHour: Number(r.reset_hour),
-    weekdayLimitMinutes: (r.weekday_limit_minutes as number | null) ?? null, weekendLimitMinutes: (r.weekend_limit_minutes as number | null) ?? null,
+    ...Object.fromEntries(WEEKDAYS.map((d) => [`${d}LimitMinutes`, (r[`${d}_limit_minutes`] as number | null) ?? null])),
+    breakAfterMinutes: (r.break_after_minutes as number | null) ?? null, breakMinutes: (r.break_minutes as number | null) ?? null,
     previousTimezone: (r.previous_timezone as string | null) ?? null,
     previousResetHour: r.previous_reset_hour === null || r.previous_reset_hour === undefined ? null : Number(r.previous_reset_hour),
     settingsEffectiveAt: date(r.settings_effective_at), educationalExempt: Boolean(r.educational_exempt ?? true),
@@ -82,12 +109,14 @@ export function settingsFromRow(profileId: string, r: Record<string, unknown>): 
   }, (r.overrides as Overrides | null) ?? {});
 }
 
-const isWeekend = (span: Span) => span.weekday === 0 || span.weekday === 6;
+/** The day of the week of a viewing day (its date's). */
+export const weekdayOf = (span: Pick<Span, 'weekday'>): Weekday => WEEKDAYS[(span.weekday + 6) % 7];
 
 function dayFrom(s: Settings, span: Span): Day {
   return {
     date: span.date, start: span.start, end: span.end,
-    limitMinutes: isWeekend(span) ? s.weekendLimitMinutes : s.weekdayLimitMinutes,
+    limitMinutes: s.dailyLimits[weekdayOf(span)],
+    breakRule: s.breakRule,
     educationalExempt: s.educationalExempt,
     allowed: dayIntervals(span, windowsFor(span, s.allowedHours, s.overrides)),
     educationalIgnoresHours: s.educationalIgnoresHours,
@@ -100,8 +129,12 @@ export const dayAt = (s: Settings, at: Date): Day => dayFrom(s, spanAt(at, s));
 /** The viewing day with this date under these settings. */
 export const dayOf = (s: Settings, date: string): Day => dayFrom(s, spanOf(date, s));
 
-/** A day nobody has watched in or been granted anything yet. */
-export const untouched = (day: Day): Balance => ({ ...day, usedSeconds: 0, educationalSeconds: 0, bonusSeconds: 0, unlimited: false });
+const NO_COUNT: BreakCount = { continuousSeconds: 0, countedAt: null, breakUntil: null };
+
+/** A day nobody has watched in or been granted anything yet, with the break count an earlier row carries over (as vt_today_row will). */
+export const untouched = (day: Day, carried: BreakCount = NO_COUNT): Balance => ({
+  ...day, usedSeconds: 0, educationalSeconds: 0, bonusSeconds: 0, unlimited: false, ...(day.breakRule ? carried : NO_COUNT),
+});
 
 /**
  * The budget left (seconds): limit + bonus − used, never below 0; null when unlimited (no limit,
@@ -110,3 +143,34 @@ export const untouched = (day: Day): Balance => ({ ...day, usedSeconds: 0, educa
  */
 export const budgetLeft = (b: Pick<Balance, 'limitMinutes' | 'unlimited' | 'bonusSeconds' | 'usedSeconds'>): number | null =>
   (b.limitMinutes === null || b.unlimited ? null : Math.max(0, b.limitMinutes * 60 + b.bonusSeconds - b.usedSeconds));
+
+/** Is a break running at `now`? */
+export const inBreak = (b: Pick<BreakCount, 'breakUntil'>, now: Date): boolean => b.breakUntil !== null && b.breakUntil.getTime() > now.getTime();
+
+/**
+ * Counted viewing left before the next break (seconds); null without a break rule. The same count
+ * as SQL's vt_count, read at `now`: a stretch of break_minutes with nothing counted has reset it.
+ */
+export function breakLeft(b: Pick<Balance, 'breakRule'> & BreakCount, now: Date): number | null {
+  if (!b.breakRule) return null;
+  const idle = b.countedAt ? now.getTime() - b.countedAt.getTime() : Infinity;
+  const continuous = idle >= b.breakRule.breakMinutes * 60_000 ? 0 : b.continuousSeconds;
+  return Math.max(0, b.breakRule.afterMinutes * 60 - continuous);
+}
+
+/** A pause or a break as the reports read it: from `start` to `end` (null: still running, until lifted). */
+export interface RuleSpan { kind: 'pause' | 'break'; start: Date; end: Date | null }
+
+/**
+ * Minutes of a viewing day (up to `now`) spent paused by a parent and in breaks, whether or not
+ * anyone tried to watch: the overlap of each span with the day (history and the weekly report).
+ */
+export function ruleMinutes(spans: RuleSpan[], day: { start: Date; end: Date }, now: Date): { paused_minutes: number; break_minutes: number } {
+  const out = { paused: 0, breaks: 0 };
+  const until = Math.min(day.end.getTime(), now.getTime());
+  for (const s of spans) {
+    const overlap = Math.min(s.end?.getTime() ?? Infinity, until) - Math.max(s.start.getTime(), day.start.getTime());
+    if (overlap > 0) out[s.kind === 'pause' ? 'paused' : 'breaks'] += overlap / 1000;
+  }
+  return { paused_minutes: minutes(out.paused), break_minutes: minutes(out.breaks) };
+}

@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '../shared/errors.ts';
 import type { ConfigService } from './config-service.ts';
 import { dayAt, untouched, type Balance, type Day } from './model.ts';
-import { balanceOf, type BalanceRow, type DayParam } from './viewing-time-repository.ts';
+import { balanceOf, breakCountOf, type BalanceRow, type DayParam } from './viewing-time-repository.ts';
 
 /** What a statement that needs today's row answers. */
 export interface NeedsToday {
@@ -59,10 +59,13 @@ export class Today {
     return dayAt(await this.#configs.get(profileId), now);
   }
 
-  /** A balance read's day: its row, or (nothing watched or granted yet) the day computed from the settings the read handed back. */
+  /**
+   * A balance read's day: today's row, or (nothing watched or granted yet) the day computed from the
+   * settings the read handed back, with the break count an earlier row carries over.
+   */
   balance(profileId: string, row: BalanceRow, now: Date): Balance {
-    if (row.reset_date !== null) return balanceOf(row);
-    return untouched(dayAt(this.#configs.learn(profileId, row.config!), now));
+    if (row.reset_date !== null && new Date(row.day_end!).getTime() > now.getTime()) return balanceOf(row);
+    return untouched(dayAt(this.#configs.learn(profileId, row.config!), now), row.reset_date === null ? undefined : breakCountOf(row));
   }
 
   /** The day to send along: none while the last row seen is still running, else from any cached settings (version-checked in SQL). */

@@ -58,12 +58,23 @@ export interface BeatRow {
   allowed: string | null;
   /** The settings (vt_config_json) when outcome is need_day. */
   config: Record<string, unknown> | null;
+  /** A parent's pause runs (until paused_until; null: until lifted). */
+  paused: boolean | null;
+  paused_until: Date | null;
+  /** The day's break rule and the break count after this beat (vt_count). */
+  break_after_minutes: number | null;
+  break_minutes: number | null;
+  continuous_seconds: number | null;
+  counted_at: Date | null;
+  break_until: Date | null;
+  /** This beat's credit started a break. */
+  break_started: boolean | null;
 }
 
 /** Today's day as statement parameters, in the order of the p_day_* arguments of vt_today_row. */
 export const dayParams = (p: DayParam | null) => [
   p?.day.date ?? null, p?.day.start ?? null, p?.day.end ?? null, p?.day.limitMinutes ?? null, p?.day.educationalExempt ?? null, p?.version ?? null,
-  p ? allowedLiteral(p.day.allowed) : null, p?.day.educationalIgnoresHours ?? null,
+  p ? allowedLiteral(p.day.allowed) : null, p?.day.educationalIgnoresHours ?? null, p?.day.breakRule?.afterMinutes ?? null, p?.day.breakRule?.breakMinutes ?? null,
 ];
 
 /** One beat's parameters, in the order of vt_heartbeats' arrays. */
@@ -73,7 +84,7 @@ const HEARTBEATS = `select * from vt_heartbeats(p_user => $1::uuid[], p_profile 
   p_title => $4::uuid[], p_device_id => $5::text[], p_device_type => $6::text[], p_paused => $7::boolean[], p_seq => $8::bigint[],
   p_now => $9::timestamptz[], p_day_date => $10::date[], p_day_start => $11::timestamptz[], p_day_end => $12::timestamptz[],
   p_day_limit => $13::integer[], p_day_exempt => $14::boolean[], p_config_version => $15::integer[], p_day_allowed => $16::text[],
-  p_day_ignores => $17::boolean[])`;
+  p_day_ignores => $17::boolean[], p_day_break_after => $18::integer[], p_day_break_minutes => $19::integer[])`;
 
 /** How a group-commit statement shows among a request's statements (X-DB-Ops, Server-Timing). */
 export const HEARTBEATS_STATEMENT = 'select * from vt_heartbeats(...)';
@@ -114,7 +125,11 @@ export interface BalanceRow {
   user_id: string;
   is_active: boolean;
   is_kids: boolean;
-  /** Null when no row holds the instant yet (nothing watched or granted today). */
+  /**
+   * The profile's latest day row that has begun: today's when day_end is later than the instant,
+   * else an earlier day's (nothing watched or granted today yet; it carries the break count over);
+   * null when there is none.
+   */
   reset_date: string | null;
   day_start: Date | null;
   day_end: Date | null;
@@ -127,26 +142,46 @@ export interface BalanceRow {
   /** The day's allowed instants (tstzmultirange text; null: any time). */
   allowed: string | null;
   educational_ignores_hours: boolean | null;
-  /** The settings, for a kids profile without a row: the caller computes the day from them. */
+  break_after_minutes: number | null;
+  break_minutes: number | null;
+  continuous_seconds: number | null;
+  counted_at: Date | null;
+  break_until: Date | null;
+  /** A parent's pause in force (until paused_until; null: until lifted). */
+  paused: boolean;
+  paused_until: Date | null;
+  /** The settings, for a kids profile without today's row: the caller computes the day from them. */
   config: Record<string, unknown> | null;
 }
+
+const breakRuleOf = (after: number | null, pause: number | null) => (after === null ? null : { afterMinutes: after, breakMinutes: pause! });
+
+/** The break count a day row holds (and carries over to the next). */
+export const breakCountOf = (r: Pick<BalanceRow, 'continuous_seconds' | 'counted_at' | 'break_until'>) => ({
+  continuousSeconds: r.continuous_seconds ?? 0, countedAt: r.counted_at ? new Date(r.counted_at) : null, breakUntil: r.break_until ? new Date(r.break_until) : null,
+});
 
 /** A day row as the model's Balance. */
 export function balanceOf(r: BalanceRow): Balance {
   return {
     date: r.reset_date!, start: new Date(r.day_start!), end: new Date(r.day_end!), limitMinutes: r.limit_minutes, educationalExempt: r.educational_exempt!,
-    allowed: parseAllowed(r.allowed), educationalIgnoresHours: r.educational_ignores_hours!,
+    allowed: parseAllowed(r.allowed), educationalIgnoresHours: r.educational_ignores_hours!, breakRule: breakRuleOf(r.break_after_minutes, r.break_minutes),
     usedSeconds: r.used_seconds!, educationalSeconds: r.educational_seconds!, bonusSeconds: r.bonus_seconds!, unlimited: r.is_unlimited_override!,
+    ...breakCountOf(r),
   };
 }
 
-// The caller's profile, its account and the row of the day containing $2, read fresh: a limit
-// change or grant answered on any process is seen at once (read-your-writes).
+// The caller's profile, its account, its latest day row begun by $2 (today's, or the one a new day
+// carries the break count over from) and a parent's pause in force, read fresh: a limit change,
+// grant or pause answered on any process is seen at once (read-your-writes).
 const BALANCE = `select p.user_id, u.is_active, p.is_kids, b.reset_date::text as reset_date, b.day_start, b.day_end, b.used_seconds,
     b.educational_seconds, b.bonus_seconds, b.is_unlimited_override, b.limit_minutes, b.educational_exempt, b.allowed::text as allowed,
-    b.educational_ignores_hours, case when p.is_kids and b.id is null then vt_config_json(p.id) end as config
+    b.educational_ignores_hours, b.break_after_minutes, b.break_minutes, b.continuous_seconds, b.counted_at, b.break_until,
+    s.id is not null as paused, s.ends_at as paused_until,
+    case when p.is_kids and (b.id is null or b.day_end <= $2) then vt_config_json(p.id) end as config
   from profiles p join users u on u.id = p.user_id
-  left join vt_day_of(p.id, $2) b on true
+  left join lateral (select * from viewing_time_balances l where l.profile_id = p.id and l.day_start <= $2 order by l.day_end desc limit 1) b on true
+  left join vt_pause_of(p.id, $2) s on true
   where p.id = $1`;
 
 export async function balance(em: EntityManager, profileId: string, now: Date): Promise<BalanceRow | null> {
@@ -170,10 +205,17 @@ export async function endSession(em: EntityManager, sessionId: string, userId: s
 }
 
 // A settings change rewrites today's row (in the change's transaction), so every process's next
-// beat or balance read sees the new limit and windows at once.
-const REWRITE_TODAY = `update viewing_time_balances b set limit_minutes = $3, educational_exempt = $4, allowed = $5::tstzmultirange,
-  educational_ignores_hours = $6, updated_at = $2 from vt_day_of($1, $2) d where b.id = d.id`;
+// beat or balance read sees the new limit, windows and break rule at once. Turning the break rule
+// off ends a break running now (its span ends here too).
+const REWRITE_TODAY = `with today as (
+    update viewing_time_balances b set limit_minutes = $3, educational_exempt = $4, allowed = $5::tstzmultirange,
+      educational_ignores_hours = $6, break_after_minutes = $7, break_minutes = $8,
+      break_until = case when $7::integer is null and b.break_until > $2 then null else b.break_until end, updated_at = $2
+    from vt_day_of($1, $2) d where b.id = d.id)
+  update family_rule_spans s set closed_at = $2
+   where $7::integer is null and s.profile_id = $1 and s.kind = 'break' and s.closed_at is null and s.ends_at > $2 and s.started_at <= $2`;
 
 export async function rewriteToday(em: EntityManager, profileId: string, now: Date, day: Day): Promise<void> {
-  await runNamed(em, 'vt_rewrite_today', REWRITE_TODAY, [profileId, now, day.limitMinutes, day.educationalExempt, allowedLiteral(day.allowed), day.educationalIgnoresHours]);
+  await runNamed(em, 'vt_rewrite_today', REWRITE_TODAY, [profileId, now, day.limitMinutes, day.educationalExempt, allowedLiteral(day.allowed),
+    day.educationalIgnoresHours, day.breakRule?.afterMinutes ?? null, day.breakRule?.breakMinutes ?? null]);
 }

@@ -6,7 +6,8 @@ import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError, notFound, unauthorized } from '../shared/errors.ts';
-import { verdict, type Enforcement, type Reason } from './enforcement.ts';
+import { verdict, type Enforcement, type Figures, type Pause, type Reason } from './enforcement.ts';
+import { inBreak } from './model.ts';
 import { minutes, WARNING_THRESHOLD_MINUTES } from './rules.ts';
 import type { Today } from './today.ts';
 import * as repo from './viewing-time-repository.ts';
@@ -34,6 +35,8 @@ export interface HeartbeatResult {
   is_educational: boolean;
   next_reset_at: string | null;
   next_change_at: string | null;
+  paused_until: string | null;
+  break_until: string | null;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -50,13 +53,20 @@ function beatError(row: BeatRow): AppError | null {
 }
 
 /** A beat's answer as the verdict reads it: the day's figures after the credit (null: an adult profile). */
-function figuresOf(row: BeatRow) {
+function figuresOf(row: BeatRow): Figures | null {
   if (!row.is_kids) return null;
   return {
     end: new Date(row.day_end!), allowed: repo.parseAllowed(row.allowed), unlimited: Boolean(row.unlimited_override), limitMinutes: row.limit_minutes,
     usedSeconds: row.used_seconds ?? 0, bonusSeconds: row.bonus_seconds ?? 0,
+    breakRule: row.break_after_minutes === null ? null : { afterMinutes: row.break_after_minutes, breakMinutes: row.break_minutes! },
+    ...repo.breakCountOf(row),
   };
 }
+
+const pauseOf = (r: { paused: boolean | null; paused_until: Date | null }): Pause | null => (r.paused ? { until: r.paused_until ? new Date(r.paused_until) : null } : null);
+
+/** A break running now, for the answer's break_until. */
+const breakUntil = (b: Figures | null, now: Date) => (b && inBreak(b, now) ? iso(b.breakUntil) : null);
 
 /** Heartbeats, balances, eligibility and session ends: the player's side of the service. */
 export class ViewingTimeService {
@@ -67,6 +77,8 @@ export class ViewingTimeService {
   /** Heartbeats of this process, group-committed: one statement in flight, the next batch forming behind it. */
   readonly beats: GroupCommit<BeatInput, BeatRow>;
   readonly #submit: (beat: BeatInput) => Promise<BeatRow>;
+  /** What the family rules did in this process's heartbeats (metrics). */
+  readonly familyRules = { breaksStarted: 0 };
 
   constructor(d: {
     em: EntityManager; identity: IdentityService; today: Today; clock: Clock; maxBatch: number; paceMs: number; log: Logger;
@@ -99,8 +111,12 @@ export class ViewingTimeService {
     }, this.#submit);
     const error = beatError(row);
     if (error) throw error;
-    const v = verdict(figuresOf(row), now, {
+    if (row.break_started) this.familyRules.breaksStarted++;
+    const figures = figuresOf(row);
+    const pause = pauseOf(row);
+    const v = verdict(figures, now, {
       superseded: row.outcome === 'superseded', exemptEducational: Boolean(row.is_educational && row.educational_exempt), hoursApply: Boolean(row.hours_apply),
+      pause,
     });
     return {
       session_id: row.session_id!,
@@ -114,6 +130,8 @@ export class ViewingTimeService {
       is_educational: row.is_educational!,
       next_reset_at: iso(row.day_end),
       next_change_at: iso(v.nextChangeAt),
+      paused_until: iso(pause?.until ?? null),
+      break_until: breakUntil(figures, now),
     };
   }
 
@@ -125,18 +143,20 @@ export class ViewingTimeService {
     if (!row || row.user_id !== principal.userId) throw notFound('profile');
     if (!row.is_active) throw unauthorized('this account is disabled or no longer exists', 'account_disabled');
     const day = row.is_kids ? this.#today.balance(profileId, row, now) : null;
-    const v = verdict(day, now);
+    const pause = day ? pauseOf(row) : null;
+    const v = verdict(day, now, { pause });
     return {
       profile_id: profileId,
       date: day?.date ?? null,
       is_child_profile: row.is_kids,
-      // the old player locks from this poll: a window is a limit too
-      has_limits: (day?.limitMinutes ?? null) !== null || (day?.allowed ?? null) !== null,
+      // the old player locks from this poll: a window, a break rule and a pause are limits too
+      has_limits: day !== null && (day.limitMinutes !== null || day.allowed !== null || day.breakRule !== null || pause !== null),
       limit_minutes: day?.limitMinutes ?? null,
       used_minutes: minutes(day?.usedSeconds ?? 0),
       educational_minutes: minutes(day?.educationalSeconds ?? 0),
       bonus_minutes: minutes(day?.bonusSeconds ?? 0),
-      is_unlimited_override: day?.unlimited ?? false,
+      // the old player reads this as "no limit today": not while a pause, a break or the hours block
+      is_unlimited_override: v.unlimitedNow,
       remaining_minutes: mins(v.timeLeftSeconds),
       remaining_seconds: v.timeLeftSeconds,
       budget_remaining_minutes: mins(v.budgetSeconds),
@@ -145,6 +165,8 @@ export class ViewingTimeService {
       reason: v.reason,
       next_change_at: iso(v.nextChangeAt),
       allowed_now: v.allowedNow,
+      paused_until: iso(pause?.until ?? null),
+      break_until: breakUntil(day, now),
     };
   }
 

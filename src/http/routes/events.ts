@@ -79,7 +79,7 @@ export function eventRoutes(d: { hub: EventHub; identity: IdentityService; token
   return [
     route({
       method: 'get', path: '/viewing-time/events/{profile_id}', tag, access: 'device', ticket: true, errors: [404, 429],
-      summary: "A kids device's live events (text/event-stream): that profile's time_request, grant, settings_changed, session_superseded and limit_reached. Last-Event-ID (header or ?last_event_id=) resumes within 24 h; an older or unknown id gets event: resync. Browsers pass ?ticket= from POST /events/ticket. At most 10 streams per household.",
+      summary: "A kids device's live events (text/event-stream): that profile's time_request, grant, settings_changed, session_superseded, limit_reached, pause (data.action paused, lifted or expired) and break_started (data.break_until). Last-Event-ID (header or ?last_event_id=) resumes within 24 h; an older or unknown id gets event: resync. Browsers pass ?ticket= from POST /events/ticket. At most 10 streams per household.",
       params: z.object({ profile_id: uuid }), query: streamQuery,
       handler: async ({ principal, params, ctx }) => {
         const profile = await d.identity.ownedProfile(principal, params.profile_id);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { GrantsService } from '../../domain/parental-controls/grants-service.ts';
+import { PAUSE_MINUTES, type PauseService } from '../../domain/parental-controls/pause-service.ts';
 import type { PinService } from '../../domain/parental-controls/pin-service.ts';
 import type { ReportsService } from '../../domain/parental-controls/reports-service.ts';
 import type { SettingsService } from '../../domain/parental-controls/settings-service.ts';
@@ -12,8 +13,19 @@ const limit = z.int().min(15).max(480).refine((v) => v % 15 === 0, 'must be a mu
 const window = z.strictObject({ from: z.string().max(5), to: z.string().max(5) });
 const windows = z.array(window).max(10);
 const windowsOut = z.array(z.object({ from: z.string(), to: z.string() }));
+const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+const dailyLimitsOut = z.object(Object.fromEntries(DAYS.map((d) => [d, z.int().nullable()])) as Record<(typeof DAYS)[number], z.ZodNullable<z.ZodInt>>);
+const dailyLimitsIn = z.strictObject(Object.fromEntries(DAYS.map((d) => [d, limit.optional()])) as Record<(typeof DAYS)[number], z.ZodOptional<typeof limit>>);
+// the domain checks the ranges and names the field (break_rule.after_minutes)
+const breakRuleIn = z.strictObject({ after_minutes: z.int(), break_minutes: z.int() }).nullable();
+const pauseOut = z.object({ paused_at: z.iso.datetime(), paused_until: z.iso.datetime().nullable() });
 const configOut = z.object({
-  profile_id: z.uuid(), weekday_limit_minutes: z.int().nullable(), weekend_limit_minutes: z.int().nullable(), reset_hour: z.int(),
+  profile_id: z.uuid(), weekday_limit_minutes: z.int().nullable().describe("Monday's limit (the old apps' view of daily_limits)"),
+  weekend_limit_minutes: z.int().nullable().describe("Saturday's limit (the old apps' view of daily_limits)"),
+  daily_limits: dailyLimitsOut, daily_limits_differ: z.boolean().describe('Monday to Friday, or Saturday and Sunday, have different limits'),
+  break_rule: z.object({ after_minutes: z.int(), break_minutes: z.int() }).nullable(),
+  pause: pauseOut.nullable().describe("A parent's pause in force (paused_until null: until lifted)"),
+  reset_hour: z.int(),
   timezone: z.string(), educational_exempt: z.boolean(), version: z.int(), updated_at: z.iso.datetime(),
   pending_change: z.object({ effective_at: z.iso.datetime(), current_reset_hour: z.int(), current_timezone: z.string() }).nullable(),
   allowed_hours: z.object({ weekdays: windowsOut, weekends: windowsOut }), educational_ignores_hours: z.boolean(),
@@ -25,6 +37,8 @@ const historyOut = z.object({
   days: z.array(z.object({
     date: z.iso.date(), total_minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(),
     allowed_windows: z.array(z.object({ start: z.iso.datetime(), end: z.iso.datetime() })).nullable(),
+    paused_minutes: z.number().describe('Time spent paused by a parent that day, whether or not anyone tried to watch'),
+    break_minutes: z.number().describe('Time spent in breaks that day'),
     sessions: z.array(z.object({
       session_id: z.uuid(), title_id: z.uuid().nullable(), title_name: z.string(), device_type: z.string().nullable(), device_id: z.string(),
       is_educational: z.boolean(), started_at: z.iso.datetime(), ended_at: z.iso.datetime().nullable(), end_reason: z.string().nullable(), duration_minutes: z.number(),
@@ -39,7 +53,7 @@ const weeklyReportOut = z.object({
     profile_id: z.uuid(), profile_name: z.string(),
     daily_totals: z.array(z.object({
       date: z.iso.date(), minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(), limit_minutes: z.int().nullable(),
-      bonus_minutes: z.number(), unlimited: z.boolean(), refused_minutes: z.number(),
+      bonus_minutes: z.number(), unlimited: z.boolean(), refused_minutes: z.number(), paused_minutes: z.number(), break_minutes: z.number(),
     })),
     total_minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(), days_elapsed: z.int(), average_daily_minutes: z.number(),
     limit_usage_percent: z.number().nullable(),
@@ -52,7 +66,15 @@ const weeklyReportOut = z.object({
   })),
 });
 
-export function parentalRoutes(d: { pins: PinService; settings: SettingsService; grants: GrantsService; reports: ReportsService }) {
+const pauseIn = z.strictObject({
+  minutes: z.int().min(PAUSE_MINUTES.min).max(PAUSE_MINUTES.max).nullish(),
+  until: z.iso.datetime({ offset: true }).nullish(),
+  ...proof,
+});
+const pausedOut = z.object({ profile_id: z.uuid(), paused_at: z.iso.datetime(), paused_until: z.iso.datetime().nullable() });
+const PAUSE_HOW = `minutes (${PAUSE_MINUTES.min}..${PAUSE_MINUTES.max}), until (an instant at most ${PAUSE_MINUTES.max} minutes ahead) or neither (until lifted); both is a 422. Needs PIN proof. Heartbeats then answer blocked / paused_by_parent and credit nothing, and the balance shows 0 remaining and paused_until; a live event \`pause\` tells the kids devices.`;
+
+export function parentalRoutes(d: { pins: PinService; settings: SettingsService; grants: GrantsService; reports: ReportsService; pauses: PauseService }) {
   const tag = 'parental controls';
   const base = '/parental-controls/profiles/{profile_id}';
   return [
@@ -89,10 +111,12 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
     }),
     route({
       method: 'put', path: `${base}/viewing-time`, tag, access: 'household', errors: [404, 409, 423],
-      summary: 'Change settings (partial; needs PIN proof: pin, pin_token or a PIN-verified login; If-Match or version guards against lost updates). Limits and allowed hours apply at once, reset hour and timezone from the next day boundary. allowed_hours: up to 3 windows per list, local times on a 15-minute grid, a window past midnight lies in the night after; an empty list means any time.',
+      summary: 'Change settings (partial; needs PIN proof: pin, pin_token or a PIN-verified login; If-Match or version guards against lost updates). Limits, the break rule and allowed hours apply at once, reset hour and timezone from the next day boundary. daily_limits may name some days only; weekday_limit_minutes sets Monday to Friday and weekend_limit_minutes Saturday and Sunday, so naming a day both ways is a 422. break_rule: after_minutes 15..180 in steps of 15, break_minutes 5..60 in steps of 5, or null. allowed_hours: up to 3 windows per list, local times on a 15-minute grid, a window past midnight lies in the night after; an empty list means any time.',
       params: profileParams, response: configOut,
       body: z.strictObject({
-        weekday_limit_minutes: limit.optional(), weekend_limit_minutes: limit.optional(), reset_hour: z.int().min(0).max(23).optional(),
+        weekday_limit_minutes: limit.optional(), weekend_limit_minutes: limit.optional(), daily_limits: dailyLimitsIn.optional(), break_rule: breakRuleIn.optional(),
+        pause: z.undefined({ error: 'a pause is not a setting: POST or DELETE /parental-controls/profiles/{profile_id}/pause' }).optional(),
+        reset_hour: z.int().min(0).max(23).optional(),
         timezone: timezone.optional(), educational_exempt: z.boolean().optional(),
         allowed_hours: z.strictObject({ weekdays: windows.optional(), weekends: windows.optional() }).optional(),
         educational_ignores_hours: z.boolean().optional(), version: z.int().min(1).optional(), ...proof,
@@ -121,6 +145,28 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
         grant_id: z.uuid(), profile_id: z.uuid(), date: z.iso.date(), bonus_minutes: z.number(), expires_at: z.iso.datetime(),
       }),
       handler: ({ principal, params, body }) => d.grants.grant(principal, params.profile_id, body),
+    }),
+    route({
+      method: 'post', path: `${base}/pause`, tag, access: 'household', errors: [404, 423], params: profileParams, body: pauseIn, response: pausedOut,
+      summary: `Pause one kids profile now (a new pause replaces the current one): ${PAUSE_HOW}`,
+      handler: async ({ principal, params, body }) => (await d.pauses.pause(principal, params.profile_id, body))[0],
+    }),
+    route({
+      method: 'delete', path: `${base}/pause`, tag, access: 'household', errors: [404, 423],
+      summary: 'Lift the pause of a kids profile (204, also when none runs). Needs PIN proof in the body or a PIN-verified login.',
+      params: profileParams, query: z.strictObject({}), body: z.strictObject(proof),
+      handler: async ({ principal, params, body }) => { await d.pauses.lift(principal, params.profile_id, body); },
+    }),
+    route({
+      method: 'post', path: '/parental-controls/pause', tag, access: 'household', errors: [423], body: pauseIn, response: z.object({ profiles: z.array(pausedOut) }),
+      summary: `Pause everyone: every kids profile of the household now, each replacing its current pause: ${PAUSE_HOW}`,
+      handler: async ({ principal, body }) => ({ profiles: await d.pauses.pause(principal, null, body) }),
+    }),
+    route({
+      method: 'delete', path: '/parental-controls/pause', tag, access: 'household', errors: [423],
+      summary: 'Lift the pause of every kids profile of the household, whoever set it (204). Needs PIN proof in the body or a PIN-verified login.',
+      query: z.strictObject({}), body: z.strictObject(proof),
+      handler: async ({ principal, body }) => { await d.pauses.lift(principal, null, body); },
     }),
     route({
       method: 'get', path: `${base}/viewing-time/grants`, summary: 'The grants ledger for a date range (default the last 30 days)', tag, access: 'household', errors: [404],

@@ -28,6 +28,8 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
       response: z.object({
         session_id: z.uuid(), enforcement: z.enum(ENFORCEMENT), reason, remaining_minutes: minutesOrNull, remaining_seconds: z.int().nullable(), budget_remaining_minutes: minutesOrNull,
         used_minutes: z.number(), educational_minutes: z.number(), is_educational: z.boolean(), next_reset_at: instantOrNull, next_change_at: instantOrNull,
+        paused_until: instantOrNull.describe('A parent\'s pause: its end (null: none, or until lifted; reason paused_by_parent says which)'),
+        break_until: instantOrNull.describe('A break running: its end'),
       }),
       handler: ({ principal, body }) => vt.heartbeat(principal, body),
     }),
@@ -39,6 +41,8 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
         used_minutes: z.number(), educational_minutes: z.number(), bonus_minutes: z.number(), is_unlimited_override: z.boolean(),
         remaining_minutes: minutesOrNull, remaining_seconds: z.int().nullable(), budget_remaining_minutes: minutesOrNull, next_reset_at: instantOrNull,
         warning_threshold_minutes: z.array(z.int()), reason, next_change_at: instantOrNull, allowed_now: z.boolean(),
+        paused_until: instantOrNull.describe('A parent\'s pause: its end (null: none, or until lifted; reason paused_by_parent says which)'),
+        break_until: instantOrNull.describe('A break running: its end'),
       }),
       handler: ({ principal, params }) => vt.balance(principal, params.profile_id),
     }),
