@@ -11,7 +11,7 @@ import type { CpuWork } from '../domain/shared/cpu-work.ts';
 import { ViewingTimeBalance } from '../domain/viewing-time/balance.entity.ts';
 import { NO_HOURS, type AllowedHours } from '../domain/viewing-time/allowed-hours.ts';
 import { CONFIG_DEFAULTS, ViewingTimeConfig } from '../domain/viewing-time/config.entity.ts';
-import { dayAt, type Day, type Settings } from '../domain/viewing-time/model.ts';
+import { dayAt, settingsFrom, type Day, type Settings } from '../domain/viewing-time/model.ts';
 import { allowedLiteral } from '../domain/viewing-time/viewing-time-repository.ts';
 import { ViewingSession } from '../domain/viewing-time/session.entity.ts';
 
@@ -25,6 +25,8 @@ const ADMIN_EMAIL = 'admin@demo.vtime.example';
 const TIMEZONE = 'Europe/Berlin';
 // Leo's bedtime: weekdays 07:00-21:00, weekends 08:00-21:30
 const LEO_HOURS: AllowedHours = { weekdays: [{ from: '07:00', to: '21:00' }], weekends: [{ from: '08:00', to: '21:30' }] };
+// Mia: a shorter Wednesday (swimming), a longer Friday, and a 10-minute break after 45 minutes
+const MIA_RULES = { wednesdayLimitMinutes: 90, fridayLimitMinutes: 150, breakAfterMinutes: 45, breakMinutes: 10 };
 const WORDS = ['Ocean', 'Space', 'Dino', 'Robot', 'Castle', 'Forest', 'Pirate', 'Galaxy', 'Jungle', 'Dragon', 'Number', 'Science'];
 const KINDS = ['Adventures', 'Quest', 'Friends', 'Academy', 'Explorers', 'Club', 'Lab', 'Stories', 'Mysteries', 'Heroes'];
 
@@ -100,7 +102,8 @@ function history(profileId: string, k: number, titles: { id: string; isEducation
     // the day row's facts are the Day the engine would create it from (model.ts dayAt)
     balances.push({ profile: profileId, resetDate: day.date, usedSeconds: used, educationalSeconds: educational, bonusSeconds: 0,
       isUnlimitedOverride: false, dayStart: day.start, dayEnd: day.end, limitMinutes: day.limitMinutes, educationalExempt: day.educationalExempt,
-      allowed: allowedLiteral(day.allowed), educationalIgnoresHours: day.educationalIgnoresHours, updatedAt: day === today ? now : day.end });
+      allowed: allowedLiteral(day.allowed), educationalIgnoresHours: day.educationalIgnoresHours, breakAfterMinutes: day.breakRule?.afterMinutes ?? null,
+      breakMinutes: day.breakRule?.breakMinutes ?? null, updatedAt: day === today ? now : day.end });
   }
   return { sessions, balances };
 }
@@ -124,16 +127,14 @@ export async function seedDemo(em: EntityManager, cpu: Pick<CpuWork, 'hash'>, op
     const titles = catalogue().map((t) => tx.create(Title, t));
     const kids = ['Mia', 'Leo'].map((name) => tx.create(Profile, { user: parent, name, isKids: true, parentalRating: 'PG' }));
     tx.create(Profile, { user: parent, name: 'Parent', isKids: false, parentalRating: 'R' });
-    // Leo has a bedtime (allowed hours); Mia may watch any time within her allowance
-    const hours = (kid: IProfile) => (kid.name === 'Leo' ? LEO_HOURS : NO_HOURS);
-    for (const kid of kids) tx.create(ViewingTimeConfig, { profile: kid, timezone: TIMEZONE, ...CONFIG_DEFAULTS, allowedHours: hours(kid) });
-    await tx.flush();
+    // Leo has a bedtime (allowed hours); Mia may watch any time within her allowance, with breaks
     const now = opts.now ?? new Date();
-    const settingsOf = (kid: IProfile): Settings => ({
-      profileId: kid.id, timezone: TIMEZONE, resetHour: CONFIG_DEFAULTS.resetHour, previous: null, effectiveFrom: null,
-      weekdayLimitMinutes: CONFIG_DEFAULTS.weekdayLimitMinutes, weekendLimitMinutes: CONFIG_DEFAULTS.weekendLimitMinutes,
-      educationalExempt: CONFIG_DEFAULTS.educationalExempt, allowedHours: hours(kid), educationalIgnoresHours: false, overrides: {}, version: 1, updatedAt: now,
+    const fields = (kid: IProfile) => ({
+      timezone: TIMEZONE, ...CONFIG_DEFAULTS, ...(kid.name === 'Mia' ? MIA_RULES : {}), allowedHours: kid.name === 'Leo' ? LEO_HOURS : NO_HOURS,
     });
+    for (const kid of kids) tx.create(ViewingTimeConfig, { profile: kid, ...fields(kid) });
+    await tx.flush();
+    const settingsOf = (kid: IProfile): Settings => settingsFrom(kid.id, { ...fields(kid), version: 1, updatedAt: now }, {});
     const [mia, leo] = kids;
     const yesterdayDate = seededDays(now, settingsOf(mia)).past.at(-1)?.date;
     for (const [k, kid] of kids.entries()) {
