@@ -415,3 +415,66 @@ describe('the PIN-verified login session (SPEC §3 PIN)', () => {
     expect((await failure(change(parent, kid))).status).toBe(403);
   });
 });
+
+// SPEC §3: the old player locks from a heartbeat's `blocked` and from a balance poll (has_limits,
+// remaining_minutes ≤ 0, is_unlimited_override false). Each family rule must lock both ways,
+// also on a day with an unlimited-today grant, which lifts the budget alone.
+describe('family rules reach the old player (SPEC §3, §3a)', () => {
+  type Rule = { name: string; reason: string; set: (h: Awaited<ReturnType<typeof withPin>>) => Promise<number> };
+  const rules: Rule[] = [
+    {
+      name: 'a pause', reason: 'paused_by_parent',
+      set: async (h) => { await h.app.apiFetch('POST', `/parental-controls/profiles/${h.kid}/pause`, { pin: h.pin, minutes: 30 }); return 0; },
+    },
+    {
+      name: 'a break', reason: 'break_time',
+      set: async (h) => { await h.app.apiFetch('PUT', configPath(h.kid), { daily_limits: { wednesday: null }, break_rule: { after_minutes: 15, break_minutes: 5 } }); return 15 * 2; },
+    },
+    {
+      name: "the day's own limit", reason: 'daily_limit_reached',
+      set: async (h) => { await h.app.apiFetch('PUT', configPath(h.kid), { daily_limits: { tuesday: 120, wednesday: 15, thursday: 120 } }); return 15 * 2; },
+    },
+    {
+      name: 'the allowed hours', reason: 'outside_allowed_hours',
+      set: async (h) => { await h.app.apiFetch('PUT', configPath(h.kid), { allowed_hours: { weekdays: [{ from: '07:00', to: '10:15' }], weekends: [] } }); return 15 * 2; },
+    },
+  ];
+
+  for (const rule of rules) {
+    for (const unlimited of [false, true]) {
+      it(`${rule.name}${unlimited ? ', on a day with an unlimited-today grant,' : ''} locks the old player by heartbeat and keeps it locked by balance poll`, async () => {
+        const h = await withPin(); // the set-up's login is PIN-verified
+        if (unlimited) await h.app.apiFetch('POST', `${configPath(h.kid)}/grant`, { minutes: null });
+        const s = await heartbeat(h.app, h.kid, undefined);
+        const beats = await rule.set(h);
+        let locked = lockAfter(false, s.enforcement);
+        let last = s;
+        for (let i = 0; i <= beats; i++) {
+          clock.advance(30);
+          last = await heartbeat(h.app, h.kid, s.session_id);
+          locked = lockAfter(locked, last.enforcement);
+        }
+        // the day's own limit under an unlimited grant is the one case the grant lifts
+        const lifted = unlimited && rule.reason === 'daily_limit_reached';
+        if (lifted) {
+          expect(last).toMatchObject({ enforcement: 'allowed', reason: 'unlimited_today' });
+          const b = await balance(h.app, h.kid);
+          expect(b).toMatchObject({ has_limits: true, is_unlimited_override: true, remaining_minutes: null });
+          expect([locked, playerState(b)]).toEqual([false, 'allowed']);
+          return;
+        }
+        expect(last).toMatchObject({ enforcement: 'blocked', reason: rule.reason, remaining_minutes: 0 });
+        expect(locked).toBe(true);
+        for (let poll = 0; poll < 3; poll++) { // the lock screen polls; no beat is sent meanwhile
+          clock.advance(20);
+          const b = await balance(h.app, h.kid);
+          expectShape(b, BALANCE);
+          expect(b).toMatchObject({ has_limits: true, remaining_minutes: 0, is_unlimited_override: false, reason: rule.reason });
+          expect(playerState(b)).toBe('locked');
+        }
+        const eligible = await h.app.apiFetch('GET', `/viewing-time/playback-eligible/${h.kid}`);
+        expect(eligible).toMatchObject({ eligible: false, remaining_minutes: 0, reason: rule.reason });
+      });
+    }
+  }
+});
