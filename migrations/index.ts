@@ -12,6 +12,7 @@ import { Migration20261202160000_requests_and_events } from './Migration20261202
 import { Migration20261202170000_login_throttles } from './Migration20261202170000_login_throttles.ts';
 import { Migration20261206090000_devices_and_pin_proof } from './Migration20261206090000_devices_and_pin_proof.ts';
 import { Migration20261206120000_family_rules } from './Migration20261206120000_family_rules.ts';
+import { Migration20261206150000_idempotency_keys } from './Migration20261206150000_idempotency_keys.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -26,4 +27,5 @@ export const migrationsList = [
   { name: 'Migration20261202170000_login_throttles', class: Migration20261202170000_login_throttles },
   { name: 'Migration20261206090000_devices_and_pin_proof', class: Migration20261206090000_devices_and_pin_proof },
   { name: 'Migration20261206120000_family_rules', class: Migration20261206120000_family_rules },
+  { name: 'Migration20261206150000_idempotency_keys', class: Migration20261206150000_idempotency_keys },
 ];

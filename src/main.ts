@@ -26,6 +26,7 @@ import { ConfigService } from './domain/viewing-time/config-service.ts';
 import { Today } from './domain/viewing-time/today.ts';
 import { ViewingTimeService } from './domain/viewing-time/viewing-time-service.ts';
 import { createApp, type RequestRecord } from './http/app.ts';
+import { Idempotency } from './http/idempotency.ts';
 import { createMetricsServer } from './http/metrics-server.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { healthRoutes } from './http/routes/health.ts';
@@ -107,9 +108,10 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   let hub: EventHub | undefined;
   let requests: TimeRequestsService | undefined;
   let viewingTime: ViewingTimeService | undefined;
+  const idempotency = new Idempotency({ em: orm.em, clock });
   const local = new ProcessMetrics({
     openStreams: () => hub?.openStreams ?? 0, timeRequests: () => requests?.stats ?? { approved: 0, denied: 0 },
-    familyRules: () => viewingTime?.familyRules ?? { breaksStarted: 0 },
+    familyRules: () => viewingTime?.familyRules ?? { breaksStarted: 0 }, idempotency: () => idempotency.stats,
     configCache: () => configs.stats(), pin: () => pins.stats, login: () => accounts.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
   });
@@ -148,7 +150,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     opts.onRequest?.(r);
   };
   const app = createApp({
-    logger, orm, tokens, identity, devices, version: VERSION, onRequest,
+    logger, orm, tokens, identity, devices, idempotency, version: VERSION, onRequest,
     apiRoutes: [
       ...authRoutes(accounts, trustedProxies(config.TRUST_PROXY)), ...deviceRoutes(accounts, pins, devices), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
       ...parentalRoutes({ pins, settings, grants, reports, pauses }), ...timeRequestRoutes(requests), ...eventRoutes({ hub: events, identity, tokens }),

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { ensureDatabase, freePort } from '../src/ops/embedded.ts';
 export { dropDatabase } from '../src/ops/embedded.ts';
 import { createOrm, migrate } from '../src/ops/orm.ts';
@@ -39,6 +41,12 @@ export async function startCluster(dbUrl: string, env: Record<string, string> = 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // every cluster's log lines go to test-output/ (ignored), to read after a failure
+  const logDir = path.resolve(import.meta.dirname, '../test-output/clusters');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(path.join(logDir, `${new URL(dbUrl).pathname.slice(1)}-${port}.log`));
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (d: Buffer) => { output.push(d.toString()); if (d.toString().includes('vtime is ready')) resolve(); };
     child.stdout!.on('data', onData);

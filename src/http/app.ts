@@ -10,6 +10,7 @@ import type { TokenService } from '../domain/accounts/tokens.ts';
 import { countDbOps, type DbOps } from '../db/query-counter.ts';
 import { errorBoundary } from './errors.ts';
 import { buildOpenApi } from './openapi.ts';
+import type { Idempotency } from './idempotency.ts';
 import type { Route } from './route.ts';
 import { buildRouter } from './router.ts';
 
@@ -32,6 +33,7 @@ export interface AppDeps {
   tokens: TokenService;
   identity: IdentityService;
   devices: Devices;
+  idempotency: Idempotency;
   /** Routes under /api/v1 and at the root (health, metrics). */
   apiRoutes: Route[];
   rootRoutes: Route[];

@@ -21,13 +21,19 @@ function parameters(r: Route): Json[] {
       out.push({ name, in: where, required: where === 'path' || !prop.safeParse(undefined).success, schema: jsonSchema(prop, 'input') });
     }
   }
+  if (r.idempotent) {
+    out.push({
+      name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+      description: 'Send a change again after a lost answer without making it twice: within 24 h a repeat with the same key and body gets the first answer (header Idempotency-Replayed: true) and changes nothing, without PIN proof checked again. 409 idempotency_in_progress (Retry-After: 1) while the first runs; 422 idempotency_key_reused with another body. 5xx, 401, 423 and 429 answers are not kept: the repeat runs again.',
+    });
+  }
   return out;
 }
 
 function operation(r: Route): Json {
   const ok = String(r.status ?? 200);
   const responses: Json = { [ok]: r.response ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(r.response, 'output') } } } : { description: 'OK' } };
-  const errors = new Set([...(r.errors ?? []), ...(r.body ? [400, 413, 422] : []), ...(r.access === 'public' ? [] : [401, 403]), 503]);
+  const errors = new Set([...(r.errors ?? []), ...(r.idempotent ? [409] : []), ...(r.body ? [400, 413, 422] : []), ...(r.access === 'public' ? [] : [401, 403]), 503]);
   for (const code of errors) responses[String(code)] = { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   return {
     summary: r.summary, tags: [r.tag], parameters: parameters(r),

@@ -37,6 +37,8 @@ export interface Route<P extends Schema | undefined = Schema | undefined, Q exte
   unitOfWork?: false;
   /** A live stream: also accepts `?ticket=` from POST /events/ticket instead of the Authorization header. */
   ticket?: true;
+  /** Accepts an Idempotency-Key header (SPEC §4): a repeat with the same key and body gets the first answer. */
+  idempotent?: true;
   /** Left out of the OpenAPI document (static files of /docs). */
   hidden?: boolean;
   handler: (input: RouteInput<Out<P>, Out<Q>, Out<B>>) => Promise<unknown>;

@@ -5,6 +5,8 @@ import type { Devices } from '../domain/accounts/devices.ts';
 import type { IdentityService } from '../domain/accounts/identity.ts';
 import type { Principal, TokenService } from '../domain/accounts/tokens.ts';
 import { AppError, unauthorized } from '../domain/shared/errors.ts';
+import { toErrorResponse } from './errors.ts';
+import { IDEMPOTENCY_HEADER, type Idempotency } from './idempotency.ts';
 import type { Route } from './route.ts';
 import { parseOrThrow } from './validation.ts';
 
@@ -13,6 +15,7 @@ export interface RouterDeps {
   identity: IdentityService;
   devices: Devices;
   orm: MikroORM;
+  idempotency: Idempotency;
 }
 
 const koaPath = (p: string) => p.replace(/\{(\w+)\}/g, ':$1');
@@ -48,8 +51,27 @@ export function buildRouter(prefix: string, routes: Route[], deps: RouterDeps): 
       const params = r.params ? parseOrThrow(r.params, ctx.params, 'path') : undefined;
       const query = r.query ? parseOrThrow(r.query, ctx.query, 'query') : undefined;
       const body = r.body ? parseOrThrow(r.body, (ctx.request as { body?: unknown }).body ?? {}, 'body') : undefined;
-      const result = await r.handler({ params, query, body, principal: principal as Principal, ctx });
-      ctx.status = r.status ?? (result === undefined ? 204 : 200);
+      const key = r.idempotent && principal ? ctx.get(IDEMPOTENCY_HEADER) : '';
+      const claim = key ? await deps.idempotency.claim(principal!, r.method, ctx.path, key, body) : undefined;
+      if (claim?.kind === 'replay') { // the first answer, without running the change (or checking PIN proof) again
+        ctx.set('Idempotency-Replayed', 'true');
+        ctx.status = claim.status;
+        if (claim.body !== null) ctx.body = claim.body;
+        return;
+      }
+      let result: unknown;
+      try {
+        result = await r.handler({ params, query, body, principal: principal as Principal, ctx });
+      } catch (err) {
+        if (claim) {
+          const answer = toErrorResponse(err);
+          await deps.idempotency.settle(claim, answer.status, answer.body);
+        }
+        throw err;
+      }
+      const status = r.status ?? (result === undefined ? 204 : 200);
+      if (claim) await deps.idempotency.settle(claim, status, result);
+      ctx.status = status;
       if (result !== undefined) ctx.body = result;
     };
     router[r.method](koaPath(r.path), r.unitOfWork === false ? serve : (ctx: Context) => RequestContext.create(deps.orm.em, () => serve(ctx)));

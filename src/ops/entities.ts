@@ -12,6 +12,7 @@ import { LoginThrottle } from '../domain/accounts/login-throttle.entity.ts';
 import { MetricsSnapshot } from '../domain/metrics/metrics-snapshot.entity.ts';
 import { KidsDevice } from '../domain/accounts/kids-device.entity.ts';
 import { FamilyRuleSpan } from '../domain/viewing-time/rule-span.entity.ts';
+import { IdempotencyKey } from '../domain/shared/idempotency-key.entity.ts';
 
 /** Every entity (the metrics snapshots and login throttles too), in one list for the ORM and the migration check. */
-export const entities = [User, RefreshToken, Profile, Title, ViewingTimeConfig, ViewingTimeOverride, ViewingTimeBalance, ViewingSession, TimeGrant, TimeRequest, MetricsSnapshot, LoginThrottle, KidsDevice, FamilyRuleSpan];
+export const entities = [User, RefreshToken, Profile, Title, ViewingTimeConfig, ViewingTimeOverride, ViewingTimeBalance, ViewingSession, TimeGrant, TimeRequest, MetricsSnapshot, LoginThrottle, KidsDevice, FamilyRuleSpan, IdempotencyKey];

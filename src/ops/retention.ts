@@ -3,6 +3,7 @@
 // several machines alike).
 import { Cron } from 'croner';
 import type pg from 'pg';
+import { IDEMPOTENCY_KEEP_HOURS } from '../http/idempotency.ts';
 
 export interface RetentionOptions {
   now: Date;
@@ -90,6 +91,8 @@ export async function runRetentionOn(client: pg.PoolClient, o: RetentionOptions,
       and process_key not in (select process_key from metrics_snapshots)`, [o.now.toISOString()]);
   // login attempt counts nobody has touched for a day and that lock nothing (their escalation is forgotten by then)
   await client.query(`delete from login_throttles where updated_at < $1::timestamptz - interval '1 day' and (locked_until is null or locked_until < $1::timestamptz)`, [o.now.toISOString()]);
+  // Idempotency-Key answers: kept 24 h from the first request
+  await client.query(`delete from idempotency_keys where created_at < $1::timestamptz - make_interval(hours => $2)`, [o.now.toISOString(), IDEMPOTENCY_KEEP_HOURS]);
   for (const table of ['events', 'sessions', 'balances', 'grants'] as const) {
     const { deleted, complete } = await deleteInBatches(client, BATCHES[table], limits[table], o, deadline);
     result[table] = deleted;

@@ -19,6 +19,7 @@ type Snap = {
   events?: { openStreams: number; delivered: number; hist: string };
   timeRequests?: { approved: number; denied: number };
   familyRules?: { breaksStarted: number };
+  idempotency?: { replays: number; conflicts: number };
   prom: object[];
 };
 
@@ -169,6 +170,7 @@ export class ClusterMetrics {
       family_rules: {
         pauses_active: figures.pausesActive, breaks_started: sum(snaps, (s) => s.familyRules?.breaksStarted ?? 0),
       },
+      idempotency: { replays: sum(snaps, (s) => s.idempotency?.replays ?? 0), conflicts: sum(snaps, (s) => s.idempotency?.conflicts ?? 0) },
     };
   }
 

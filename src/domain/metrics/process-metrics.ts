@@ -18,6 +18,8 @@ export interface MetricSources {
   timeRequests(): { approved: number; denied: number };
   /** What the family rules did in this process's heartbeats. */
   familyRules(): { breaksStarted: number };
+  /** Idempotency-Key repeats this process answered: replayed, or refused (409 in progress, 422 another body). */
+  idempotency?(): { replays: number; conflicts: number };
 }
 
 export interface RequestObservation {
@@ -112,6 +114,7 @@ export class ProcessMetrics {
       events: { openStreams: this.#src.openStreams(), delivered: this.#events.delivered, hist: encode(this.#events.hist) },
       timeRequests: this.#src.timeRequests(),
       familyRules: this.#src.familyRules(),
+      idempotency: { ...(this.#src.idempotency?.() ?? { replays: 0, conflicts: 0 }) },
       prom: await this.registry.getMetricsAsJSON(),
     };
   }
@@ -169,6 +172,8 @@ export class ProcessMetrics {
     counter('vtime_time_requests_approved_total', 'Time requests approved', () => src.timeRequests().approved);
     counter('vtime_time_requests_denied_total', 'Time requests denied', () => src.timeRequests().denied);
     counter('vtime_breaks_started_total', 'Breaks started by heartbeats (break rule reached)', () => src.familyRules().breaksStarted);
+    counter('vtime_idempotency_replays_total', 'Idempotency-Key repeats answered with the first answer', () => src.idempotency?.().replays ?? 0);
+    counter('vtime_idempotency_conflicts_total', 'Idempotency-Key repeats refused: 409 while the first runs, 422 with another body', () => src.idempotency?.().conflicts ?? 0);
     gauge('vtime_event_loop_delay_p99_seconds', 'Event-loop delay p99 (worst process)', () => this.#loopDelay().getValueAtPercentile(99) / 1e6, 'max');
   }
 }

@@ -137,7 +137,7 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
       handler: async ({ principal, params, body }) => { await d.settings.deleteOverride(principal, params.profile_id, params.date, body); },
     }),
     route({
-      method: 'post', path: `${base}/viewing-time/grant`, summary: 'Grant extra time today: minutes (15..120) or null for unlimited today (needs PIN proof: pin, pin_token or a PIN-verified login). Answers 200, as the old service did', tag, access: 'household', errors: [404, 423],
+      method: 'post', path: `${base}/viewing-time/grant`, idempotent: true, summary: 'Grant extra time today: minutes (15..120) or null for unlimited today (needs PIN proof: pin, pin_token or a PIN-verified login). Answers 200, as the old service did', tag, access: 'household', errors: [404, 423],
       params: profileParams,
       body: z.strictObject({ minutes: z.int().min(15).max(120).nullable(), device_id: z.string().min(1).max(128).nullish(), ...proof }),
       response: z.object({
@@ -147,7 +147,7 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
       handler: ({ principal, params, body }) => d.grants.grant(principal, params.profile_id, body),
     }),
     route({
-      method: 'post', path: `${base}/pause`, tag, access: 'household', errors: [404, 423], params: profileParams, body: pauseIn, response: pausedOut,
+      method: 'post', path: `${base}/pause`, idempotent: true, tag, access: 'household', errors: [404, 423], params: profileParams, body: pauseIn, response: pausedOut,
       summary: `Pause one kids profile now (a new pause replaces the current one): ${PAUSE_HOW}`,
       handler: async ({ principal, params, body }) => (await d.pauses.pause(principal, params.profile_id, body))[0],
     }),
@@ -158,7 +158,7 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
       handler: async ({ principal, params, body }) => { await d.pauses.lift(principal, params.profile_id, body); },
     }),
     route({
-      method: 'post', path: '/parental-controls/pause', tag, access: 'household', errors: [423], body: pauseIn, response: z.object({ profiles: z.array(pausedOut) }),
+      method: 'post', path: '/parental-controls/pause', idempotent: true, tag, access: 'household', errors: [423], body: pauseIn, response: z.object({ profiles: z.array(pausedOut) }),
       summary: `Pause everyone: every kids profile of the household now, each replacing its current pause: ${PAUSE_HOW}`,
       handler: async ({ principal, body }) => ({ profiles: await d.pauses.pause(principal, null, body) }),
     }),

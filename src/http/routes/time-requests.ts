@@ -13,7 +13,7 @@ const listOut = z.object({ items: z.array(requestOut) });
 export function timeRequestRoutes(requests: TimeRequestsService) {
   return [
     route({
-      method: 'post', path: '/viewing-time/requests', tag: 'player', access: 'device', status: 201, errors: [404, 409, 429],
+      method: 'post', path: '/viewing-time/requests', idempotent: true, tag: 'player', access: 'device', status: 201, errors: [404, 409, 429],
       summary: 'Ask for more time today (kids device or household login): 15, 30 or 60 minutes, an optional message. One pending request per profile (409); 10 minutes after a denial and after 10 requests in a day: 429 with Retry-After. A pending request expires at the end of its viewing day.',
       body: z.strictObject({
         profile_id: uuid,
@@ -37,7 +37,7 @@ export function timeRequestRoutes(requests: TimeRequestsService) {
       handler: ({ principal, query }) => requests.household(principal, query),
     }),
     route({
-      method: 'post', path: '/parental-controls/requests/{request_id}/approve', tag: 'parental controls', access: 'household', errors: [404, 409, 423],
+      method: 'post', path: '/parental-controls/requests/{request_id}/approve', idempotent: true, tag: 'parental controls', access: 'household', errors: [404, 409, 423],
       summary: 'Approve a pending request (needs PIN proof: pin, pin_token or a PIN-verified login): the minutes asked, other minutes (15..120) or null for unlimited today. Writes one grant linked to the request. Already answered or expired: 409.',
       params: z.object({ request_id: uuid }),
       body: z.strictObject({ minutes: z.int().min(15).max(120).nullable().optional(), ...proof }),
@@ -51,7 +51,7 @@ export function timeRequestRoutes(requests: TimeRequestsService) {
       handler: ({ principal, params, body }) => requests.approve(principal, params.request_id, body),
     }),
     route({
-      method: 'post', path: '/parental-controls/requests/{request_id}/deny', tag: 'parental controls', access: 'household', errors: [404, 409, 423],
+      method: 'post', path: '/parental-controls/requests/{request_id}/deny', idempotent: true, tag: 'parental controls', access: 'household', errors: [404, 409, 423],
       summary: 'Deny a pending request (needs PIN proof); the child may ask again after 10 minutes. Already answered or expired: 409.',
       params: z.object({ request_id: uuid }), body: z.strictObject(proof),
       response: z.object({ request: requestOut }),
