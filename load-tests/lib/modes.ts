@@ -43,6 +43,7 @@ export async function runOnce(c: Ctx): Promise<number> {
   if (cluster?.beats) {
     c.log(`service's own count (cluster metric): ${cluster.beats} heartbeats in ${cluster.statements} statements = ${cluster.roundTripsPerHeartbeat.toFixed(3)} round trips per heartbeat ` +
       `(${cluster.meanBatch.toFixed(1)} heartbeats per statement; statements by heartbeats carried: ${Object.entries(cluster.statementsBySize).map(([k, n]) => `${k}: ${n}`).join(', ')})`);
+    if (plan.scenario.breakShare) c.log(`breaks begun during the run (cluster metric): ${cluster.breaks}`);
   }
   const yardsticks = await measureYardsticks(c, cluster);
   const service = figuresOf(world.metrics, run, cluster?.beats ? cluster.roundTripsPerHeartbeat : null);

@@ -70,5 +70,21 @@ export const GRANTS = `with g as (
   update viewing_time_balances b set bonus_seconds = b.bonus_seconds + 1800 from g
   where b.profile_id = g.profile_id and b.reset_date = g.reset_date`;
 
+// Kids a break begins for during the run: $1 email prefix, $2 one in how many kids. Each gets the
+// break rule 15/5 and today's day row (reset hour 6 in its timezone, the seeded limits) counted
+// 15, 30 or 45 s short of 15 minutes, as of now: with beats every 30 s the break starts at its
+// first or second credited beat, within a minute of the run's start.
+export const BREAKS = `with k as (
+    select p.id as profile_id, c.timezone as tz, row_number() over (order by p.id) as n
+      from users u join profiles p on p.user_id = u.id join viewing_time_configs c on c.profile_id = p.id
+     where u.email like $1::text || '%'),
+  b as (select * from k where n % $2::int = 0),
+  rule as (update viewing_time_configs c set break_after_minutes = 15, break_minutes = 5 from b where c.profile_id = b.profile_id returning c.profile_id)
+  insert into viewing_time_balances (id, profile_id, reset_date, day_start, day_end, limit_minutes, updated_at, break_after_minutes, break_minutes, continuous_seconds, counted_at)
+  select gen_random_uuid(), b.profile_id, d.day, (d.day + time '06:00') at time zone b.tz, (d.day + 1 + time '06:00') at time zone b.tz,
+         case when extract(isodow from d.day) >= 6 then 180 else 120 end, now(), 15, 5, 900 - 15 * (1 + (b.n / $2::int) % 3), now()
+    from b join rule r on r.profile_id = b.profile_id
+    cross join lateral (select ((now() at time zone b.tz) - interval '6 hours')::date as day) d`;
+
 // vacuum too: the previous run's rows were just deleted, and every run should start from tables in the same state
 export const ANALYZE = 'vacuum (analyze) users, profiles, viewing_time_configs, titles, viewing_sessions, viewing_time_balances, time_grants, refresh_tokens';

@@ -40,7 +40,7 @@ export interface Fixture {
 const DEVICE_TYPES = ['tv', 'tablet', 'mobile', 'web'];
 
 /** `env`: the service's settings (its JWT secret signs the tokens; its bcrypt cost hashes the passwords). */
-export async function seed(databaseUrl: string, f: ScenarioFile, s: Pick<Scenario, 'seed'>, viewerCount: number, log: (m: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Fixture> {
+export async function seed(databaseUrl: string, f: ScenarioFile, s: Pick<Scenario, 'seed' | 'breakShare'>, viewerCount: number, log: (m: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Fixture> {
   const started = performance.now();
   const v = f.viewers;
   const config = loadConfig(env);
@@ -55,6 +55,7 @@ export async function seed(databaseUrl: string, f: ScenarioFile, s: Pick<Scenari
     const households = Math.ceil(viewerCount / v.kidsPerHousehold);
     const group = (prefix: string, n: number, kids: number) => createHouseholds(client, { prefix, n, kids, passwordHash, pinHash, timezones: v.timezones });
     const viewerRows = (await group('v-', households, v.kidsPerHousehold)).slice(0, viewerCount);
+    const breaking = s.breakShare ? (await client.query(sql.BREAKS, ['v-', Math.round(1 / s.breakShare)])).rowCount ?? 0 : 0;
     let reportRows: Row[] = [];
     let historyRows: Row[] = [];
     if (s.seed) {
@@ -70,7 +71,7 @@ export async function seed(databaseUrl: string, f: ScenarioFile, s: Pick<Scenari
     await client.query(sql.ANALYZE);
     const loginEmails = (await client.query<{ email: string }>(sql.EMAILS, ['v-'])).rows.map((r) => r.email);
     const fixture = { ...(await mint(config, f, titles, viewerRows, reportRows, historyRows)), loginEmails };
-    log(`seeded ${fixture.households.length} households / ${fixture.viewers.length} viewers${s.seed ? `, ${reportRows.length} report kids, ${historyRows.length} history profiles` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    log(`seeded ${fixture.households.length} households / ${fixture.viewers.length} viewers${breaking ? ` (${breaking} kids start a break during the run)` : ''}${s.seed ? `, ${reportRows.length} report kids, ${historyRows.length} history profiles` : ''} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     return fixture;
   } catch (e) {
     await client.query('rollback').catch(() => {});
