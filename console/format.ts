@@ -49,3 +49,15 @@ export function today(timeZone?: string): string {
 }
 
 export const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** "00:00", "00:15" … "23:45": the 15-minute grid of allowed hours, in the 24-hour form `clock` shows. */
+export const QUARTER_HOURS = Array.from({ length: 96 }, (_, i) => `${pad(Math.floor(i / 4))}:${pad((i % 4) * 15)}`);
+
+/** "Paused until 20:50" (", tomorrow" when that is another date there), or "Paused until lifted". */
+export function pausedUntil(until: string | null, timeZone?: string): string {
+  if (until === null) return 'Paused until lifted';
+  const date = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(until));
+  return `Paused until ${clock(until, timeZone)}${date === today(timeZone) ? '' : ' tomorrow'}`;
+}

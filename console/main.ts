@@ -1,5 +1,5 @@
-// The parent console: sign in, then four views over the public API (week, history, requests,
-// settings) chosen by the URL's hash, with the live stream keeping requests current.
+// The parent console: sign in, then five views over the public API (week, pause, history,
+// requests, settings) chosen by the URL's hash, with the live stream keeping them current.
 import { signedIn, signIn, signOut, whenSignedOut } from './api.ts';
 import { $, announce, h, note, show } from './dom.ts';
 import { sentence } from './errors.ts';
@@ -9,11 +9,12 @@ import { applyRequest, kidName, loadKids, loadPending, reset, store } from './st
 import type { TimeRequest } from './types.ts';
 import type { View } from './views/view.ts';
 import { historyView } from './views/history.ts';
+import { pauseView } from './views/pause.ts';
 import { requestsView } from './views/requests.ts';
 import { settingsView } from './views/settings.ts';
 import { weekView } from './views/week.ts';
 
-const VIEWS: Record<string, View> = { week: weekView, history: historyView, requests: requestsView, settings: settingsView };
+const VIEWS: Record<string, View> = { week: weekView, pause: pauseView, history: historyView, requests: requestsView, settings: settingsView };
 const main = $('#main');
 let current: View | null = null;
 
@@ -73,6 +74,8 @@ function onLive(type: LiveType, data: Record<string, any>): void {
     if (data.action === 'created') announce(`${kidName(r.profile_id)} asks for ${r.minutes} more minutes.`);
     showCount();
   }
+  // a pause that ran out ends without anyone pressing a button here: say so
+  if (type === 'pause' && data.action === 'expired') announce(`${kidName(String(data.profile_id))}'s pause is over.`);
   if (type === 'resync') void loadPending().then(showCount).then(() => route());
   current?.live?.(type, data);
 }

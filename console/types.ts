@@ -4,6 +4,8 @@ export interface Profile { id: string; name: string; is_kids: boolean }
 export interface DailyTotal {
   date: string; minutes: number; counted_minutes: number; educational_minutes: number; limit_minutes: number | null;
   bonus_minutes: number; unlimited: boolean; refused_minutes: number;
+  /** Time spent paused by a parent, and in breaks, that day (whether or not anyone tried to watch). */
+  paused_minutes: number; break_minutes: number;
 }
 
 export interface Grant { date: string; minutes: number | null; unlimited: boolean; granted_at: string; request_id: string | null }
@@ -26,12 +28,24 @@ export interface Balance {
   profile_id: string; has_limits: boolean; used_minutes: number; educational_minutes: number; limit_minutes: number | null;
   remaining_minutes: number | null; budget_remaining_minutes: number | null; bonus_minutes: number; is_unlimited_override: boolean;
   next_reset_at: string | null; next_change_at: string | null; allowed_now: boolean; reason: string; date: string;
+  /** Set while a parent's pause or a break runs (paused_until null with reason paused_by_parent: until lifted). */
+  paused_until: string | null; break_until: string | null;
 }
 
 export interface Window { from: string; to: string }
 
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+/** Minutes per day of the week; null: no limit that day. */
+export type DailyLimits = Record<Weekday, number | null>;
+export interface BreakRule { after_minutes: number; break_minutes: number }
+/** A parent's pause in force; paused_until null: until lifted. */
+export interface Pause { paused_at: string; paused_until: string | null }
+export interface Paused extends Pause { profile_id: string }
+
 export interface Settings {
   profile_id: string; weekday_limit_minutes: number | null; weekend_limit_minutes: number | null; reset_hour: number; timezone: string;
+  daily_limits: DailyLimits; daily_limits_differ: boolean; break_rule: BreakRule | null; pause: Pause | null;
   educational_exempt: boolean; version: number; updated_at: string;
   pending_change: { effective_at: string; current_reset_hour: number; current_timezone: string } | null;
   allowed_hours: { weekdays: Window[]; weekends: Window[] }; educational_ignores_hours: boolean;
@@ -43,7 +57,10 @@ export interface HistorySession {
   started_at: string; ended_at: string | null; duration_minutes: number;
 }
 
-export interface HistoryDay { date: string; total_minutes: number; counted_minutes: number; educational_minutes: number; sessions: HistorySession[] }
+export interface HistoryDay {
+  date: string; total_minutes: number; counted_minutes: number; educational_minutes: number; paused_minutes: number; break_minutes: number;
+  sessions: HistorySession[];
+}
 
 export interface History { days: HistoryDay[]; has_more: boolean; next_cursor: string | null }
 

@@ -20,6 +20,7 @@ function dayCard(d: HistoryDay, tz?: string): HTMLElement {
   return h('section', { class: 'card day', 'aria-labelledby': id, 'data-date': d.date },
     h('h3', { id }, longDay(d.date)),
     h('p', { class: 'muted' }, `${duration(d.total_minutes)} in total: ${duration(d.counted_minutes)} counted, ${duration(d.educational_minutes)} educational.`),
+    d.paused_minutes || d.break_minutes ? h('p', { class: 'muted rules' }, `Paused by a parent ${duration(d.paused_minutes)}, in breaks ${duration(d.break_minutes)}.`) : null,
     h('ul', { class: 'sessions' }, d.sessions.map((s) => session(s, tz))));
 }
 

@@ -1,49 +1,30 @@
-// Settings of the chosen child: limits, reset hour, timezone, the educational exemption and
-// allowed hours (saved with the version read, so a change made elsewhere meanwhile answers 409
-// and the form shows the new values); tonight's own hours; extra time now; the household's kids
-// devices. Each change asks for the PIN when this login's PIN window is closed.
+// Settings of the chosen child: a limit for each day of the week, breaks, reset hour, timezone,
+// the educational exemption and allowed hours (saved with the version read, so a change made
+// elsewhere meanwhile answers 409 and the form shows the new values); tonight's own hours; extra
+// time now; the household's kids devices. Each change asks for the PIN when this login's PIN
+// window is closed.
 import { api } from '../api.ts';
-import { h, note, show, uid } from '../dom.ts';
+import { h, note, show } from '../dom.ts';
 import { sentence } from '../errors.ts';
 import { longDay } from '../format.ts';
 import { Cancelled, withPin } from '../pin.ts';
 import { kidName, loadSettings, store } from '../store.ts';
 import type { Balance, Settings, Window } from '../types.ts';
 import { devicesCard } from './devices.ts';
+import { breakRuleEditor, changedDays, dailyLimitsEditor, timezoneSelect, windowsEditor } from './settings-fields.ts';
 import { todayCard } from './week.ts';
 import type { View } from './view.ts';
 
-const MAX_WINDOWS = 3;
 let dirty = false;
 /** Changes of this view under way: their own settings_changed events need no redraw. */
 let busy = 0;
-
-interface Editor { el: HTMLElement; value(): Window[] }
-
-/** Up to three from–to rows of local times on the 15-minute grid. */
-function windowsEditor(legend: string, windows: Window[], hint: string): Editor {
-  const rows = h('div', { class: 'windows' });
-  const add = h('button', { type: 'button', class: 'secondary small' }, 'Add a time window');
-  const row = (w: Window = { from: '', to: '' }) => {
-    const from = uid('from');
-    const to = uid('to');
-    const r = h('div', { class: 'window' },
-      h('label', { for: from }, 'From'), h('input', { id: from, type: 'time', step: 900, value: w.from, required: true }),
-      h('label', { for: to }, 'to'), h('input', { id: to, type: 'time', step: 900, value: w.to, required: true }),
-      h('button', { type: 'button', class: 'secondary small', 'aria-label': `Remove the window ${w.from || ''}–${w.to || ''}`.trim(), onclick: () => { r.remove(); sync(); dirty = true; } }, 'Remove'));
-    rows.append(r);
-    sync();
-  };
-  const sync = () => { add.hidden = rows.childElementCount >= MAX_WINDOWS; };
-  add.addEventListener('click', () => { row(); dirty = true; });
-  windows.forEach((w) => row(w));
-  sync();
-  const el = h('fieldset', {}, h('legend', {}, legend), h('p', { class: 'hint' }, hint), rows, add);
-  return { el, value: () => [...rows.querySelectorAll('.window')].map((r) => { const [f, t] = r.querySelectorAll('input'); return { from: f.value, to: t.value }; }) };
-}
+const changed = () => { dirty = true; };
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const limitOf = (v: string) => (v.trim() === '' ? null : Number(v));
+/** The windows with their keys in one order (the API's may come as {to, from}), so that `same` compares values only. */
+const windowsOf = (a: Settings['allowed_hours']) => ({
+  weekdays: a.weekdays.map((w) => ({ from: w.from, to: w.to })), weekends: a.weekends.map((w) => ({ from: w.from, to: w.to })),
+});
 const isWeekend = (date: string) => [0, 6].includes(new Date(`${date}T00:00:00Z`).getUTCDay());
 
 function field(label: string, input: HTMLElement, hint?: string): HTMLElement {
@@ -51,38 +32,39 @@ function field(label: string, input: HTMLElement, hint?: string): HTMLElement {
 }
 
 function limitsForm(s: Settings, save: (patch: Record<string, unknown>) => void): HTMLFormElement {
-  const limit = (id: string, v: number | null) => h('input', { id, name: id, type: 'number', min: 15, max: 480, step: 15, value: v ?? '', inputmode: 'numeric', 'aria-describedby': `${id}-hint` });
-  const weekday = limit('weekday-limit', s.weekday_limit_minutes);
-  const weekend = limit('weekend-limit', s.weekend_limit_minutes);
+  const limits = dailyLimitsEditor(s.daily_limits);
+  const breaks = breakRuleEditor(s.break_rule);
   const reset = h('select', { id: 'reset-hour' }, Array.from({ length: 24 }, (_, i) => h('option', { value: i, selected: i === s.reset_hour }, `${String(i).padStart(2, '0')}:00`)));
-  const zones = h('datalist', { id: 'zones' }, Intl.supportedValuesOf('timeZone').map((z) => h('option', { value: z })));
-  const tz = h('input', { id: 'timezone', list: 'zones', value: s.timezone, required: true, autocomplete: 'off' });
+  const tz = timezoneSelect(s.timezone);
   const exempt = h('input', { id: 'edu-exempt', type: 'checkbox', checked: s.educational_exempt });
   const ignores = h('input', { id: 'edu-hours', type: 'checkbox', checked: s.educational_ignores_hours });
-  const weekdays = windowsEditor('Allowed hours on weekdays', s.allowed_hours.weekdays, 'No window: any time of day.');
-  const weekends = windowsEditor('Allowed hours at weekends', s.allowed_hours.weekends, 'No window: any time of day.');
+  const weekdays = windowsEditor('Allowed hours on weekdays', s.allowed_hours.weekdays, 'Times in 24-hour form, in the timezone above.', 'No window: any time of day.', changed);
+  const weekends = windowsEditor('Allowed hours at weekends', s.allowed_hours.weekends, 'Times in 24-hour form, in the timezone above.', 'No window: any time of day.', changed);
   const form = h('form', { class: 'card', 'aria-labelledby': 'limits-title' },
     h('h3', { id: 'limits-title' }, 'Daily limits and hours'),
-    field('Weekday limit (minutes)', weekday, 'A multiple of 15, up to 480; empty for no limit.'),
-    field('Weekend limit (minutes)', weekend, 'A multiple of 15, up to 480; empty for no limit.'),
+    limits.el,
+    breaks.el,
     field('A new viewing day starts at', reset),
-    field('Timezone', tz), zones,
+    field('Timezone', tz),
     h('div', { class: 'check' }, exempt, h('label', { for: 'edu-exempt' }, 'Educational titles do not count towards the limit')),
     h('div', { class: 'check' }, ignores, h('label', { for: 'edu-hours' }, 'Educational titles may be watched outside the allowed hours')),
     weekdays.el, weekends.el,
     s.pending_change ? note(`A new day start or timezone applies from ${longDay(s.pending_change.effective_at.slice(0, 10))}; until then ${String(s.pending_change.current_reset_hour).padStart(2, '0')}:00 in ${s.pending_change.current_timezone} holds.`, 'info') : null,
     h('button', { type: 'submit' }, 'Save limits and hours'));
-  form.addEventListener('input', () => { dirty = true; });
+  form.addEventListener('input', changed);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const next: Record<string, unknown> = {
-      weekday_limit_minutes: limitOf((weekday as HTMLInputElement).value), weekend_limit_minutes: limitOf((weekend as HTMLInputElement).value),
-      reset_hour: Number((reset as HTMLSelectElement).value), timezone: (tz as HTMLInputElement).value.trim(),
-      educational_exempt: (exempt as HTMLInputElement).checked, educational_ignores_hours: (ignores as HTMLInputElement).checked,
+      reset_hour: Number(reset.value), timezone: tz.value,
+      educational_exempt: exempt.checked, educational_ignores_hours: ignores.checked,
     };
     const patch: Record<string, unknown> = Object.fromEntries(Object.entries(next).filter(([k, v]) => !same((s as unknown as Record<string, unknown>)[k], v)));
+    // only the days that changed, and never the old weekday/weekend fields beside them (a day named twice is a 422)
+    const days = changedDays(s.daily_limits, limits.value());
+    if (Object.keys(days).length) patch.daily_limits = days;
+    if (!same(breaks.value(), s.break_rule)) patch.break_rule = breaks.value();
     const hours = { weekdays: weekdays.value(), weekends: weekends.value() };
-    if (!same(hours, s.allowed_hours)) patch.allowed_hours = hours;
+    if (!same(hours, windowsOf(s.allowed_hours))) patch.allowed_hours = hours;
     save(patch);
   });
   return form;
@@ -92,7 +74,8 @@ function tonightForm(s: Settings, b: Balance, run: (what: string, call: () => Pr
   const date = b.date;
   const override = s.overrides.find((o) => o.date === date);
   const usual = isWeekend(date) ? s.allowed_hours.weekends : s.allowed_hours.weekdays;
-  const editor = windowsEditor('Hours for tonight only', override?.windows ?? usual, 'These replace the usual allowed hours for today alone.');
+  const editor = windowsEditor('Hours for tonight only', override?.windows ?? usual, 'These replace the usual allowed hours for today alone.',
+    "No window: saving these hours means no viewing tonight.", changed);
   const path = `/parental-controls/profiles/${s.profile_id}/viewing-time/overrides/${date}`;
   const put = (windows: Window[] | null, what: string) => () => run(what, () => api('PUT', path, { windows }));
   const state = !override ? 'Today follows the usual allowed hours.' : override.windows === null ? 'Today has no time restriction.'
@@ -162,8 +145,9 @@ export const settingsView: View = {
   title: 'Settings',
   render: (root) => draw(root),
   live(type, data) {
-    if (type !== 'settings_changed' && type !== 'grant') return;
-    if (data.profile_id !== store.child || busy) return;
+    if (data.profile_id !== store.child) return;
+    if (type === 'pause' || type === 'break_started') { void refreshToday(document.getElementById('main')!); return; }
+    if ((type !== 'settings_changed' && type !== 'grant') || busy) return;
     if (type === 'settings_changed' && data.settings?.version <= (store.settings.get(store.child)?.version ?? 0)) return; // our own change
     const main = document.getElementById('main')!;
     if (type === 'grant') { void refreshToday(main); return; }

@@ -3,7 +3,7 @@
 import { api } from '../api.ts';
 import { weekChart } from '../chart.ts';
 import { h, show } from '../dom.ts';
-import { clock, day, duration, longDay, monday, plural, relative, today } from '../format.ts';
+import { clock, day, duration, longDay, monday, pausedUntil, plural, relative, today } from '../format.ts';
 import { kidName, store, tzOf } from '../store.ts';
 import type { Balance, ProfileWeek, WeeklyReport } from '../types.ts';
 import type { View } from './view.ts';
@@ -19,7 +19,9 @@ export function nextChange(b: Balance, tz?: string): string | null {
   return dayEnds ? `A new viewing day starts ${at}.` : `Bedtime ${at}.`;
 }
 
-function headline(b: Balance): string {
+function headline(b: Balance, tz?: string): string {
+  if (b.reason === 'paused_by_parent') return pausedUntil(b.paused_until, tz);
+  if (b.reason === 'break_time' && b.break_until) return `On a break until ${clock(b.break_until, tz)}`;
   if (!b.allowed_now) return 'Not allowed to watch now';
   if (b.remaining_minutes === null) return 'No limit today';
   return `${duration(b.remaining_minutes)} left today`;
@@ -30,7 +32,7 @@ export function todayCard(b: Balance, name: string, tz?: string): HTMLElement {
     : `Allowance left: ${duration(b.budget_remaining_minutes)} of a ${duration(b.limit_minutes ?? 0)} limit` + (b.bonus_minutes ? `, with ${duration(b.bonus_minutes)} extra granted` : '');
   return h('section', { class: 'card today', 'aria-labelledby': 'today-title' },
     h('h3', { id: 'today-title' }, `${name} today`),
-    h('p', { class: 'big', 'data-remaining': b.remaining_minutes ?? 'none' }, headline(b)),
+    h('p', { class: 'big', 'data-remaining': b.remaining_minutes ?? 'none', 'data-reason': b.reason }, headline(b, tz)),
     h('p', { 'data-budget': b.budget_remaining_minutes ?? 'none', 'data-limit': b.limit_minutes ?? 'none', 'data-bonus': b.bonus_minutes }, `${budget}.`),
     h('p', {}, `Watched ${duration(b.used_minutes)}` + (b.educational_minutes ? ` plus ${duration(b.educational_minutes)} educational` : '') + '.'),
     nextChange(b, tz) ? h('p', { class: 'next' }, nextChange(b, tz)) : null);
@@ -43,11 +45,20 @@ function table(w: ProfileWeek): HTMLElement {
   return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-labelledby': 'week-table-caption' },
     h('table', { id: 'week-table' },
       h('caption', { id: 'week-table-caption' }, `${w.profile_name}'s viewing per day, in minutes`),
-      h('thead', {}, h('tr', {}, ['Day', 'Counted', 'Educational', 'Limit', 'Refused', 'Extra time', 'Requests'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Day', 'Counted', 'Educational', 'Limit', 'Refused', 'Extra time', 'Paused', 'Breaks', 'Requests'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, w.daily_totals.map((d) => h('tr', { 'data-date': d.date },
         h('th', { scope: 'row' }, day(d.date)), cell(d.counted_minutes), cell(d.educational_minutes), cell(d.limit_minutes), cell(d.refused_minutes),
-        cell(d.bonus_minutes),
+        cell(d.bonus_minutes), cell(d.paused_minutes), cell(d.break_minutes),
         h('td', {}, requestsOf(d.date).join(', ') || 'none'))))));
+}
+
+/** "Paused 20 min and 10 min in breaks.": time the family rules held viewing, when there was some. */
+function rules(w: ProfileWeek): HTMLElement | null {
+  const paused = w.daily_totals.reduce((a, d) => a + d.paused_minutes, 0);
+  const breaks = w.daily_totals.reduce((a, d) => a + d.break_minutes, 0);
+  if (!paused && !breaks) return null;
+  const parts = [paused ? `paused ${duration(paused)}` : null, breaks ? `${duration(breaks)} in breaks` : null].filter(Boolean).join(' and ');
+  return h('li', {}, `${parts.charAt(0).toUpperCase()}${parts.slice(1)}.`);
 }
 
 function summary(w: ProfileWeek): HTMLElement {
@@ -57,7 +68,8 @@ function summary(w: ProfileWeek): HTMLElement {
       h('li', {}, `Total ${duration(w.total_minutes)} (${duration(w.counted_minutes)} counted, ${duration(w.educational_minutes)} educational).`),
       h('li', {}, `On average ${duration(w.average_daily_minutes)} a day over ${plural(w.days_elapsed, 'day')}.`),
       w.limit_usage_percent === null ? null : h('li', {}, `${w.limit_usage_percent}% of the limits used.`),
-      h('li', {}, `${plural(w.grants.length, 'grant')} of extra time, ${plural(w.time_requests.length, 'request')}.`)),
+      h('li', {}, `${plural(w.grants.length, 'grant')} of extra time, ${plural(w.time_requests.length, 'request')}.`),
+      rules(w)),
     h('h3', {}, 'Top titles'),
     w.top_titles.length ? h('ol', { class: 'titles' }, w.top_titles.map((t) => h('li', {}, `${t.title_name}: ${duration(t.total_minutes)}`))) : h('p', {}, 'Nothing watched yet.'));
 }
@@ -93,6 +105,7 @@ export const weekView: View = {
     if (w) weekChart(canvas, w);
   },
   live(type, data) {
-    if ((type === 'grant' || type === 'settings_changed' || type === 'time_request') && data.profile_id === store.child) void this.render(document.getElementById('main')!);
+    const mine = ['grant', 'settings_changed', 'time_request', 'pause', 'break_started'].includes(type);
+    if (mine && data.profile_id === store.child) void this.render(document.getElementById('main')!);
   },
 };

@@ -2,7 +2,9 @@
 // playwright-core) against a real 2-process cluster on demo data seeded at a fixed test-clock
 // instant. It signs in, reads the week's data table against the API's report, sees a kids
 // device's request arrive live, approves it with the PIN, changes a limit, meets a 409 and the
-// PIN lockout; axe-core checks every view; the screenshots for the README are taken here (see SHOTS).
+// PIN lockout; it pauses one child and everyone, edits a day's limit and the break rule, and sees a
+// day's pauses and breaks in the week; axe-core checks every view; the screenshots for the README
+// are taken here (see SHOTS).
 // Without Chromium the test fails and says how to install it: it never passes unseen.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,6 +34,7 @@ let cluster: RunningCluster;
 let browser: Browser;
 let page: Page;
 let logins: DemoLogins;
+let clock: TestClock; // the service's; the page's follows it (page.clock)
 let parent: string; // an access token of the parent's own (another login than the console's)
 const kids: Record<string, string> = {};
 const elsewhere: string[] = [];
@@ -82,7 +85,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH`);
   const url = await ownDatabase('vtime_console');
   logins = await seed(url);
-  const clock = new TestClock(NOW, path.join(mkdtempSync(path.join(os.tmpdir(), 'vtime-clock-')), 'now'));
+  clock = new TestClock(NOW, path.join(mkdtempSync(path.join(os.tmpdir(), 'vtime-clock-')), 'now'));
   [cluster, browser] = await Promise.all([startCluster(url, { TEST_CLOCK_FILE: clock.file!, SHUTDOWN_GRACE_MS: '0' }), chromium.launch({ executablePath: CHROMIUM, args: FLAGS })]);
   parent = (await api('POST', '/auth/login', { body: { email: logins.parent.email, password: logins.parent.password } })).body.access_token;
   for (const p of (await api('GET', '/auth/profiles')).body as { id: string; name: string }[]) kids[p.name] = p.id;
@@ -132,7 +135,7 @@ it('/ links the console; signing in shows the week: the chart is drawn and its t
   const rows = await page.locator('#week-table tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-date'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
   expect(rows).toEqual(leo.daily_totals.map((d: Record<string, any>) => [
     d.date, String(d.counted_minutes), String(d.educational_minutes), d.limit_minutes === null ? 'no limit' : String(d.limit_minutes), String(d.refused_minutes),
-    String(d.bonus_minutes), leo.time_requests.filter((r: { date: string }) => r.date === d.date).map((r: { status: string }) => r.status).join(', ') || 'none',
+    String(d.bonus_minutes), String(d.paused_minutes), String(d.break_minutes), leo.time_requests.filter((r: { date: string }) => r.date === d.date).map((r: { status: string }) => r.status).join(', ') || 'none',
   ]));
   expect(rows.filter((r) => r[1] !== '0' || r[2] !== '0').length).toBeGreaterThanOrEqual(3); // Monday to today were seeded
   // the chart drew bars: plenty of the canvas is painted
@@ -146,7 +149,7 @@ it('/ links the console; signing in shows the week: the chart is drawn and its t
   });
   expect(painted).toBeGreaterThan(5000);
   await expect(page.locator('.titles li').count()).resolves.toBe(leo.top_titles.length);
-  expect(rows.find((r) => r[0] === '2026-11-24')?.slice(5)).toEqual(['15', 'approved']); // yesterday's answered request and its grant
+  expect(rows.find((r) => r[0] === '2026-11-24')?.slice(5)).toEqual(['15', '0', '0', 'approved']); // yesterday's answered request and its grant
   await expect(today().locator('.next').textContent()).resolves.toBe('Bedtime in 40 min (21:00).');
   await accessible('week');
   await screenshots('week');
@@ -206,9 +209,9 @@ it("a kids device's request appears within 2 s; approving asks for the PIN once;
   await expect(today().locator('.next').textContent()).resolves.toBe('Bedtime in 40 min (21:00).');
 });
 
-it('a new weekday limit shows in the balance (no PIN asked again); a change made elsewhere meanwhile shows the new values', async () => {
+it("a new limit for today's day of the week shows in the balance (no PIN asked again); a change made elsewhere meanwhile shows the new values", async () => {
   await view('settings', "Leo's settings");
-  await page.getByLabel('Weekday limit (minutes)').fill('45');
+  await page.getByLabel('Wednesday', { exact: true }).fill('45');
   await page.getByRole('button', { name: 'Save limits and hours' }).click();
   await page.getByText('The settings are saved.').waitFor();
   expect(await page.getByRole('dialog').isVisible()).toBe(false);
@@ -220,17 +223,20 @@ it('a new weekday limit shows in the balance (no PIN asked again); a change made
 
   // while this form is being edited another parent screen changes the weekend limit: saving the
   // edit (with the version the form read) answers 409, and the form shows the values as they are now
-  await page.getByLabel('Weekday limit (minutes)').fill('60');
+  await page.getByLabel('Wednesday', { exact: true }).fill('60');
   const other = await api('PUT', `/parental-controls/profiles/${kids.Leo}/viewing-time`, { body: { weekend_limit_minutes: 150, pin: logins.parent.pin } });
   expect(other.status).toBe(200);
   await page.getByRole('button', { name: 'Save limits and hours' }).click();
   await page.getByText(/^Someone else changed these settings meanwhile\./).waitFor();
-  await expect(page.getByLabel('Weekend limit (minutes)').inputValue()).resolves.toBe('150');
-  await expect(page.getByLabel('Weekday limit (minutes)').inputValue()).resolves.toBe('45');
+  // the old weekend field covers Saturday and Sunday
+  await expect(page.getByLabel('Saturday', { exact: true }).inputValue()).resolves.toBe('150');
+  await expect(page.getByLabel('Sunday', { exact: true }).inputValue()).resolves.toBe('150');
+  await expect(page.getByLabel('Wednesday', { exact: true }).inputValue()).resolves.toBe('45');
+  await expect(page.getByLabel('Monday', { exact: true }).inputValue()).resolves.toBe('120');
 
   // tonight's own hours end at 20:00 (it is 20:20): no viewing now; back to the usual hours, 40 minutes again
   const tonight = page.locator('section', { has: page.getByRole('heading', { name: /^Tonight/ }) });
-  await tonight.getByLabel('to').fill('20:00');
+  await tonight.getByLabel('to', { exact: true }).selectOption('20:00');
   await tonight.getByRole('button', { name: "Save tonight's hours" }).click();
   await page.getByText("Tonight's hours are saved.").waitFor();
   await expect(today().locator('.big').textContent()).resolves.toBe('Not allowed to watch now');
@@ -251,7 +257,160 @@ it('a new weekday limit shows in the balance (no PIN asked again); a change made
   expect((await api('GET', '/auth/devices')).body.items).toEqual([]);
 });
 
+it("the settings page: 'No window' only when no window is listed, window times in 24-hour form on the 15-minute grid, the timezone a select of IANA zones", async () => {
+  // Leo's settings are on screen: weekdays 07:00–21:00, weekends 08:00–21:30
+  const weekdays = page.getByRole('group', { name: 'Allowed hours on weekdays' });
+  const weekends = page.getByRole('group', { name: 'Allowed hours at weekends' });
+  expect(await weekdays.getByText('No window: any time of day.').isVisible()).toBe(false);
+  expect(await weekends.getByText('No window: any time of day.').isVisible()).toBe(false);
+  expect(await page.locator('input[type=time]').count()).toBe(0); // an <input type=time> would follow the browser's locale
+  type Select = { tagName: string; value: string; selectedOptions: ArrayLike<{ text: string }> };
+  const shown = (l: ReturnType<Page['locator']>) => l.evaluate((el) => { const s = el as unknown as Select; return [s.tagName, s.value, s.selectedOptions[0]?.text]; });
+  await expect(shown(weekdays.getByLabel('From', { exact: true }))).resolves.toEqual(['SELECT', '07:00', '07:00']);
+  await expect(shown(weekdays.getByLabel('to', { exact: true }))).resolves.toEqual(['SELECT', '21:00', '21:00']);
+  await expect(shown(weekends.getByLabel('to', { exact: true }))).resolves.toEqual(['SELECT', '21:30', '21:30']);
+  const grid = await weekdays.getByLabel('to', { exact: true }).locator('option').allTextContents();
+  expect(grid).toHaveLength(96);
+  expect(grid.every((t) => /^([01]\d|2[0-3]):(00|15|30|45)$/.test(t))).toBe(true);
+  // removing the only window says what an empty list means; adding one asks for its times
+  await weekends.getByRole('button', { name: 'Remove the window 08:00–21:30' }).click();
+  await weekends.getByText('No window: any time of day.').waitFor();
+  await weekends.getByRole('button', { name: 'Add a time window' }).click();
+  await weekends.getByText('No window: any time of day.').waitFor({ state: 'hidden' });
+  await expect(shown(weekends.getByLabel('From', { exact: true }))).resolves.toEqual(['SELECT', '', '--:--']);
+
+  const tz = page.getByLabel('Timezone');
+  await expect(shown(tz)).resolves.toEqual(['SELECT', 'Europe/Berlin', 'Europe/Berlin']);
+  expect(await tz.locator('option').count()).toBeGreaterThan(300);
+  await accessible('settings (allowed hours)');
+
+  // a zone the browser does not list (an old link name, valid for the service) stays selected
+  const leoSettings = `**/api/v1/parental-controls/profiles/${kids.Leo}/viewing-time`;
+  await page.route(leoSettings, async (r) => {
+    if (r.request().method() !== 'GET') return r.continue();
+    const res = await r.fetch();
+    return r.fulfill({ response: res, json: { ...(await res.json()), timezone: 'US/Pacific' } });
+  });
+  await view('week', "Leo's week");
+  await view('settings', "Leo's settings");
+  expect(await page.evaluate(() => Intl.supportedValuesOf('timeZone').includes('US/Pacific'))).toBe(false);
+  await expect(shown(tz)).resolves.toEqual(['SELECT', 'US/Pacific', 'US/Pacific']);
+  await page.unroute(leoSettings);
+  await view('week', "Leo's week");
+});
+
+it("a day's limit and the break rule are edited with a field per day and selects; the API has them", async () => {
+  await view('settings', "Leo's settings");
+  const after = page.getByLabel('Break after');
+  const length = page.getByLabel('Break length');
+  await expect(after.inputValue()).resolves.toBe(''); // Leo takes no breaks
+  expect(await length.isDisabled()).toBe(true);
+  await page.getByLabel('Friday', { exact: true }).fill('150');
+  await after.selectOption({ label: '1 h of viewing' });
+  await length.selectOption({ label: '15 min' });
+  const put = page.waitForRequest((r) => r.method() === 'PUT' && r.url().endsWith(`/profiles/${kids.Leo}/viewing-time`));
+  await page.getByRole('button', { name: 'Save limits and hours' }).click();
+  // only the day that changed, never the old weekday/weekend fields beside it
+  expect((await put).postDataJSON()).toEqual({ daily_limits: { friday: 150 }, break_rule: { after_minutes: 60, break_minutes: 15 }, version: expect.any(Number) });
+  await page.getByText('The settings are saved.').waitFor();
+  expect((await api('GET', `/parental-controls/profiles/${kids.Leo}/viewing-time`)).body).toMatchObject({
+    daily_limits: { monday: 120, tuesday: 120, wednesday: 45, thursday: 120, friday: 150, saturday: 150, sunday: 150 }, daily_limits_differ: true,
+    weekday_limit_minutes: 120, weekend_limit_minutes: 150, break_rule: { after_minutes: 60, break_minutes: 15 },
+  });
+  await expect(page.getByLabel('Friday', { exact: true }).inputValue()).resolves.toBe('150');
+  await expect(length.inputValue()).resolves.toBe('15');
+
+  // "No breaks" is null; an emptied day is no limit that day
+  await after.selectOption({ label: 'No breaks' });
+  await page.getByLabel('Thursday', { exact: true }).fill('');
+  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith(`/profiles/${kids.Leo}/viewing-time`));
+  await page.getByRole('button', { name: 'Save limits and hours' }).click();
+  expect((await saved).request().postDataJSON()).toEqual({ daily_limits: { thursday: null }, break_rule: null, version: expect.any(Number) });
+  await page.locator('#break-length:disabled').waitFor();
+  expect((await api('GET', `/parental-controls/profiles/${kids.Leo}/viewing-time`)).body).toMatchObject({ break_rule: null, daily_limits: { thursday: null, friday: 150 } });
+
+  // Mia's own rules, as seeded: a shorter Wednesday, a longer Friday, 10 minutes' break after 45; no window
+  await page.getByLabel('Child').selectOption({ label: 'Mia' });
+  await page.getByRole('heading', { level: 2, name: "Mia's settings" }).waitFor();
+  const days = await page.locator('fieldset.limits input').evaluateAll((els) => els.map((e) => [e.getAttribute('name'), (e as unknown as { value: string }).value]));
+  expect(days).toEqual([['monday', '120'], ['tuesday', '120'], ['wednesday', '90'], ['thursday', '120'], ['friday', '150'], ['saturday', '180'], ['sunday', '180']]);
+  await expect(after.inputValue()).resolves.toBe('45');
+  await expect(length.inputValue()).resolves.toBe('10');
+  expect(await page.getByRole('group', { name: 'Allowed hours on weekdays' }).getByText('No window: any time of day.').isVisible()).toBe(true);
+  await accessible('settings (Mia)');
+});
+
+it('pausing one child asks for the PIN and shows "Paused until 20:50"; the balance is blocked; Lift lets her watch; a pause set elsewhere shows live', async () => {
+  await page.getByRole('button', { name: 'Lock now' }).click();
+  await page.locator('#pin-state').waitFor({ state: 'hidden' });
+  await view('pause', 'Pause viewing');
+  const mia = page.locator(`[data-profile="${kids.Mia}"]`);
+  const leo = page.locator(`[data-profile="${kids.Leo}"]`);
+  await expect(mia.locator('.state').textContent()).resolves.toBe('Can watch now');
+  await expect(leo.locator('.state').textContent()).resolves.toBe('Can watch now');
+  await mia.getByLabel('How long to pause Mia').selectOption({ label: '30 min' });
+  await mia.getByRole('button', { name: 'Pause Mia' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Parental PIN' });
+  await dialog.waitFor();
+  await dialog.getByLabel('PIN (4 digits)').fill(logins.parent.pin);
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await mia.getByText('Paused until 20:50', { exact: true }).waitFor(); // 24-hour time in Berlin
+  await page.getByText('Mia is paused until 20:50.').waitFor();
+  await expect(leo.locator('.state').textContent()).resolves.toBe('Can watch now');
+  expect((await api('GET', `/viewing-time/balance/${kids.Mia}`)).body).toMatchObject({
+    reason: 'paused_by_parent', allowed_now: false, remaining_minutes: 0, paused_until: '2026-11-25T19:50:00.000Z',
+  });
+  expect((await api('GET', `/parental-controls/profiles/${kids.Mia}/viewing-time`)).body.pause).toEqual({ paused_at: new Date(NOW).toISOString(), paused_until: '2026-11-25T19:50:00.000Z' });
+  await accessible('pause');
+
+  await mia.getByRole('button', { name: "Lift Mia's pause" }).click();
+  await mia.getByText('Can watch now', { exact: true }).waitFor();
+  expect(await dialog.isVisible()).toBe(false); // the PIN was asked once
+  const free = (await api('GET', `/viewing-time/balance/${kids.Mia}`)).body;
+  expect(free).toMatchObject({ allowed_now: true, paused_until: null });
+  expect(free.reason).not.toBe('paused_by_parent');
+
+  // another parent screen pauses Mia until lifted: the live stream redraws this view
+  expect((await api('POST', `/parental-controls/profiles/${kids.Mia}/pause`, { body: { pin: logins.parent.pin } })).status).toBe(200);
+  await mia.getByText('Paused until lifted', { exact: true }).waitFor({ timeout: 2000 });
+  await mia.getByRole('button', { name: "Lift Mia's pause" }).click();
+  await mia.getByText('Can watch now', { exact: true }).waitFor();
+});
+
+it('"Pause everyone" shows each child paused until the chosen time; a new pause replaces one; "Lift every pause" ends them all', async () => {
+  const state = (name: string) => page.locator(`[data-profile="${kids[name]}"] .state`);
+  await page.getByLabel('How long to pause everyone').selectOption({ label: 'until 21:00' });
+  await page.getByRole('button', { name: 'Pause everyone' }).click();
+  await page.getByText('Everyone is paused until 21:00.').waitFor();
+  await expect(state('Mia').textContent()).resolves.toBe('Paused until 21:00');
+  await expect(state('Leo').textContent()).resolves.toBe('Paused until 21:00');
+  for (const name of ['Mia', 'Leo']) {
+    expect((await api('GET', `/viewing-time/balance/${kids[name]}`)).body).toMatchObject({ reason: 'paused_by_parent', paused_until: '2026-11-25T20:00:00.000Z' });
+  }
+  await accessible('pause everyone');
+
+  const leo = page.locator(`[data-profile="${kids.Leo}"]`);
+  await leo.getByLabel('How long to pause Leo').selectOption({ label: 'until lifted' });
+  await leo.getByRole('button', { name: 'Pause Leo' }).click();
+  await leo.getByText('Paused until lifted', { exact: true }).waitFor();
+  await expect(state('Mia').textContent()).resolves.toBe('Paused until 21:00');
+  // the week's today card says so too
+  await page.getByLabel('Child').selectOption({ label: 'Leo' });
+  await view('week', "Leo's week");
+  await expect(today().locator('.big').textContent()).resolves.toBe('Paused until lifted');
+
+  await view('pause', 'Pause viewing');
+  await page.getByRole('button', { name: 'Lift every pause' }).click();
+  await page.getByText(/^Every pause is lifted/).waitFor();
+  await expect(state('Mia').textContent()).resolves.toBe('Can watch now');
+  await expect(state('Leo').textContent()).resolves.toBe('Can watch now');
+  expect(await page.getByRole('button', { name: 'Lift every pause' }).count()).toBe(0);
+  for (const name of ['Mia', 'Leo']) expect((await api('GET', `/parental-controls/profiles/${kids[name]}/viewing-time`)).body.pause).toBeNull();
+});
+
 it('after "Lock now", five wrong PINs show when PIN checks unlock', async () => {
+  await page.getByLabel('Child').selectOption({ label: 'Leo' });
+  await view('settings', "Leo's settings");
   await page.getByRole('button', { name: 'Lock now' }).click();
   await page.locator('#pin-state').waitFor({ state: 'hidden' });
   await page.getByRole('button', { name: '+15 min' }).click();
@@ -270,6 +429,47 @@ it('after "Lock now", five wrong PINs show when PIN checks unlock', async () => 
   expect(await dialog.getByLabel('PIN (4 digits)').isDisabled()).toBe(true);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   expect((await api('GET', `/viewing-time/balance/${kids.Leo}`)).body.bonus_minutes).toBe(30);
+});
+
+it("the week shows a day's pauses and breaks: Mia watches into her break (10 min after 45), then is paused", async () => {
+  // after the lockout (until 20:50) the service's clock moves on; the page's follows it
+  const kid = (await api('POST', `/auth/profiles/${kids.Mia}/select`)).body.access_token;
+  const title = ((await api('GET', '/titles?limit=50')).body.items as { id: string; is_educational: boolean }[]).find((t) => !t.is_educational)!.id;
+  const beat = (seq: number, session?: string) => api('POST', '/viewing-time/heartbeat', {
+    token: kid, body: { profile_id: kids.Mia, title_id: title, device_id: 'console-test-tablet', device_type: 'tablet', seq, ...(session ? { session_id: session } : {}) },
+  });
+  let last = await beat(1);
+  for (let seq = 2; last.body.reason !== 'break_time'; seq++) {
+    expect([seq, last.status]).toEqual([seq, 200]);
+    expect(seq).toBeLessThan(100); // 45 minutes of beats 30 s apart
+    clock.advance(30);
+    last = await beat(seq, last.body.session_id);
+  }
+  expect(new Date(clock.t).toISOString()).toBe('2026-11-25T20:05:00.000Z'); // 21:05 in Berlin
+  expect((await api('GET', `/viewing-time/balance/${kids.Mia}`)).body).toMatchObject({ reason: 'break_time', break_until: '2026-11-25T20:15:00.000Z' });
+  await page.clock.setFixedTime(new Date(clock.t));
+  await page.getByLabel('Child').selectOption({ label: 'Mia' });
+  await view('week', "Mia's week");
+  await today().getByText('On a break until 21:15', { exact: true }).waitFor();
+
+  clock.advance(10 * 60); // the break runs out; a parent pauses Mia for half an hour, and 20 minutes pass
+  expect((await api('POST', `/parental-controls/profiles/${kids.Mia}/pause`, { body: { minutes: 30, pin: logins.parent.pin } })).status).toBe(200);
+  clock.advance(20 * 60);
+  await page.clock.setFixedTime(new Date(clock.t));
+  await view('history', "Mia's viewing history");
+  await page.locator('section.day[data-date="2026-11-25"]').getByText('Paused by a parent 20 min, in breaks 10 min.').waitFor();
+  await view('week', "Mia's week");
+  await today().getByText('Paused until 21:45', { exact: true }).waitFor();
+
+  const report = (await api('GET', `/parental-controls/weekly-report?week_start=${WEEK}`)).body;
+  const wednesday = report.profiles.find((p: { profile_name: string }) => p.profile_name === 'Mia').daily_totals.find((d: { date: string }) => d.date === '2026-11-25');
+  expect(wednesday).toMatchObject({ paused_minutes: 20, break_minutes: 10 });
+  expect(await page.locator('#week-table thead th').allTextContents()).toEqual(['Day', 'Counted', 'Educational', 'Limit', 'Refused', 'Extra time', 'Paused', 'Breaks', 'Requests']);
+  const cells = await page.locator('#week-table tr[data-date="2026-11-25"] td').allTextContents();
+  expect(cells.slice(5, 7)).toEqual(['20', '10']);
+  expect(cells[0]).toBe(String(wednesday.counted_minutes));
+  await page.getByText('Paused 20 min and 10 min in breaks.').waitFor();
+  await accessible('week (pauses and breaks)');
 });
 
 it('signing out forgets the tokens and revokes the login; nothing came from outside the service', async () => {
