@@ -1,6 +1,6 @@
 import { DriverException } from '@mikro-orm/core';
 import type { Context, Next } from 'koa';
-import { isDatabaseUnavailable } from '../db/db-errors.ts';
+import { dbAnswers, isDatabaseUnavailable } from '../db/db-errors.ts';
 import { AppError, type ErrorKind } from '../domain/shared/errors.ts';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -81,6 +81,7 @@ export async function errorBoundary(ctx: Context, next: Next): Promise<void> {
       const log = ctx.state.log ?? console;
       if (res.status === 500 || !(err instanceof DriverException)) log.error({ err }, 'request failed');
     }
+    if (res.body.code === 'database_unavailable') dbAnswers.unavailable503++;
     ctx.status = res.status;
     ctx.set(res.headers);
     // the methods a 405's path allows, from the routes the router matched
