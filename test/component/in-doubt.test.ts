@@ -18,17 +18,27 @@ const clock = new TestClock('2026-11-25T10:00:00Z');
 /** Set: the next answer to a message naming the marker is never delivered; the connection is cut instead. */
 let armed: string | null = null;
 let cut = 0;
+/** Set: the answer to the next message naming the marker is held back until `release` runs (a database that hangs). */
+let hold: string | null = null;
+let release: (() => void) | null = null;
 
 /** A byte-level proxy: the client's bytes go through; the server's answer to an armed statement does not. */
 function startProxy(target: URL): Promise<number> {
   proxy = net.createServer((down) => {
     const up = net.connect(Number(target.port || 5432), target.hostname);
     let doomed = false;
+    let held: Buffer[] | null = null;
     down.on('data', (b) => {
       if (armed && b.includes(armed)) { doomed = true; armed = null; }
+      if (hold && b.includes(hold)) {
+        hold = null;
+        held = [];
+        release = () => { for (const x of held ?? []) down.write(x); held = null; };
+      }
       up.write(b);
     });
     up.on('data', (b) => {
+      if (held) { held.push(b); return; }
       if (doomed) { // PostgreSQL has run (and committed) the statement: its answer is lost with the connection
         cut++;
         down.destroy();
@@ -93,4 +103,32 @@ describe('a heartbeat batch in doubt', () => {
       expect((await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body: body(4, start.body.session_id) })).body.used_minutes).toBe(1.5);
     });
   }
+
+  it('while a statement hangs, a beat waiting behind it is answered 503 within 5 s; the hanging one is not stopped and answers once the database does', async () => {
+    const api = client(svc.url);
+    const h = await newHousehold(api);
+    const kids: string[] = [];
+    for (const name of ['A', 'B']) kids.push((await api('POST', '/api/v1/auth/profiles', { token: h.access, body: { name, is_kids: true } })).body.id as string);
+    const titleId = randomUUID();
+    await db.query(`insert into titles (id, title, duration_minutes, age_rating, created_at) values ($1, 'T', 10, 'G', now())`, [titleId]);
+    const sessions: string[] = [];
+    for (const kid of kids) sessions.push((await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body: { profile_id: kid, title_id: titleId, device_id: kid, seq: 1 } })).body.session_id);
+    clock.advance(30);
+    hold = 'vt_heartbeats';
+    const beat = (i: number) => api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body: { profile_id: kids[i], title_id: titleId, device_id: kids[i], session_id: sessions[i], seq: 2 } });
+    const first = beat(0); // sent, and its answer held back
+    while (!release) await new Promise((r) => setTimeout(r, 20));
+    const t0 = performance.now();
+    const second = await beat(1); // waits behind the statement in flight
+    const waited = performance.now() - t0;
+    expect([second.status, second.body.code, second.headers.get('retry-after')]).toEqual([503, 'database_unavailable', '5']);
+    expect(waited).toBeGreaterThanOrEqual(3_500); // the service's deadline is 4 s after arrival
+    expect(waited).toBeLessThan(6_000); // 5 s, and room for a busy machine
+    release!();
+    release = null;
+    const answered = await first;
+    expect([answered.status, answered.body.used_minutes]).toEqual([200, 0.5]);
+    // the withdrawn beat was never sent: it goes again, and credits its stretch
+    expect((await beat(1)).body).toMatchObject({ used_minutes: 0.5 });
+  });
 });
