@@ -27,6 +27,7 @@ import { Today } from './domain/viewing-time/today.ts';
 import { ViewingTimeService } from './domain/viewing-time/viewing-time-service.ts';
 import { createApp, type RequestRecord } from './http/app.ts';
 import { Idempotency } from './http/idempotency.ts';
+import { dbAnswers } from './db/db-errors.ts';
 import { createMetricsServer } from './http/metrics-server.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { healthRoutes } from './http/routes/health.ts';
@@ -111,7 +112,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const idempotency = new Idempotency({ em: orm.em, clock });
   const local = new ProcessMetrics({
     openStreams: () => hub?.openStreams ?? 0, timeRequests: () => requests?.stats ?? { approved: 0, denied: 0 },
-    familyRules: () => viewingTime?.familyRules ?? { breaksStarted: 0 }, idempotency: () => idempotency.stats,
+    familyRules: () => viewingTime?.familyRules ?? { breaksStarted: 0 }, idempotency: () => idempotency.stats, db: () => dbAnswers,
     configCache: () => configs.stats(), pin: () => pins.stats, login: () => accounts.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
   });

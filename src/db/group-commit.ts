@@ -9,6 +9,8 @@ import { chargeDbOps, currentDbOps, outsideDbOps, type DbOps } from './query-cou
 
 interface Pending<I, O> {
   item: I;
+  /** performance.now() when it arrived: still waiting at `withdrawAfterMs`, it is withdrawn. */
+  arrived: number;
   ops: DbOps | undefined;
   resolve(o: O): void;
   reject(e: unknown): void;
@@ -25,6 +27,19 @@ export interface GroupCommitOptions<I, O> {
   text: string;
   /** An error that is not the batch's fault (the database is down): fail every item with it. */
   isFatal(e: unknown): boolean;
+  /**
+   * An item not yet sent this long after it arrived is withdrawn with `withdrawn()` (a 503), so its
+   * caller is answered in time while the database is away; one already sent is never stopped.
+   */
+  withdrawAfterMs?: number;
+  withdrawn?(): Error;
+  /**
+   * A statement failed by a connection error after it may have been sent: its commit is in doubt.
+   * It is sent again once, as a whole, on a new connection (the items must be idempotent: the same
+   * item twice changes nothing more); each item then counts 2 round trips.
+   */
+  inDoubt?(e: unknown): boolean;
+  onInDoubtRetry?(size: number, e: unknown): void;
   /** A batch failed and its items are retried one by one. */
   onRetry?(size: number, e: unknown): void;
   /** Each statement sent, with the number of items it carries. */
@@ -40,6 +55,7 @@ export class GroupCommit<I, O> {
   // exponentially weighted mean time between arrivals (ms): tells load from quiet
   #gapMs = 1_000;
   #timer: NodeJS.Timeout | null = null;
+  #watch: NodeJS.Timeout | null = null;
 
   constructor(o: GroupCommitOptions<I, O>) {
     this.#o = o;
@@ -51,7 +67,7 @@ export class GroupCommit<I, O> {
     this.#gapMs += 0.05 * (Math.min(now - this.#lastArrival, 1_000) - this.#gapMs);
     this.#lastArrival = now;
     return new Promise<O>((resolve, reject) => {
-      this.#queue.push({ item, ops: currentDbOps(), resolve, reject });
+      this.#queue.push({ item, arrived: now, ops: currentDbOps(), resolve, reject });
       this.#next();
     });
   }
@@ -64,7 +80,11 @@ export class GroupCommit<I, O> {
   }
 
   #next(): void {
-    if (this.#queue.length === 0 || this.#inFlight) return; // one statement in flight: the next batch forms behind it
+    if (this.#queue.length === 0) return;
+    if (this.#inFlight) { // one statement in flight: the next batch forms behind it
+      this.#watchQueue();
+      return;
+    }
     const now = performance.now();
     const wait = this.#pacing(now);
     if (wait > 0) {
@@ -116,7 +136,33 @@ export class GroupCommit<I, O> {
     }
   }
 
-  #statement(batch: Pending<I, O>[]): Promise<O[]> {
+  /** While items wait behind a statement, every 250 ms the ones past their time are withdrawn (the queue is in arrival order). */
+  #watchQueue(): void {
+    const limit = this.#o.withdrawAfterMs;
+    if (!limit || this.#watch) return;
+    this.#watch = setInterval(() => {
+      const due = performance.now() - limit;
+      let n = 0;
+      while (n < this.#queue.length && this.#queue[n].arrived <= due) n++;
+      for (const p of this.#queue.splice(0, n)) p.reject(this.#o.withdrawn?.() ?? new Error('withdrawn: not sent in time'));
+      if (this.#queue.length === 0 && this.#watch) { clearInterval(this.#watch); this.#watch = null; }
+    }, 250);
+    this.#watch.unref();
+  }
+
+  async #statement(batch: Pending<I, O>[]): Promise<O[]> {
+    try {
+      return await this.#once(batch);
+    } catch (e) {
+      if (!this.#o.inDoubt?.(e)) throw e;
+      // its commit is in doubt: the same items again, on a new connection; a second failure is final
+      this.#o.onInDoubtRetry?.(batch.length, e);
+      for (const b of batch) chargeDbOps(b.ops, this.#o.text, 0);
+      return this.#once(batch);
+    }
+  }
+
+  #once(batch: Pending<I, O>[]): Promise<O[]> {
     this.#o.onStatement?.(batch.length);
     return outsideDbOps(this.#o.run, batch.map((b) => b.item)); // run directly from here: the heartbeat's path passes no file twice
   }

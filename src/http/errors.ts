@@ -1,6 +1,6 @@
 import { DriverException } from '@mikro-orm/core';
 import type { Context, Next } from 'koa';
-import { isDatabaseUnavailable } from '../db/db-errors.ts';
+import { dbAnswers, isDatabaseUnavailable } from '../db/db-errors.ts';
 import { AppError, type ErrorKind } from '../domain/shared/errors.ts';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -79,8 +79,12 @@ export async function errorBoundary(ctx: Context, next: Next): Promise<void> {
     // an unknown method (501) is the client's doing, not a failure of ours: no error line
     if (res.status >= 500 && res.status !== 501) {
       const log = ctx.state.log ?? console;
-      if (res.status === 500 || !(err instanceof DriverException)) log.error({ err }, 'request failed');
+      // a database that cannot be reached (a failover: every request meets it) is a warning per
+      // request, not an error: the 503 is the designed answer, and the metric counts them
+      if (res.status === 503 && res.body.code === 'database_unavailable') log.warn({ err: (err as Error)?.message }, 'request answered 503: database unavailable');
+      else if (res.status === 500 || !(err instanceof DriverException)) log.error({ err }, 'request failed');
     }
+    if (res.body.code === 'database_unavailable') dbAnswers.unavailable503++;
     ctx.status = res.status;
     ctx.set(res.headers);
     // the methods a 405's path allows, from the routes the router matched

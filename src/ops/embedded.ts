@@ -10,6 +10,8 @@ export interface EmbeddedDatabase {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Stops the server (fast: sessions are ended) and starts it again on the same port; `whileDown` runs in between. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 const USER = 'postgres';
@@ -118,12 +120,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const flags = `-p ${port} -c listen_addresses=${addresses} -c max_connections=300`;
   const logFile = path.join(databaseDir, 'server.log');
   rmSync(logFile, { force: true });
-  try {
-    await pgCtl(pgCtlBin, ['start', '-D', databaseDir, '-l', logFile, '-o', flags, '-w', '-t', '60']);
-  } catch (e) {
-    const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-    throw new Error(`${(e as Error).message}${tail ? ` (server.log: ${tail})` : ''}`);
-  }
+  const start = async () => {
+    try {
+      await pgCtl(pgCtlBin, ['start', '-D', databaseDir, '-l', logFile, '-o', flags, '-w', '-t', '60']);
+    } catch (e) {
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
+      throw new Error(`${(e as Error).message}${tail ? ` (server.log: ${tail})` : ''}`);
+    }
+  };
+  await start();
   const url = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${opts.database}`;
   await ensureDatabase(url);
   let stopped: Promise<void> | null = null;
@@ -131,7 +136,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     await pgCtl(pgCtlBin, ['stop', '-D', databaseDir, '-m', 'fast', '-w', '-t', '60']);
     if (!opts.persistent) rmSync(databaseDir, { recursive: true, force: true });
   })());
-  return { url, port, stop };
+  const restart = async (whileDown?: () => Promise<void>) => {
+    await pgCtl(pgCtlBin, ['stop', '-D', databaseDir, '-m', 'fast', '-w', '-t', '60']);
+    await whileDown?.();
+    await start();
+  };
+  return { url, port, stop, restart };
 }
 
 /** Creates the database named in url when it does not exist yet (connecting to `postgres`). */

@@ -1,9 +1,12 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { dbAnswers, PG_KEEPALIVE } from '../db/db-errors.ts';
 import type { Invalidation, InvalidationBus } from '../domain/shared/invalidation-bus.ts';
 
 const CHANNEL = 'vtime_invalidate';
 const MAX_BACKOFF_MS = 5_000;
+/** Up to half of each wait is random, so the processes of a fleet do not all reconnect at once after a failover. */
+const jittered = (ms: number) => ms / 2 + Math.random() * (ms / 2);
 
 /**
  * Bridges the in-process invalidation bus across processes and machines through PostgreSQL
@@ -27,7 +30,7 @@ export class NotifyBridge {
     this.#bus = d.bus;
     this.#log = d.log;
     this.#origin = d.origin;
-    this.#sender = new pg.Pool({ connectionString: d.url, max: 1, idleTimeoutMillis: 10_000 });
+    this.#sender = new pg.Pool({ connectionString: d.url, max: 1, idleTimeoutMillis: 10_000, ...PG_KEEPALIVE });
     this.#sender.on('error', () => {});
   }
 
@@ -64,7 +67,7 @@ export class NotifyBridge {
   }
 
   async #connect(isReconnect: boolean): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url });
+    const client = new pg.Client({ connectionString: this.#url, ...PG_KEEPALIVE });
     client.on('error', (err) => this.#log.warn({ err: err.message }, 'invalidation listener connection failed'));
     client.on('end', () => this.#dropped(client));
     client.on('notification', (n) => (n.channel === CHANNEL ? this.#receive(n.payload) : this.#channels.get(n.channel)?.notify(n.payload ?? '')));
@@ -73,6 +76,8 @@ export class NotifyBridge {
     for (const channel of this.#channels.keys()) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
     this.#listener = client;
     this.#backoff = 100;
+    // which server answers: after a failover, the new primary's address (metrics db.primary_address)
+    dbAnswers.primaryAddress = (await client.query<{ addr: string | null }>('select host(inet_server_addr()) as addr')).rows[0]?.addr ?? 'local socket';
     if (isReconnect) {
       for (const c of this.#channels.values()) c.reconnected();
       this.#bus.deliver({ entity: 'all' });
@@ -99,9 +104,9 @@ export class NotifyBridge {
         await this.#connect(true);
       } catch {
         this.#backoff = Math.min(MAX_BACKOFF_MS, this.#backoff * 2);
-        setTimeout(retry, this.#backoff).unref();
+        setTimeout(retry, jittered(this.#backoff)).unref();
       }
     };
-    setTimeout(retry, this.#backoff).unref();
+    setTimeout(retry, jittered(this.#backoff)).unref();
   }
 }

@@ -2,6 +2,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Pool } from 'pg';
 import { entities } from './entities.ts';
+import { PG_KEEPALIVE } from '../db/db-errors.ts';
 import { instrumentPool } from '../db/query-counter.ts';
 import { migrationsList } from '../../migrations/index.ts';
 import { syncSqlFunctions } from './sql-functions.ts';
@@ -19,7 +20,9 @@ export function ormOptions(s: OrmSettings): Options {
     entities,
     extensions: [Migrator],
     pool: { min: s.poolMin, max: s.poolMax, idleTimeoutMillis: 30_000 },
-    driverOptions: { onPoolCreated: (pool: Pool) => instrumentPool(pool), connectionTimeoutMillis: 5_000 },
+    // keepalive on each connection; an idle connection that breaks (a failover) is dropped by the
+    // pool, which opens a new one on the next demand: the listener keeps that from crashing the process
+    driverOptions: { onPoolCreated: (pool: Pool) => { instrumentPool(pool); pool.on('error', () => {}); }, connectionTimeoutMillis: 5_000, ...PG_KEEPALIVE },
     // the SQL functions are written by hand in src/db/sql (see sql-functions.ts), not derived from entities
     schemaGenerator: { ignoreRoutines: true, skipTables: ['vtime_sql_functions', 'events', 'event_streams'] },
     // each migration in its own transaction (one that builds indexes CONCURRENTLY opts out)

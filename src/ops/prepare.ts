@@ -1,5 +1,6 @@
 import { RequestContext } from '@mikro-orm/core';
 import pg from 'pg';
+import { PG_KEEPALIVE } from '../db/db-errors.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { WorkerPool } from '../workers/pool.ts';
@@ -40,7 +41,7 @@ export async function prepareDatabase(config: Config, url: string, logger: Logge
  * service process — the job's advisory lock lets one at a time do the work either way.
  */
 export function startRetention(config: Config, url: string, logger: Logger): { stop(): Promise<void> } {
-  const pool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 10_000, ...PG_KEEPALIVE });
   pool.on('error', () => {});
   const schedule = startRetentionSchedule(pool, {
     intervalMinutes: config.RETENTION_INTERVAL_MINUTES, sessionsDays: config.RETENTION_SESSIONS_DAYS, balancesDays: config.RETENTION_BALANCES_DAYS,

@@ -73,15 +73,41 @@ describe('refresh tokens', () => {
     expect((await api('GET', '/api/v1/auth/me', { token: r1.body.access_token })).status).toBe(200);
   });
 
-  it('reuse of a revoked token revokes the whole family', async () => {
+  it('a lost answer: the rotated token sent again within 60 s gets the same successor and a working access token of the family', async () => {
     const h = await newHousehold(api);
     const r1 = await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: h.refresh } });
+    expect(r1.status).toBe(200);
+    const again = await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: h.refresh } });
+    expect([again.status, again.body.refresh_token]).toEqual([200, r1.body.refresh_token]);
+    expect((await api('GET', '/api/v1/auth/me', { token: again.body.access_token })).status).toBe(200);
+    // one live token in the family: the successor, which rotates on as usual
+    const { rows } = await db.query(`select count(*)::int as n from refresh_tokens t join users u on u.id = t.user_id where u.email = $1 and t.revoked_at is null`, [h.email]);
+    expect(rows[0].n).toBe(1);
+    expect((await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: r1.body.refresh_token } })).status).toBe(200);
+  });
+
+  it('reuse after 60 s revokes the whole family', async () => {
+    const h = await newHousehold(api);
+    const r1 = await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: h.refresh } });
+    // the rotation happened 61 s ago
+    await db.query(`update refresh_tokens t set revoked_at = t.revoked_at - interval '61 seconds' from users u
+      where u.id = t.user_id and u.email = $1 and t.revoked_at is not null`, [h.email]);
     const reuse = await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: h.refresh } });
     expect(reuse.status).toBe(401);
     expect(reuse.body.code).toBe('token_reused');
     // the token issued by the legitimate rotation is now dead too
     const after = await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: r1.body.refresh_token } });
     expect(after.status).toBe(401);
+  });
+
+  it('reuse within 60 s once the successor has rotated on revokes the whole family', async () => {
+    const h = await newHousehold(api);
+    const r1 = await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: h.refresh } });
+    const r2 = await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: r1.body.refresh_token } });
+    expect(r2.status).toBe(200);
+    const reuse = await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: h.refresh } });
+    expect([reuse.status, reuse.body.code]).toEqual([401, 'token_reused']);
+    expect((await api('POST', '/api/v1/auth/refresh', { body: { refresh_token: r2.body.refresh_token } })).status).toBe(401);
   });
 
   it('logout revokes the family; an unknown token is a 401', async () => {

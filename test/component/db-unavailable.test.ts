@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { dbAnswers } from '../../src/db/db-errors.ts';
 import { dropDatabase, ensureDatabase } from '../../src/ops/embedded.ts';
 import { createOrm, migrate } from '../../src/ops/orm.ts';
 import { client, databaseUrl, newHousehold, startTestService, type TestService } from '../harness.ts';
@@ -60,5 +61,37 @@ describe('database unavailable', () => {
     expect(login.headers.get('retry-after')).toBeTruthy();
     await setAvailable(true);
     expect((await api('GET', '/health/ready')).status).toBe(200);
+  });
+
+  it('a demoted primary (writes refused with SQLSTATE 25006): writes get 503 with Retry-After, never 500; reads still answer; counted in db.unavailable_503', async () => {
+    const api = client(svc.url);
+    const h = await newHousehold(api);
+    const kid = await api('POST', '/api/v1/auth/profiles', { token: h.access, body: { name: 'Kid', is_kids: true } });
+    const titleId = randomUUID();
+    const own = new pg.Client({ connectionString: url });
+    await own.connect();
+    await own.query(`insert into titles (id, title, duration_minutes, age_rating, created_at) values ($1, 'T', 10, 'G', now())`, [titleId]);
+    await own.end();
+    const body = { profile_id: kid.body.id, title_id: titleId, device_id: 'tv' };
+    const started = await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body });
+    expect(started.status).toBe(200);
+    const before = dbAnswers.unavailable503;
+    // what a primary turned standby answers: every new session is read-only
+    await admin.query(`alter database ${name} set default_transaction_read_only = on`);
+    await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+    try {
+      const beats = [];
+      for (let i = 0; i < 3; i++) beats.push(await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body: { ...body, session_id: started.body.session_id } }));
+      expect(beats.map((b) => [b.status, b.body.code, !!b.headers.get('retry-after')])).toEqual(beats.map(() => [503, 'database_unavailable', true]));
+      const register = await api('POST', '/api/v1/auth/register', { body: { email: `ro-${randomUUID()}@example.com`, password: 'a good password' } });
+      expect([register.status, register.body.code]).toEqual([503, 'database_unavailable']);
+      expect((await api('GET', '/api/v1/auth/me', { token: h.access })).status).toBe(200); // a read still answers
+      expect(dbAnswers.unavailable503 - before).toBe(4);
+    } finally {
+      await admin.query(`alter database ${name} reset default_transaction_read_only`);
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+    }
+    const back = await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body: { ...body, session_id: started.body.session_id } });
+    expect(back.status).toBe(200);
   });
 });

@@ -9,6 +9,9 @@ import * as throttle from './login-throttle-repository.ts';
 import { hashRefreshToken, newRefreshToken, type TokenService } from './tokens.ts';
 import { User, type IUser } from './user.entity.ts';
 
+/** A rotated refresh token sent again within this gets the same successor (a lost answer, SPEC §6). */
+export const REFRESH_GRACE_MS = 60_000;
+
 export interface TokenPair {
   access_token: string;
   refresh_token: string;
@@ -101,23 +104,41 @@ export class AccountsService {
     return this.#issue(user.id, null);
   }
 
-  /** Rotates: the presented token is revoked and a new one of the same family issued. */
+  /**
+   * Rotates: the presented token is revoked and its successor (derived from it) issued in the same
+   * family, in one transaction. The token that rotated less than REFRESH_GRACE_MS ago, sent again
+   * (its answer was lost: a failover, a dropped connection), gets that same successor and a new
+   * access token, as long as the successor is the family's live token. Any other reuse revokes
+   * the whole family.
+   */
   async refresh(token: string): Promise<TokenPair> {
-    const em = this.#d.em;
     const hash = hashRefreshToken(token);
     const now = new Date();
-    const rotated = await em.nativeUpdate(RefreshToken, { tokenHash: hash, revokedAt: null, expiresAt: { $gt: now } }, { revokedAt: now });
-    const row = await em.findOne(RefreshToken, { tokenHash: hash }, { fields: ['user', 'familyId', 'revokedAt', 'pinVerifiedUntil'] });
-    if (!row) throw unauthorized('invalid refresh token', 'invalid_token');
-    if (rotated === 0) {
-      // reuse of a revoked token: someone else may hold the family, so the whole family is revoked
-      await em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: now });
-      this.#d.bus.publish({ entity: 'login', id: row.familyId });
+    const successor = this.#d.tokens.successorOf(token);
+    const out = await this.#d.em.transactional(async (em) => {
+      const rotated = await em.nativeUpdate(RefreshToken, { tokenHash: hash, revokedAt: null, expiresAt: { $gt: now } }, { revokedAt: now });
+      const row = await em.findOne(RefreshToken, { tokenHash: hash }, { fields: ['user', 'familyId', 'revokedAt', 'pinVerifiedUntil'] });
+      if (!row) throw unauthorized('invalid refresh token', 'invalid_token');
+      if (rotated === 0) {
+        const recent = row.revokedAt && now.getTime() - new Date(row.revokedAt).getTime() < REFRESH_GRACE_MS;
+        const live = recent && await em.findOne(RefreshToken, { tokenHash: hashRefreshToken(successor), familyId: row.familyId, revokedAt: null, expiresAt: { $gt: now } }, { fields: ['id'] });
+        if (live) return { kind: 'again' as const, userId: row.user.id, familyId: row.familyId };
+        // reuse of a revoked token: someone else may hold the family, so the whole family is revoked
+        await em.nativeUpdate(RefreshToken, { familyId: row.familyId, revokedAt: null }, { revokedAt: now });
+        return { kind: 'reused' as const, familyId: row.familyId };
+      }
+      const user = await em.findOne(User, { id: row.user.id }, { fields: ['isActive'] });
+      if (!user?.isActive) throw unauthorized('this account is disabled', 'account_disabled');
+      em.create(RefreshToken, { user: row.user.id, tokenHash: hashRefreshToken(successor), familyId: row.familyId, expiresAt: this.#refreshExpiry(), pinVerifiedUntil: row.pinVerifiedUntil ?? null });
+      await em.flush();
+      return { kind: 'rotated' as const, userId: row.user.id, familyId: row.familyId };
+    });
+    if (out.kind === 'reused') {
+      this.#d.bus.publish({ entity: 'login', id: out.familyId });
       throw unauthorized('refresh token reused or expired; please log in again', 'token_reused');
     }
-    const user = await em.findOne(User, { id: row.user.id }, { fields: ['isActive'] });
-    if (!user?.isActive) throw unauthorized('this account is disabled', 'account_disabled');
-    return this.#issue(row.user.id, row.familyId, row.pinVerifiedUntil ?? null);
+    const access = await this.#d.tokens.accessToken({ userId: out.userId, scope: 'household', familyId: out.familyId });
+    return { access_token: access, refresh_token: successor, token_type: 'bearer' };
   }
 
   async logout(token: string): Promise<void> {
@@ -172,10 +193,14 @@ export class AccountsService {
     return this.#issue(userId, null);
   }
 
+  #refreshExpiry(): Date {
+    return new Date(Date.now() + this.#d.refreshTtlDays * 86_400_000);
+  }
+
   /** A new login session (family) unless one is given; a rotation carries the session's PIN window over. */
   async #issue(userId: string, family: string | null, pinVerifiedUntil: Date | null = null): Promise<TokenPair> {
     const { token, hash } = newRefreshToken();
-    const expiresAt = new Date(Date.now() + this.#d.refreshTtlDays * 86_400_000);
+    const expiresAt = this.#refreshExpiry();
     const em = this.#d.em;
     const familyId = family ?? crypto.randomUUID();
     em.create(RefreshToken, { user: userId, tokenHash: hash, familyId, expiresAt, pinVerifiedUntil });

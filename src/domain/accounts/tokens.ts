@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { SignJWT, jwtVerify } from 'jose';
 import { AppError, unauthorized } from '../shared/errors.ts';
@@ -66,6 +66,15 @@ export class TokenService {
     } catch {
       throw unauthorized('invalid or expired token', 'invalid_token');
     }
+  }
+
+  /**
+   * The refresh token that replaces `token` when it rotates: derived from it with the signing key,
+   * so a rotation repeated after a lost answer hands out the same successor, though only hashes
+   * are stored, and nobody without the key can work it out.
+   */
+  successorOf(token: string): string {
+    return createHmac('sha256', this.#key).update(`refresh:${token}`).digest('base64url');
   }
 
   accessToken(p: Principal): Promise<string> {

@@ -20,6 +20,7 @@ type Snap = {
   timeRequests?: { approved: number; denied: number };
   familyRules?: { breaksStarted: number };
   idempotency?: { replays: number; conflicts: number };
+  db?: { unavailable503: number; inDoubtRetries: number; primaryAddress: string | null };
   prom: object[];
 };
 
@@ -171,6 +172,11 @@ export class ClusterMetrics {
         pauses_active: figures.pausesActive, breaks_started: sum(snaps, (s) => s.familyRules?.breaksStarted ?? 0),
       },
       idempotency: { replays: sum(snaps, (s) => s.idempotency?.replays ?? 0), conflicts: sum(snaps, (s) => s.idempotency?.conflicts ?? 0) },
+      db: {
+        unavailable_503: sum(snaps, (s) => s.db?.unavailable503 ?? 0), in_doubt_retries: sum(snaps, (s) => s.db?.inDoubtRetries ?? 0),
+        // the server the processes' listeners last connected to (several: a failover is being noticed)
+        primary_address: [...new Set(snaps.map((s) => s.db?.primaryAddress).filter((a): a is string => !!a))].join(', ') || null,
+      },
     };
   }
 

@@ -20,6 +20,8 @@ export interface MetricSources {
   familyRules(): { breaksStarted: number };
   /** Idempotency-Key repeats this process answered: replayed, or refused (409 in progress, 422 another body). */
   idempotency?(): { replays: number; conflicts: number };
+  /** Database availability as this process saw it: 503s for it, in-doubt batches sent again, the server answering. */
+  db?(): { unavailable503: number; inDoubtRetries: number; primaryAddress: string | null };
 }
 
 export interface RequestObservation {
@@ -115,6 +117,7 @@ export class ProcessMetrics {
       timeRequests: this.#src.timeRequests(),
       familyRules: this.#src.familyRules(),
       idempotency: { ...(this.#src.idempotency?.() ?? { replays: 0, conflicts: 0 }) },
+      db: { ...(this.#src.db?.() ?? { unavailable503: 0, inDoubtRetries: 0, primaryAddress: null }) },
       prom: await this.registry.getMetricsAsJSON(),
     };
   }
@@ -172,6 +175,8 @@ export class ProcessMetrics {
     counter('vtime_time_requests_approved_total', 'Time requests approved', () => src.timeRequests().approved);
     counter('vtime_time_requests_denied_total', 'Time requests denied', () => src.timeRequests().denied);
     counter('vtime_breaks_started_total', 'Breaks started by heartbeats (break rule reached)', () => src.familyRules().breaksStarted);
+    counter('vtime_db_unavailable_503_total', 'Requests answered 503 because the database could not be reached or could not write (a failover)', () => src.db?.().unavailable503 ?? 0);
+    counter('vtime_db_in_doubt_retries_total', 'Heartbeats sent again because their batch commit was in doubt (the connection broke under it)', () => src.db?.().inDoubtRetries ?? 0);
     counter('vtime_idempotency_replays_total', 'Idempotency-Key repeats answered with the first answer', () => src.idempotency?.().replays ?? 0);
     counter('vtime_idempotency_conflicts_total', 'Idempotency-Key repeats refused: 409 while the first runs, 422 with another body', () => src.idempotency?.().conflicts ?? 0);
     gauge('vtime_event_loop_delay_p99_seconds', 'Event-loop delay p99 (worst process)', () => this.#loopDelay().getValueAtPercentile(99) / 1e6, 'max');

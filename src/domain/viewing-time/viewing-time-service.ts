@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import { isDatabaseUnavailable } from '../../db/db-errors.ts';
+import { dbAnswers, isDatabaseUnavailable, isInDoubt } from '../../db/db-errors.ts';
 import { GroupCommit } from '../../db/group-commit.ts';
 import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
@@ -38,6 +38,9 @@ export interface HeartbeatResult {
   paused_until: string | null;
   break_until: string | null;
 }
+
+/** A heartbeat not yet sent to the database this long after it arrived is answered 503 (SPEC §6: within 5 s). */
+export const HEARTBEAT_WITHDRAW_MS = 4_000;
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 const mins = (s: number | null) => (s === null ? null : minutes(s));
@@ -93,6 +96,13 @@ export class ViewingTimeService {
       pace: d.paceMs > 0 ? { intervalMs: d.paceMs, minItems: 2 } : undefined,
       run: repo.heartbeatsOf(this.#em),
       onRetry: (size, err) => d.log.warn({ err, size }, 'a heartbeat batch failed; its beats are retried one by one'),
+      // SPEC §6: a beat is answered within 5 s, with its result or a 503; a batch whose commit is in
+      // doubt goes again as it was (each beat keeps its p_now: by seq, or by server-timed credit, a
+      // beat credited twice credits nothing more)
+      withdrawAfterMs: HEARTBEAT_WITHDRAW_MS,
+      withdrawn: () => new AppError('unavailable', 'database_unavailable', 'the database did not take this heartbeat in time; retry shortly', { retry_after: 5 }),
+      inDoubt: isInDoubt,
+      onInDoubtRetry: (size, err) => { dbAnswers.inDoubtRetries += size; d.log.warn({ err, size }, 'a heartbeat batch is in doubt; sent again on a new connection'); },
       onStatement: d.onStatement,
     });
     this.#submit = this.beats.submit.bind(this.beats);
