@@ -34,19 +34,25 @@ afterAll(async () => {
   await dropDatabase(url);
 });
 
+/** A household with a kid who started watching a title of its own (the database answering). */
+async function watching(api: ReturnType<typeof client>) {
+  const h = await newHousehold(api);
+  const kid = await api('POST', '/api/v1/auth/profiles', { token: h.access, body: { name: 'Kid', is_kids: true } });
+  const titleId = randomUUID();
+  const own = new pg.Client({ connectionString: url });
+  await own.connect();
+  await own.query(`insert into titles (id, title, duration_minutes, age_rating, created_at) values ($1, 'T', 10, 'G', now())`, [titleId]);
+  await own.end();
+  const body = { profile_id: kid.body.id, title_id: titleId, device_id: 'tv' };
+  const started = await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body });
+  return { h, body, started };
+}
+
 describe('database unavailable', () => {
   it('ready is 200, then 503 with Retry-After while the database refuses, then 200 again; requests get 503, never 500', async () => {
     const api = client(svc.url);
     expect((await api('GET', '/health/ready')).status).toBe(200);
-    const h = await newHousehold(api);
-    const kid = await api('POST', '/api/v1/auth/profiles', { token: h.access, body: { name: 'Kid', is_kids: true } });
-    const titleId = randomUUID();
-    const own = new pg.Client({ connectionString: url });
-    await own.connect();
-    await own.query(`insert into titles (id, title, duration_minutes, age_rating, created_at) values ($1, 'T', 10, 'G', now())`, [titleId]);
-    await own.end();
-    const body = { profile_id: kid.body.id, title_id: titleId, device_id: 'tv' };
-    const started = await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body });
+    const { h, body, started } = await watching(api);
     expect(started.body.enforcement).toBe('allowed');
     await setAvailable(false);
     const hb = await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body: { ...body, session_id: started.body.session_id } });
@@ -65,15 +71,7 @@ describe('database unavailable', () => {
 
   it('a demoted primary (writes refused with SQLSTATE 25006): writes get 503 with Retry-After, never 500; reads still answer; counted in db.unavailable_503', async () => {
     const api = client(svc.url);
-    const h = await newHousehold(api);
-    const kid = await api('POST', '/api/v1/auth/profiles', { token: h.access, body: { name: 'Kid', is_kids: true } });
-    const titleId = randomUUID();
-    const own = new pg.Client({ connectionString: url });
-    await own.connect();
-    await own.query(`insert into titles (id, title, duration_minutes, age_rating, created_at) values ($1, 'T', 10, 'G', now())`, [titleId]);
-    await own.end();
-    const body = { profile_id: kid.body.id, title_id: titleId, device_id: 'tv' };
-    const started = await api('POST', '/api/v1/viewing-time/heartbeat', { token: h.access, body });
+    const { h, body, started } = await watching(api);
     expect(started.status).toBe(200);
     const before = dbAnswers.unavailable503;
     // what a primary turned standby answers: every new session is read-only
