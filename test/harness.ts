@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../src/config.ts';
 import type { RequestRecord } from '../src/http/app.ts';
@@ -106,8 +106,12 @@ export class TestClock {
     this.#t += seconds * 1000;
     this.#write();
   }
+  /** Written beside the file and renamed over it: a process reading the clock never sees it half-written (empty). */
   #write(): void {
-    if (this.file) writeFileSync(this.file, new Date(this.#t).toISOString());
+    if (!this.file) return;
+    const next = `${this.file}.next`;
+    writeFileSync(next, new Date(this.#t).toISOString());
+    renameSync(next, this.file);
   }
 }
 
