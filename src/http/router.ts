@@ -51,27 +51,18 @@ export function buildRouter(prefix: string, routes: Route[], deps: RouterDeps): 
       const params = r.params ? parseOrThrow(r.params, ctx.params, 'path') : undefined;
       const query = r.query ? parseOrThrow(r.query, ctx.query, 'query') : undefined;
       const body = r.body ? parseOrThrow(r.body, (ctx.request as { body?: unknown }).body ?? {}, 'body') : undefined;
+      const call = () => r.handler({ params, query, body, principal: principal as Principal, ctx });
+      const statusOf = (result: unknown) => r.status ?? (result === undefined ? 204 : 200);
       const key = r.idempotent && principal ? ctx.get(IDEMPOTENCY_HEADER) : '';
-      const claim = key ? await deps.idempotency.claim(principal!, r.method, ctx.path, key, body) : undefined;
-      if (claim?.kind === 'replay') { // the first answer, without running the change (or checking PIN proof) again
-        ctx.set('Idempotency-Replayed', 'true');
-        ctx.status = claim.status;
-        if (claim.body !== null) ctx.body = claim.body;
+      if (key) { // the change and its kept answer in one transaction, or the first answer replayed
+        const answer = await deps.idempotency.run(principal!, r.method, ctx.path, key, body, call, statusOf, toErrorResponse);
+        if (answer.replayed) ctx.set('Idempotency-Replayed', 'true');
+        ctx.status = answer.status;
+        if (answer.body !== null && answer.body !== undefined) ctx.body = answer.body;
         return;
       }
-      let result: unknown;
-      try {
-        result = await r.handler({ params, query, body, principal: principal as Principal, ctx });
-      } catch (err) {
-        if (claim) {
-          const answer = toErrorResponse(err);
-          await deps.idempotency.settle(claim, answer.status, answer.body);
-        }
-        throw err;
-      }
-      const status = r.status ?? (result === undefined ? 204 : 200);
-      if (claim) await deps.idempotency.settle(claim, status, result);
-      ctx.status = status;
+      const result = await call();
+      ctx.status = statusOf(result);
       if (result !== undefined) ctx.body = result;
     };
     router[r.method](koaPath(r.path), r.unitOfWork === false ? serve : (ctx: Context) => RequestContext.create(deps.orm.em, () => serve(ctx)));

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { bodyHash } from '../../src/http/idempotency.ts';
 import { runRetention } from '../../src/ops/retention.ts';
-import { databaseUrl } from '../harness.ts';
+import { databaseUrl, waitFor } from '../harness.ts';
 import { household, playerSuite, type Api, type PlayerSuite } from './viewing-time.fixtures.ts';
 
 const { clock, suite } = playerSuite('2026-11-25T10:00:00Z');
@@ -88,14 +88,18 @@ describe('Idempotency-Key', () => {
     expect([denied.status, denied.headers.get('idempotency-replayed')]).toEqual([409, 'true']);
   });
 
-  it('a pause sent twice with one key writes once and answers the first answer, in at most 4 round trips', async () => {
+  it('a pause sent twice with one key writes once and answers the first answer; the key costs 4 round trips (BEGIN, its lookup, the answer, COMMIT)', async () => {
     const f = await family();
     const pinToken = (await api('POST', '/api/v1/parental-controls/pin/verify', { token: f.token, body: { pin: PIN } })).body.pin_token as string;
+    const plain = await api('POST', '/api/v1/parental-controls/pause', { token: f.token, body: { minutes: 5, pin_token: pinToken } });
+    expect(plain.status).toBe(200);
+    const plainOps = Number(plain.headers.get('x-db-ops'));
+    expect((await api('DELETE', '/api/v1/parental-controls/pause', { token: f.token, body: { pin_token: pinToken } })).status).toBe(204);
     const key = freshKey();
     const pause = (body: Record<string, unknown>) => api('POST', `/api/v1/parental-controls/profiles/${f.kidId}/pause`, { token: f.token, headers: keyed(key), body });
     const first = await pause({ minutes: 30, pin_token: pinToken });
     expect(first.status).toBe(200);
-    expect(Number(first.headers.get('x-db-ops'))).toBeLessThanOrEqual(4);
+    expect(Number(first.headers.get('x-db-ops'))).toBe(plainOps + 4);
     const spans = () => count('select count(*)::int as n from family_rule_spans where profile_id = $1', [f.kidId]);
     const events = () => count(`select count(*)::int as n from events where type = 'pause' and profile_id = $1`, [f.kidId]);
     const before = [await spans(), await events()];
@@ -106,21 +110,54 @@ describe('Idempotency-Key', () => {
     // household-wide pause: its own path, so the same key is a new change there
     const all = await api('POST', '/api/v1/parental-controls/pause', { token: f.token, headers: keyed(key), body: { minutes: 30, pin_token: pinToken } });
     expect([all.status, all.headers.get('idempotency-replayed')]).toEqual([200, null]);
-    expect(Number(all.headers.get('x-db-ops'))).toBeLessThanOrEqual(4);
+    expect(Number(all.headers.get('x-db-ops'))).toBe(plainOps + 4);
   });
 
-  it('while the first request runs, a repeat gets 409 with Retry-After: 1; a claim left unanswered for a minute is given up', async () => {
+  it('while the first request runs, a repeat gets 409 with Retry-After: 1; a first request whose process died leaves nothing behind', async () => {
     const f = await family();
     const key = freshKey();
     const path = `/api/v1/parental-controls/profiles/${f.kidId}/pause`;
-    // a first request still running: its claim holds the key and has no answer yet
-    await db.query(`insert into idempotency_keys (scope, key, body_hash, created_at) values ($1, $2, $3, $4)`, [`user:${f.userId} POST ${path}`, key, bodyHash({ minutes: 10 }), new Date(clock.t)]);
-    const busy = await api('POST', path, { token: f.token, headers: keyed(key), body: { minutes: 10, pin: PIN } });
-    expect([busy.status, busy.body.code, busy.headers.get('retry-after')]).toEqual([409, 'idempotency_in_progress', '1']);
-    expect(await count('select count(*)::int as n from family_rule_spans where profile_id = $1', [f.kidId])).toBe(0);
-    clock.advance(61); // its process died: the key is free again
-    const ran = await api('POST', path, { token: f.token, headers: keyed(key), body: { minutes: 10, pin: PIN } });
+    const scope = `user:${f.userId} POST ${path}`;
+    // a first request still running holds the key's transaction-scoped lock, as the service takes it
+    const first = new pg.Client({ connectionString: databaseUrl() });
+    await first.connect();
+    try {
+      await first.query('begin');
+      await first.query(`select pg_advisory_xact_lock(hashtextextended($1 || chr(10) || $2, 0))`, [scope, key]);
+      const busy = await api('POST', path, { token: f.token, headers: keyed(key), body: { minutes: 10, pin: PIN } });
+      expect([busy.status, busy.body.code, busy.headers.get('retry-after')]).toEqual([409, 'idempotency_in_progress', '1']);
+      expect(await count('select count(*)::int as n from family_rule_spans where profile_id = $1', [f.kidId])).toBe(0);
+      expect(await keysStored(key)).toBe(0);
+    } finally {
+      await first.end(); // its process died: the transaction and its lock end with the connection
+    }
+    const ran = await waitFor(async () => {
+      const r = await api('POST', path, { token: f.token, headers: keyed(key), body: { minutes: 10, pin: PIN } });
+      return r.status !== 409 && r;
+    }, 'the key free once the first request\'s connection is gone');
     expect([ran.status, ran.headers.get('idempotency-replayed')]).toEqual([200, null]);
+    expect(await keysStored(key)).toBe(1);
+  });
+
+  it('the key and its answer are written in the change\'s own transaction: a change that fails after writing leaves neither', async () => {
+    const f = await family();
+    const key = freshKey();
+    const path = `${settingsPath(f.kidId)}/grant`;
+    // the grant's statements all run, then the key cannot be stored (the database refuses it): the grant is rolled back with it
+    await db.query(`create or replace function idempotency_refuse_${n}() returns trigger language plpgsql as $$ begin if new.key = '${key}' then raise exception 'refused for the test'; end if; return new; end $$`);
+    await db.query(`create trigger idempotency_refuse_${n} before insert on idempotency_keys for each row execute function idempotency_refuse_${n}()`);
+    try {
+      const r = await api('POST', path, { token: f.token, headers: keyed(key), body: { minutes: 30, pin: PIN } });
+      expect(r.status).toBeGreaterThanOrEqual(500);
+      expect(await grants(f.kidId)).toBe(0);
+      expect(await keysStored(key)).toBe(0);
+    } finally {
+      await db.query(`drop trigger idempotency_refuse_${n} on idempotency_keys`);
+      await db.query(`drop function idempotency_refuse_${n}()`);
+    }
+    const again = await api('POST', path, { token: f.token, headers: keyed(key), body: { minutes: 30, pin: PIN } });
+    expect([again.status, again.headers.get('idempotency-replayed')]).toEqual([200, null]);
+    expect(await grants(f.kidId)).toBe(1);
   });
 
   it('a malformed key is a 422 naming the header, and changes nothing', async () => {
