@@ -2,7 +2,6 @@
 // answer: a repeat with the same key and body gets the first answer and changes nothing; another
 // body is a 422; a repeat while the first runs is a 409; answers not kept let the repeat run again.
 import pg from 'pg';
-import { bodyHash } from '../../src/http/idempotency.ts';
 import { runRetention } from '../../src/ops/retention.ts';
 import { databaseUrl, waitFor } from '../harness.ts';
 import { household, playerSuite, type Api, type PlayerSuite } from './viewing-time.fixtures.ts';

@@ -176,6 +176,10 @@ export class ProcessMetrics {
     counter('vtime_time_requests_denied_total', 'Time requests denied', () => src.timeRequests().denied);
     counter('vtime_breaks_started_total', 'Breaks started by heartbeats (break rule reached)', () => src.familyRules().breaksStarted);
     counter('vtime_db_unavailable_503_total', 'Requests answered 503 because the database could not be reached or could not write (a failover)', () => src.db?.().unavailable503 ?? 0);
+    new Gauge({ // which database server is primary, as each process's LISTEN connection last reached it (summed: processes per address)
+      name: 'vtime_db_primary_processes', help: 'Service processes whose database connection reached this server (the primary) when it last connected', labelNames: ['address'], registers: [this.registry], aggregator: 'sum',
+      collect() { this.reset(); const address = src.db?.().primaryAddress; if (address) this.set({ address }, 1); },
+    });
     counter('vtime_db_in_doubt_retries_total', 'Heartbeats sent again because their batch commit was in doubt (the connection broke under it)', () => src.db?.().inDoubtRetries ?? 0);
     counter('vtime_idempotency_replays_total', 'Idempotency-Key repeats answered with the first answer', () => src.idempotency?.().replays ?? 0);
     counter('vtime_idempotency_conflicts_total', 'Idempotency-Key repeats refused: 409 while the first runs, 422 with another body', () => src.idempotency?.().conflicts ?? 0);
