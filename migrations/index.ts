@@ -13,6 +13,7 @@ import { Migration20261202170000_login_throttles } from './Migration202612021700
 import { Migration20261206090000_devices_and_pin_proof } from './Migration20261206090000_devices_and_pin_proof.ts';
 import { Migration20261206120000_family_rules } from './Migration20261206120000_family_rules.ts';
 import { Migration20261206150000_idempotency_keys } from './Migration20261206150000_idempotency_keys.ts';
+import { Migration20261207090000_week_bank_grace } from './Migration20261207090000_week_bank_grace.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -28,4 +29,5 @@ export const migrationsList = [
   { name: 'Migration20261206090000_devices_and_pin_proof', class: Migration20261206090000_devices_and_pin_proof },
   { name: 'Migration20261206120000_family_rules', class: Migration20261206120000_family_rules },
   { name: 'Migration20261206150000_idempotency_keys', class: Migration20261206150000_idempotency_keys },
+  { name: 'Migration20261207090000_week_bank_grace', class: Migration20261207090000_week_bank_grace },
 ];

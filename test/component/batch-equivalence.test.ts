@@ -100,7 +100,7 @@ class Players {
 
   input(c: Cmd, now: number): BeatInput {
     const k = this.s[c.kid];
-    const base = { userId: this.h.userId, profileId: this.h.kids[c.kid], deviceType: 'tv', now: new Date(now), day: dayParam(now, configOf(c.kid)) };
+    const base = { userId: this.h.userId, profileId: this.h.kids[c.kid], deviceType: 'tv', position: null, now: new Date(now), day: dayParam(now, configOf(c.kid)) };
     if (c.kind === 'retry' && k.last) return { ...k.last, now: new Date(now), day: base.day };
     if (c.kind === 'old' && k.old) return { ...base, sessionId: k.old, titleId: k.title, deviceId: `d${1 - k.device}`, paused: false, seq: ++k.seq };
     if (c.kind === 'switch') { k.device = 1 - k.device; k.old = k.session; k.session = null; }

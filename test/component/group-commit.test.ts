@@ -12,7 +12,7 @@ let orm: MikroORM;
 let db: pg.Client;
 let titleId: string;
 const NOW = Date.parse('2026-11-25T10:00:00Z');
-const day = { day: { date: '2026-11-25', start: new Date('2026-11-25T05:00:00Z'), end: new Date('2026-11-26T05:00:00Z'), limitMinutes: 120, breakRule: null, educationalExempt: true, allowed: null, educationalIgnoresHours: false }, version: 1 };
+const day = { day: { date: '2026-11-25', start: new Date('2026-11-25T05:00:00Z'), end: new Date('2026-11-26T05:00:00Z'), limitMinutes: 120, breakRule: null, educationalExempt: true, allowed: null, educationalIgnoresHours: false, weeklyLimitMinutes: null, weekEnd: new Date('2026-11-30T05:00:00Z'), bankCapMinutes: null, finishGraceMinutes: 0 }, version: 1 };
 
 beforeAll(async () => {
   orm = await createOrm({ url: databaseUrl(), poolMin: 0, poolMax: 4 });
@@ -42,7 +42,7 @@ async function kids(n: number): Promise<{ userId: string; profiles: string[] }> 
 }
 
 const beat = (userId: string, profileId: string, o: Partial<BeatInput> = {}): BeatInput => ({
-  userId, profileId, sessionId: null, titleId, deviceId: 'tv', deviceType: 'tv', paused: false, seq: 1, now: new Date(NOW), day, ...o,
+  userId, profileId, sessionId: null, titleId, deviceId: 'tv', deviceType: 'tv', paused: false, seq: 1, position: null, now: new Date(NOW), day, ...o,
 });
 
 function commit() {

@@ -324,10 +324,10 @@ describe('weekly report', () => {
     const p = r.body.profiles[0];
     expect(r.body).toMatchObject({ week_start: '2026-11-23', week_end: '2026-11-29' });
     expect(p.daily_totals.slice(0, 4)).toEqual([
-      { date: '2026-11-23', minutes: 30, counted_minutes: 30, educational_minutes: 0, limit_minutes: 120, bonus_minutes: 0, unlimited: false, refused_minutes: 0, paused_minutes: 0, break_minutes: 0 },
-      { date: '2026-11-24', minutes: 30, counted_minutes: 20, educational_minutes: 10, limit_minutes: 120, bonus_minutes: 15, unlimited: false, refused_minutes: 0, paused_minutes: 0, break_minutes: 0 },
-      { date: '2026-11-25', minutes: 40, counted_minutes: 40, educational_minutes: 0, limit_minutes: null, bonus_minutes: 0, unlimited: true, refused_minutes: 0, paused_minutes: 0, break_minutes: 0 },
-      { date: '2026-11-26', minutes: 0, counted_minutes: 0, educational_minutes: 0, limit_minutes: 120, bonus_minutes: 0, unlimited: false, refused_minutes: 0, paused_minutes: 0, break_minutes: 0 },
+      { date: '2026-11-23', minutes: 30, counted_minutes: 30, educational_minutes: 0, limit_minutes: 120, bonus_minutes: 0, unlimited: false, refused_minutes: 0, paused_minutes: 0, break_minutes: 0, banked_minutes: 0, bank_spent_minutes: 0, overtime_minutes: 0 },
+      { date: '2026-11-24', minutes: 30, counted_minutes: 20, educational_minutes: 10, limit_minutes: 120, bonus_minutes: 15, unlimited: false, refused_minutes: 0, paused_minutes: 0, break_minutes: 0, banked_minutes: 0, bank_spent_minutes: 0, overtime_minutes: 0 },
+      { date: '2026-11-25', minutes: 40, counted_minutes: 40, educational_minutes: 0, limit_minutes: null, bonus_minutes: 0, unlimited: true, refused_minutes: 0, paused_minutes: 0, break_minutes: 0, banked_minutes: 0, bank_spent_minutes: 0, overtime_minutes: 0 },
+      { date: '2026-11-26', minutes: 0, counted_minutes: 0, educational_minutes: 0, limit_minutes: 120, bonus_minutes: 0, unlimited: false, refused_minutes: 0, paused_minutes: 0, break_minutes: 0, banked_minutes: 0, bank_spent_minutes: 0, overtime_minutes: 0 },
     ]);
     expect(p.daily_totals[5]).toMatchObject({ date: '2026-11-28', limit_minutes: 180 }); // weekend limit
     expect(p).toMatchObject({ profile_name: 'Kid', total_minutes: 100, counted_minutes: 90, educational_minutes: 10, days_elapsed: 3, average_daily_minutes: 33.33 });

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { sqlFunctionFiles } from '../../src/ops/sql-functions.ts';
-import { CREDIT_CAP_SECONDS, minutes, PAUSE_GRACE_SECONDS, STALE_AFTER_SECONDS } from '../../src/domain/viewing-time/rules.ts';
+import { CREDIT_CAP_SECONDS, GRACE_SLACK_SECONDS, minutes, PAUSE_GRACE_SECONDS, STALE_AFTER_SECONDS } from '../../src/domain/viewing-time/rules.ts';
 import { databaseUrl } from '../harness.ts';
 
 let db: pg.Client;
@@ -68,9 +68,10 @@ describe('SQL functions', () => {
     expect([minutes(3), minutes(30), minutes(61)]).toEqual([0.05, 0.5, 1.02]);
   });
 
-  it('vt_rule holds the rule numbers rules.ts holds: credit cap, pause grace, stale limit', async () => {
-    const { rows } = await db.query(`select vt_rule('credit_cap_seconds') as cap, vt_rule('pause_grace_seconds') as grace, vt_rule('stale_after_seconds') as stale, vt_rule('nonsense') as none`);
-    expect(rows[0]).toEqual({ cap: CREDIT_CAP_SECONDS, grace: PAUSE_GRACE_SECONDS, stale: STALE_AFTER_SECONDS, none: null });
+  it('vt_rule holds the rule numbers rules.ts holds: credit cap, pause grace, stale limit, a finishing grace\'s slack', async () => {
+    const { rows } = await db.query(`select vt_rule('credit_cap_seconds') as cap, vt_rule('pause_grace_seconds') as grace, vt_rule('stale_after_seconds') as stale,
+      vt_rule('grace_slack_seconds') as slack, vt_rule('nonsense') as none`);
+    expect(rows[0]).toEqual({ cap: CREDIT_CAP_SECONDS, grace: PAUSE_GRACE_SECONDS, stale: STALE_AFTER_SECONDS, slack: GRACE_SLACK_SECONDS, none: null });
   });
 
   it('the rule numbers are written nowhere else in SQL: every other function asks vt_rule', () => {

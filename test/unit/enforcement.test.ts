@@ -6,7 +6,8 @@ const now = new Date('2026-11-25T10:00:00Z');
 const end = new Date('2026-11-26T05:00:00Z');
 const at = (iso: string) => new Date(iso);
 const day = (o: Partial<Figures> = {}): Figures =>
-  ({ end, allowed: null, unlimited: false, limitMinutes: 120, usedSeconds: 0, bonusSeconds: 0, breakRule: null, continuousSeconds: 0, countedAt: null, breakUntil: null, ...o });
+  ({ end, allowed: null, unlimited: false, limitMinutes: 120, usedSeconds: 0, bonusSeconds: 0, breakRule: null, continuousSeconds: 0, countedAt: null, breakUntil: null,
+    weeklyLimitMinutes: null, weekEnd: at('2026-11-30T05:00:00Z'), bankCapMinutes: null, bankSeconds: 0, weekUsedSeconds: 0, weekBonusSeconds: 0, ...o });
 const MIN = 60_000;
 const rule = { afterMinutes: 45, breakMinutes: 10 };
 

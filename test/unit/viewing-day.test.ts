@@ -17,7 +17,7 @@ const week = (weekday: number | null, weekend: number | null): DailyLimits => ({
 function settings(timezone: string, resetHour: number, extra: Partial<Settings> = {}): Settings {
   return {
     profileId: 'p', timezone, resetHour, previous: null, effectiveFrom: null,
-    dailyLimits: week(60, 120), breakRule: null, educationalExempt: true, allowedHours: { weekdays: [], weekends: [] }, educationalIgnoresHours: false,
+    dailyLimits: week(60, 120), breakRule: null, weeklyLimitMinutes: null, bank: null, finishGraceMinutes: 0, educationalExempt: true, allowedHours: { weekdays: [], weekends: [] }, educationalIgnoresHours: false,
     overrides: {}, version: 1, updatedAt: new Date(0),
     ...extra,
   };

@@ -10,6 +10,8 @@ as $function$
     'wednesday_limit_minutes', c.wednesday_limit_minutes, 'thursday_limit_minutes', c.thursday_limit_minutes,
     'friday_limit_minutes', c.friday_limit_minutes, 'saturday_limit_minutes', c.saturday_limit_minutes,
     'sunday_limit_minutes', c.sunday_limit_minutes, 'break_after_minutes', c.break_after_minutes, 'break_minutes', c.break_minutes,
+    'weekly_limit_minutes', c.weekly_limit_minutes, 'bank_cap_minutes', c.bank_cap_minutes, 'bank_from', c.bank_from,
+    'finish_grace_minutes', c.finish_grace_minutes,
     'previous_timezone', c.previous_timezone, 'previous_reset_hour', c.previous_reset_hour,
     'settings_effective_at', c.settings_effective_at, 'educational_exempt', c.educational_exempt,
     'allowed_hours', c.allowed_hours, 'educational_ignores_hours', c.educational_ignores_hours,

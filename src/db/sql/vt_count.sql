@@ -1,7 +1,7 @@
 -- What one credit of p_seconds, ending at p_at, does to a day row: the one definition of the
 -- credit's clamps and of the break count. Returns
 --   granted   what the row takes: everything for exempt educational viewing (p_exempt), else
---             never past the budget (vt_grantable) nor past the break's start; nothing while a
+--             never past the allowance (vt_remaining) nor past the break's start; nothing while a
 --             break runs, and of a stretch a break ended in, only the part after its end;
 --   counted   the part that goes to used_seconds (all of granted unless exempt);
 --   continuous, counted_at, break_until: the break count after it. Continuous viewing counts the
@@ -14,12 +14,16 @@
 -- SQL function its nested subqueries made vt_credit's UPDATE five times dearer to plan, on every
 -- batch: measured with track_functions, docs/benchmarks.md.)
 create or replace function vt_count(
-  p_seconds integer, p_exempt boolean, p_at timestamptz, p_used integer, p_bonus integer, p_limit integer, p_unlimited boolean,
-  p_after integer, p_break integer, p_continuous integer, p_counted_at timestamptz, p_break_until timestamptz,
+  p_seconds integer, p_exempt boolean, p_at timestamptz, p_day viewing_time_balances,
   out granted integer, out counted integer, out continuous integer, out counted_at timestamptz, out break_until timestamptz, out started boolean)
 language plpgsql immutable
 as $function$
 declare
+  p_after integer := p_day.break_after_minutes;
+  p_break integer := p_day.break_minutes;
+  p_continuous integer := p_day.continuous_seconds;
+  p_counted_at timestamptz := p_day.counted_at;
+  p_break_until timestamptz := p_day.break_until;
   ruled boolean := p_after is not null and not p_exempt;
   seconds integer;
   from_at timestamptz;
@@ -31,7 +35,7 @@ begin
   seconds := case when p_exempt or p_break_until is null or p_break_until <= p_at - make_interval(secs => p_seconds) then p_seconds
                   else greatest(0, least(p_seconds, floor(extract(epoch from p_at - p_break_until))::integer)) end;
   from_at := p_at - make_interval(secs => seconds);
-  budget := vt_grantable(seconds, false, p_used, p_bonus, p_limit, p_unlimited);
+  budget := least(seconds, coalesce(vt_remaining(p_day), seconds));
   base := case when p_counted_at is null or from_at - p_counted_at >= make_interval(mins => p_break) then 0 else p_continuous end;
   room := greatest(p_after * 60 - base, 0);
   started := coalesce(ruled and budget > 0 and budget >= room, false);

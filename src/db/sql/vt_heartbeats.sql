@@ -8,7 +8,8 @@
 -- The steady beat, nearly every beat there is, is done for the whole batch at once, in one SQL
 -- statement: the first beat of a profile in the batch whose session is live, fresh and of that kids
 -- profile, with a new seq, on a day row that exists and has no allowed hours, of a profile no parent
--- paused. Their sessions are locked in profile order, their credit is clamped by one set-based
+-- paused, with no finishing grace running and none it could start (no position, no grace that
+-- day, or more allowance left than one beat can credit). Their sessions are locked in profile order, their credit is clamped by one set-based
 -- vt_credit (the budget and breaks: a beat during a break credits nothing), and their sessions are
 -- written by one UPDATE.
 -- Every other beat (starts, resumes, retries, superseded devices, a new day, allowed hours, a
@@ -20,12 +21,16 @@ create or replace function vt_heartbeats(
   p_user uuid[], p_profile uuid[], p_session uuid[], p_title uuid[], p_device_id text[], p_device_type text[],
   p_paused boolean[], p_seq bigint[], p_now timestamptz[],
   p_day_date date[], p_day_start timestamptz[], p_day_end timestamptz[], p_day_limit integer[], p_day_exempt boolean[],
-  p_config_version integer[], p_day_allowed text[], p_day_ignores boolean[], p_day_break_after integer[], p_day_break_minutes integer[])
+  p_config_version integer[], p_day_allowed text[], p_day_ignores boolean[], p_day_break_after integer[], p_day_break_minutes integer[],
+  p_day_weekly integer[], p_day_week_end timestamptz[], p_day_bank_cap integer[], p_day_grace integer[], p_position integer[])
 returns table (ord integer, outcome text, session_id uuid, is_kids boolean, is_educational boolean, used_seconds integer,
                educational_seconds integer, bonus_seconds integer, unlimited_override boolean, limit_minutes integer,
                educational_exempt boolean, day_end timestamptz, remaining_seconds integer, hours_apply boolean,
                allowed text, config json, paused boolean, paused_until timestamptz, break_after_minutes integer,
-               break_minutes integer, continuous_seconds integer, counted_at timestamptz, break_until timestamptz, break_started boolean)
+               break_minutes integer, continuous_seconds integer, counted_at timestamptz, break_until timestamptz, break_started boolean,
+               weekly_limit_minutes integer, week_end timestamptz, bank_cap_minutes integer, bank_seconds integer, week_used_seconds integer,
+               week_bonus_seconds integer, finish_grace_minutes smallint, overtime_seconds integer, grace_until timestamptz, grace_kind text,
+               grace_started boolean, overtime_credited integer, credited integer)
 language plpgsql
 -- join by nested loops: a batch is a handful of rows, for which building hash tables costs more
 -- than the work. (Not force_generic_plan: a generic plan made while the tables were nearly empty
@@ -51,20 +56,22 @@ begin
       select b.ord, v.id as sid, x.id as balance, vt_interval_credit(v.last_heartbeat_at, v.paused_at, b.at) as credit,
              v.is_educational as edu, p.user_id as household, b.profile, b.at, b.seq, b.paused
         from (select u.*, row_number() over (partition by u.profile order by u.ord) as nth
-                from unnest(p_user, p_profile, p_session, p_title, p_seq, p_now, p_paused) with ordinality as u(usr, profile, session, title, seq, at, paused, ord)) b
+                from unnest(p_user, p_profile, p_session, p_title, p_seq, p_now, p_paused, p_position) with ordinality as u(usr, profile, session, title, seq, at, paused, position, ord)) b
         join profiles p on p.id = b.profile and p.user_id = b.usr and p.is_kids
         join users u on u.id = b.usr and u.is_active
         join titles t on t.id = b.title
         join viewing_sessions v on v.id = b.session and v.profile_id = b.profile and v.ended_at is null
         join vt_day_of(b.profile, b.at) x on x.allowed is null
        where b.nth = 1 and not vt_is_stale(v.last_heartbeat_at, b.at) and (b.seq is null or v.last_seq is null or b.seq > v.last_seq)
+         and v.grace_until is null and (b.position is null or x.finish_grace_minutes = 0 or coalesce(vt_remaining(x), 61) > 60)
          and not exists (select from vt_pause_of(b.profile, b.at))
        order by b.profile
        for update of v),
     credited as (
       select l.*, c.granted, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override, c.limit_minutes, c.educational_exempt, c.day_end,
-             c.break_after_minutes, c.break_minutes, c.continuous_seconds, c.counted_at, c.break_until, c.break_started,
-             vt_remaining(c.used_seconds, c.bonus_seconds, c.limit_minutes, c.unlimited_override) as remaining
+             c.break_after_minutes, c.break_minutes, c.continuous_seconds, c.counted_at, c.break_until, c.break_started, c.remaining,
+             c.weekly_limit_minutes, c.week_end, c.bank_cap_minutes, c.bank_seconds, c.week_used_seconds, c.week_bonus_seconds,
+             c.finish_grace_minutes, c.overtime_seconds
         from vt_credit((select array_agg(balance) from locked), (select array_agg(credit) from locked), (select array_agg(edu) from locked),
                        (select array_agg(at) from locked)) c
         join locked l on l.balance = c.balance),
@@ -86,14 +93,19 @@ begin
            (select array_agg(e.type order by e.ord, e.nth) from events e) as types, (select array_agg(e.payload order by e.ord, e.nth) from events e) as payloads,
            (select array_agg(row(c.ord::integer, 'ok'::text, c.sid, true, c.edu, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override,
                                  c.limit_minutes, c.educational_exempt, c.day_end, c.remaining, false, null::text, null::json, false, null::timestamptz,
-                                 c.break_after_minutes, c.break_minutes, c.continuous_seconds, c.counted_at, c.break_until, c.break_started)) from credited c) as answers
+                                 c.break_after_minutes, c.break_minutes, c.continuous_seconds, c.counted_at, c.break_until, c.break_started,
+                                 c.weekly_limit_minutes, c.week_end, c.bank_cap_minutes, c.bank_seconds, c.week_used_seconds, c.week_bonus_seconds,
+                                 c.finish_grace_minutes, c.overtime_seconds, null::timestamptz, null::text, false, 0, c.granted)) from credited c) as answers
   loop
     s_ord := r.ords;
     ev_household := r.hh; ev_profile := r.pr; ev_type := r.types; ev_payload := r.payloads;
     return query select a.* from unnest(r.answers) as a(ord integer, outcome text, session_id uuid, is_kids boolean, is_educational boolean, used_seconds integer,
       educational_seconds integer, bonus_seconds integer, unlimited_override boolean, limit_minutes integer, educational_exempt boolean, day_end timestamptz,
       remaining_seconds integer, hours_apply boolean, allowed text, config json, paused boolean, paused_until timestamptz, break_after_minutes integer,
-      break_minutes integer, continuous_seconds integer, counted_at timestamptz, break_until timestamptz, break_started boolean);
+      break_minutes integer, continuous_seconds integer, counted_at timestamptz, break_until timestamptz, break_started boolean,
+      weekly_limit_minutes integer, week_end timestamptz, bank_cap_minutes integer, bank_seconds integer, week_used_seconds integer,
+      week_bonus_seconds integer, finish_grace_minutes smallint, overtime_seconds integer, grace_until timestamptz, grace_kind text,
+      grace_started boolean, overtime_credited integer, credited integer);
   end loop;
 
   -- every other beat, one at a time, in ord (profile) order (mostly there is none: then not even a query)
@@ -102,13 +114,18 @@ begin
       continue when i = any(s_ord);
       select * into r from vt_beat(p_user[i], p_profile[i], p_session[i], p_title[i], p_device_id[i], p_device_type[i], p_paused[i], p_seq[i], p_now[i],
                                    p_day_date[i], p_day_start[i], p_day_end[i], p_day_limit[i], p_day_exempt[i], p_config_version[i], p_day_allowed[i], p_day_ignores[i],
-                                   p_day_break_after[i], p_day_break_minutes[i]);
+                                   p_day_break_after[i], p_day_break_minutes[i], p_day_weekly[i], p_day_week_end[i], p_day_bank_cap[i], p_day_grace[i],
+                                   p_position[i]);
       ord := i; outcome := r.outcome; session_id := r.session_id; is_kids := r.is_kids; is_educational := r.is_educational;
       used_seconds := r.used_seconds; educational_seconds := r.educational_seconds; bonus_seconds := r.bonus_seconds;
       unlimited_override := r.unlimited_override; limit_minutes := r.limit_minutes; educational_exempt := r.educational_exempt;
       day_end := r.day_end; remaining_seconds := r.remaining_seconds; hours_apply := r.hours_apply; allowed := r.allowed; config := r.config;
       paused := r.paused; paused_until := r.paused_until; break_after_minutes := r.break_after_minutes; break_minutes := r.break_minutes;
       continuous_seconds := r.continuous_seconds; counted_at := r.counted_at; break_until := r.break_until; break_started := r.break_started;
+      weekly_limit_minutes := r.weekly_limit_minutes; week_end := r.week_end; bank_cap_minutes := r.bank_cap_minutes; bank_seconds := r.bank_seconds;
+      week_used_seconds := r.week_used_seconds; week_bonus_seconds := r.week_bonus_seconds; finish_grace_minutes := r.finish_grace_minutes;
+      overtime_seconds := r.overtime_seconds; grace_until := r.grace_until; grace_kind := r.grace_kind; grace_started := r.grace_started;
+      overtime_credited := r.overtime_credited; credited := r.credited;
       return next;
       if cardinality(r.ev_type) > 0 then
         ev_household := coalesce(ev_household, '{}') || array_fill(p_user[i], array[cardinality(r.ev_type)]);

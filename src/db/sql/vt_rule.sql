@@ -9,5 +9,6 @@ as $function$
     when 'credit_cap_seconds' then 60   -- CREDIT_CAP_SECONDS
     when 'pause_grace_seconds' then 300 -- PAUSE_GRACE_SECONDS
     when 'stale_after_seconds' then 300 -- STALE_AFTER_SECONDS
+    when 'grace_slack_seconds' then 60  -- GRACE_SLACK_SECONDS
   end
 $function$;

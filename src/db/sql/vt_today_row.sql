@@ -4,11 +4,13 @@
 -- the day first (it gets the settings from vt_config_json). The FOR SHARE lock orders this against
 -- a settings change, which rewrites today's row in its own transaction. A new row carries the
 -- break count over from the profile's latest row (a break is per profile, not per day: it runs
--- on past the reset hour), unless the new day has no break rule.
+-- on past the reset hour), unless the new day has no break rule, and the week's figures and the
+-- bank at its start (vt_week), computed here once from the week's earlier rows.
 create or replace function vt_today_row(
   p_profile uuid, p_now timestamptz, p_day_date date, p_day_start timestamptz, p_day_end timestamptz,
   p_day_limit integer, p_day_exempt boolean, p_config_version integer, p_day_allowed tstzmultirange, p_day_ignores boolean,
-  p_day_break_after integer, p_day_break_minutes integer)
+  p_day_break_after integer, p_day_break_minutes integer, p_day_weekly integer, p_day_week_end timestamptz, p_day_bank_cap integer,
+  p_day_grace integer)
 returns uuid
 language plpgsql
 as $function$
@@ -28,11 +30,13 @@ begin
   end if;
   insert into viewing_time_balances as b (id, profile_id, reset_date, day_start, day_end, limit_minutes, educational_exempt,
                                           allowed, educational_ignores_hours, break_after_minutes, break_minutes,
-                                          continuous_seconds, counted_at, break_until, updated_at)
+                                          continuous_seconds, counted_at, break_until, weekly_limit_minutes, week_end, bank_cap_minutes,
+                                          bank_seconds, week_used_seconds, week_bonus_seconds, finish_grace_minutes, updated_at)
   select gen_random_uuid(), p_profile, p_day_date, p_day_start, p_day_end, p_day_limit, p_day_exempt,
          p_day_allowed, coalesce(p_day_ignores, false), p_day_break_after, p_day_break_minutes,
-         coalesce(prev.continuous_seconds, 0), prev.counted_at, prev.break_until, p_now
-    from (select 1) one
+         coalesce(prev.continuous_seconds, 0), prev.counted_at, prev.break_until, p_day_weekly, p_day_week_end, p_day_bank_cap,
+         w.bank_seconds, w.week_used_seconds, w.week_bonus_seconds, coalesce(p_day_grace, 0), p_now
+    from vt_week(p_profile, p_day_date, p_day_bank_cap) w
     left join lateral (select l.continuous_seconds, l.counted_at, l.break_until from viewing_time_balances l
                         where p_day_break_after is not null and l.profile_id = p_profile and l.day_end <= p_day_start
                         order by l.day_end desc limit 1) prev on true

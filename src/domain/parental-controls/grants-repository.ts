@@ -17,7 +17,8 @@ export interface GrantRow {
 
 const GRANT = `select * from vt_grant(p_profile => $1, p_granted_by => $2, p_minutes => $3::int, p_device_id => $4, p_now => $5,
   p_day_date => $6, p_day_start => $7, p_day_end => $8, p_day_limit => $9, p_day_exempt => $10, p_config_version => $11,
-  p_day_allowed => $12, p_day_ignores => $13, p_day_break_after => $14::integer, p_day_break_minutes => $15::integer, p_request => $16)`;
+  p_day_allowed => $12, p_day_ignores => $13, p_day_break_after => $14::integer, p_day_break_minutes => $15::integer, p_day_weekly => $16::integer,
+  p_day_week_end => $17::timestamptz, p_day_bank_cap => $18::integer, p_day_grace => $19::integer, p_request => $20)`;
 
 export interface GrantInput { profileId: string; by: string; minutes: number | null; deviceId: string | null; now: Date; day: DayParam | null; requestId: string | null }
 

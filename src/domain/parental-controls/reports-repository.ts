@@ -9,7 +9,7 @@ const WEEK = `select json_build_object(
      from profiles p join viewing_time_configs c on c.profile_id = p.id where p.user_id = $1 and p.is_kids),
   'balances', (select coalesce(json_agg(json_build_object('profile_id', b.profile_id, 'date', b.reset_date, 'used', b.used_seconds,
        'educational', b.educational_seconds, 'bonus', b.bonus_seconds, 'unlimited', b.is_unlimited_override, 'limit', b.limit_minutes,
-       'refused', b.refused_seconds)), '[]')
+       'refused', b.refused_seconds, 'overtime', b.overtime_seconds)), '[]')
      from viewing_time_balances b join profiles p on p.id = b.profile_id where p.user_id = $1 and p.is_kids and b.reset_date between $2 and $3),
   'grants', (select coalesce(json_agg(json_build_object('profile_id', g.profile_id, 'date', g.reset_date, 'minutes', g.minutes, 'granted_at', g.granted_at,
        'request_id', g.request_id)
@@ -19,6 +19,9 @@ const WEEK = `select json_build_object(
        'message', r.message, 'status', r.status, 'minutes_granted', r.minutes_granted, 'unlimited', r.unlimited, 'created_at', r.created_at,
        'answered_at', r.answered_at, 'expires_at', r.expires_at) order by r.created_at), '[]')
      from time_requests r join profiles p on p.id = r.profile_id where p.user_id = $1 and p.is_kids and r.reset_date between $2 and $3),
+  'bank', (select coalesce(json_agg(json_build_object('profile_id', p.id, 'date', d.date, 'banked', d.banked, 'spent', d.spent, 'bank', d.bank)), '[]')
+     from profiles p join viewing_time_configs c on c.profile_id = p.id, vt_bank_days(p.id, $2::date, $3::date, c.bank_cap_minutes) d
+     where p.user_id = $1 and p.is_kids and c.bank_cap_minutes is not null),
   'spans', (select coalesce(json_agg(json_build_object('profile_id', s.profile_id, 'kind', s.kind, 'start', s.started_at, 'end', least(s.closed_at, s.ends_at))), '[]')
      from profiles p join family_rule_spans s on s.profile_id = p.id
      where p.user_id = $1 and p.is_kids and s.started_at < $5 and coalesce(least(s.closed_at, s.ends_at), 'infinity') > $4),
@@ -53,9 +56,16 @@ export async function weekRows(em: EntityManager, userId: string, start: string,
   return row.data;
 }
 
-// a pause or break's end: the earlier of its planned end and its close (least() skips nulls)
+// a pause or break's end: the earlier of its planned end and its close (least() skips nulls); the
+// bank's figures week by week (vt_bank_days folds one week from its Monday)
 const DAY_FACTS = `select (select coalesce(json_object_agg(b.reset_date, b.allowed::text), '{}') from viewing_time_balances b
       where b.profile_id = $1 and b.reset_date between $2 and $3) as windows,
+    (select coalesce(json_object_agg(b.reset_date, b.overtime_seconds), '{}') from viewing_time_balances b
+      where b.profile_id = $1 and b.reset_date between $2 and $3 and b.overtime_seconds > 0) as overtime,
+    (select coalesce(json_object_agg(d.date, json_build_object('banked', d.banked, 'spent', d.spent)), '{}')
+       from viewing_time_configs c, generate_series($2::date - (extract(isodow from $2::date)::integer - 1), $3::date, interval '7 days') w,
+            vt_bank_days($1, w::date, least(w::date + 6, $3::date), c.bank_cap_minutes) d
+      where c.profile_id = $1 and c.bank_cap_minutes is not null and d.date >= $2::date) as bank,
     (select coalesce(json_agg(json_build_object('kind', s.kind, 'start', s.started_at, 'end', least(s.closed_at, s.ends_at))), '[]')
        from family_rule_spans s where s.profile_id = $1 and s.started_at < $5 and coalesce(least(s.closed_at, s.ends_at), 'infinity') > $4) as spans`;
 
@@ -64,10 +74,14 @@ const DAY_FACTS = `select (select coalesce(json_object_agg(b.reset_date, b.allow
  * (tstzmultirange text; null: any time), and the pauses and breaks overlapping [from, to).
  */
 export async function dayFacts(em: EntityManager, profileId: string, dates: { first: string; last: string }, instants: { from: Date; to: Date }) {
-  const [row] = await runNamed<{ windows: Record<string, string | null>; spans: { kind: 'pause' | 'break'; start: string; end: string | null }[] }>(
-    em, 'history_day_facts', DAY_FACTS, [profileId, dates.first, dates.last, instants.from, instants.to]);
+  const [row] = await runNamed<{
+    windows: Record<string, string | null>; overtime: Record<string, number>; bank: Record<string, { banked: number; spent: number }>;
+    spans: { kind: 'pause' | 'break'; start: string; end: string | null }[];
+  }>(em, 'history_day_facts', DAY_FACTS, [profileId, dates.first, dates.last, instants.from, instants.to]);
   return {
     windows: new Map(Object.entries(row.windows)),
+    overtime: new Map(Object.entries(row.overtime)),
+    bank: new Map(Object.entries(row.bank)),
     spans: row.spans.map((s) => ({ kind: s.kind, start: new Date(s.start), end: s.end === null ? null : new Date(s.end) })),
   };
 }

@@ -63,7 +63,8 @@ export class ReportsService {
     }
     const first = rows.length ? dayOfRow(rows[rows.length - 1]) : null;
     const facts = first ? await repo.dayFacts(this.#d.em, profileId, { first, last: dayOfRow(rows[0]) },
-      { from: spanOf(first, settings).start, to: spanOf(dayOfRow(rows[0]), settings).end }) : { windows: new Map<string, string | null>(), spans: [] };
+      { from: spanOf(first, settings).start, to: spanOf(dayOfRow(rows[0]), settings).end })
+      : { windows: new Map<string, string | null>(), overtime: new Map<string, number>(), bank: new Map<string, { banked: number; spent: number }>(), spans: [] };
     const now = this.#d.clock.now();
     const days = new Map<string, { date: string; total: number; counted: number; educational: number; sessions: ReturnType<typeof sessionView>[] }>();
     for (const r of rows) {
@@ -81,6 +82,8 @@ export class ReportsService {
         // the windows the day ran under: null any time, [] none
         allowed_windows: parseAllowed(facts.windows.get(d.date) ?? null)?.map((i) => ({ start: i.start.toISOString(), end: i.end.toISOString() })) ?? null,
         ...ruleMinutes(facts.spans, spanOf(d.date, settings), now),
+        banked_minutes: minutes(facts.bank.get(d.date)?.banked ?? 0), bank_spent_minutes: minutes(facts.bank.get(d.date)?.spent ?? 0),
+        overtime_minutes: minutes(facts.overtime.get(d.date) ?? 0),
         sessions: d.sessions,
       })),
       has_more: next !== null, next_cursor: next,

@@ -19,6 +19,10 @@ export interface DailyTotal {
   /** Time the profile spent paused by a parent, and in breaks, that day (whether or not anyone tried to watch). */
   paused_minutes: number;
   break_minutes: number;
+  /** The time bank (SPEC §3a): what the day saved of its unused limit, and what it spent of the bank; time watched in finishing graces. */
+  banked_minutes: number;
+  bank_spent_minutes: number;
+  overtime_minutes: number;
 }
 
 export interface ProfileWeek {
@@ -31,7 +35,11 @@ export interface ProfileWeek {
   days_elapsed: number;
   /** Over the days elapsed; 0 for a week that has not started. */
   average_daily_minutes: number;
+  /** counted ÷ (limits + grants + bank spent) over the limited days elapsed. */
   limit_usage_percent: number | null;
+  /** The bank at the week's end (after its last day elapsed; emptied after Sunday), and the weekly limit. */
+  bank_minutes: number;
+  weekly_limit_minutes: number | null;
   /** title_id is null for a title removed from the catalogue since. */
   top_titles: { title_id: string | null; title_name: string; total_minutes: number }[];
   /** request_id: the time request this grant answered, if any. */

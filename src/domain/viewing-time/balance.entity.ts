@@ -19,6 +19,7 @@ export const ViewingTimeBalance = defineEntity({
   checks: [
     { name: 'vtb_seconds_check', expression: 'used_seconds >= 0 and educational_seconds >= 0 and bonus_seconds >= 0' },
     { name: 'vtb_day_check', expression: 'day_end > day_start' },
+    { name: 'vtb_week_bank_check', expression: 'bank_seconds >= 0 and week_used_seconds >= 0 and week_bonus_seconds >= 0 and overtime_seconds >= 0' },
   ],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
@@ -49,6 +50,20 @@ export const ViewingTimeBalance = defineEntity({
     breakUntil: p.datetime().nullable(),
     // whether the last credit update started a break (RETURNING cannot see the old values)
     creditStartedBreak: p.boolean().default(false),
+    // the week and the bank, as day facts (rewritten by a settings change) ...
+    weeklyLimitMinutes: p.integer().nullable(),
+    weekEnd: p.datetime().nullable(),
+    bankCapMinutes: p.integer().nullable(),
+    // ... and as computed when the row was created (vt_week): the bank at the day's start, what the
+    // week's earlier days counted and were granted
+    bankSeconds: p.integer().default(0),
+    weekUsedSeconds: p.integer().default(0),
+    weekBonusSeconds: p.integer().default(0),
+    // finishing the title: the grace the day allows, the time watched in graces, the graces used
+    finishGraceMinutes: p.smallint().default(0),
+    overtimeSeconds: p.integer().default(0),
+    graceBudgetUsed: p.boolean().default(false),
+    graceWindowEnds: p.type('string').columnType('timestamptz[]').defaultRaw(`'{}'`),
     updatedAt: p.datetime().onCreate(() => new Date()),
   },
 });

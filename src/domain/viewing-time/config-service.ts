@@ -20,6 +20,9 @@ export interface ConfigPatch {
   /** Some or all days of the week. */
   daily_limits?: Partial<DailyLimits>;
   break_rule?: { after_minutes: number; break_minutes: number } | null;
+  weekly_limit_minutes?: number | null;
+  bank?: { cap_minutes: number } | null;
+  finish_grace_minutes?: number;
   reset_hour?: number;
   timezone?: string;
   educational_exempt?: boolean;
@@ -77,6 +80,12 @@ function validate(p: ConfigPatch): void {
   checkLimit('weekend_limit_minutes', p.weekend_limit_minutes);
   for (const d of WEEKDAYS) checkLimit(`daily_limits.${d}`, p.daily_limits?.[d]);
   checkBreakRule(p.break_rule);
+  const w = p.weekly_limit_minutes;
+  if (w !== undefined && w !== null && (!Number.isInteger(w) || w < 60 || w > 3360 || w % 15 !== 0)) throw invalidField('weekly_limit_minutes', 'must be null (none) or 60..3360 in steps of 15');
+  const cap = p.bank?.cap_minutes;
+  if (p.bank && (!Number.isInteger(cap) || cap! < 15 || cap! > 240 || cap! % 15 !== 0)) throw invalidField('bank.cap_minutes', 'must be 15..240 in steps of 15');
+  const g = p.finish_grace_minutes;
+  if (g !== undefined && (!Number.isInteger(g) || g < 0 || g > 30)) throw invalidField('finish_grace_minutes', 'must be 0..30 (0: off)');
   limitsOf(p); // a day named twice
   if (p.reset_hour !== undefined && !(Number.isInteger(p.reset_hour) && p.reset_hour >= 0 && p.reset_hour <= 23)) throw invalidField('reset_hour', 'must be 0..23');
   if (p.timezone !== undefined && !isValidTimeZone(p.timezone)) throw invalidField('timezone', 'must be an IANA time zone name such as Europe/Berlin (Area/Location, or UTC)');
@@ -190,6 +199,14 @@ export class ConfigService {
         c.breakAfterMinutes = patch.break_rule?.after_minutes ?? null;
         c.breakMinutes = patch.break_rule?.break_minutes ?? null;
       }
+      if (patch.weekly_limit_minutes !== undefined) c.weeklyLimitMinutes = patch.weekly_limit_minutes;
+      if (patch.bank !== undefined) {
+        // turned on, it banks from the next viewing day, starting at 0; a new cap keeps it banking (a lower one trims it at once)
+        if (patch.bank && !c.bankCapMinutes) c.bankFrom = shiftDate(spanAt(now, toSettings(profileId, c)).date, 1);
+        c.bankCapMinutes = patch.bank?.cap_minutes ?? null;
+        if (!patch.bank) c.bankFrom = null;
+      }
+      if (patch.finish_grace_minutes !== undefined) c.finishGraceMinutes = patch.finish_grace_minutes;
       if (patch.educational_exempt !== undefined) c.educationalExempt = patch.educational_exempt;
       if (patch.educational_ignores_hours !== undefined) c.educationalIgnoresHours = patch.educational_ignores_hours;
       if (patch.allowed_hours !== undefined) {

@@ -18,6 +18,9 @@ export const ViewingTimeConfig = defineEntity({
   checks: [
     ...WEEKDAYS.map((d) => ({ name: `vtc_${d}_limit_check`, expression: limitCheck(`${d}_limit_minutes`) })),
     { name: 'vtc_break_rule_check', expression: '(break_after_minutes is null) = (break_minutes is null) and (break_after_minutes is null or (break_after_minutes >= 15 and break_after_minutes <= 180 and break_after_minutes % 15 = 0 and break_minutes >= 5 and break_minutes <= 60 and break_minutes % 5 = 0))' },
+    { name: 'vtc_weekly_limit_check', expression: 'weekly_limit_minutes is null or (weekly_limit_minutes >= 60 and weekly_limit_minutes <= 3360 and weekly_limit_minutes % 15 = 0)' },
+    { name: 'vtc_bank_check', expression: '(bank_cap_minutes is null) = (bank_from is null) and (bank_cap_minutes is null or (bank_cap_minutes >= 15 and bank_cap_minutes <= 240 and bank_cap_minutes % 15 = 0))' },
+    { name: 'vtc_finish_grace_check', expression: 'finish_grace_minutes >= 0 and finish_grace_minutes <= 30' },
     { name: 'vtc_reset_hour_check', expression: 'reset_hour >= 0 and reset_hour <= 23' },
     { name: 'vtc_previous_reset_hour_check', expression: 'previous_reset_hour is null or previous_reset_hour >= 0 and previous_reset_hour <= 23' },
   ],
@@ -35,6 +38,13 @@ export const ViewingTimeConfig = defineEntity({
     // breaks: after this much continuous counted viewing, this long a break (both null: none)
     breakAfterMinutes: p.integer().nullable(),
     breakMinutes: p.integer().nullable(),
+    // counted minutes over the viewing week (Monday to Sunday); null: no weekly limit
+    weeklyLimitMinutes: p.integer().nullable(),
+    // the time bank: its cap, and the first viewing day whose unused limit it banks (both null: off)
+    bankCapMinutes: p.integer().nullable(),
+    bankFrom: p.date().nullable(),
+    // finishing the title: minutes of grace past a limit (0: off)
+    finishGraceMinutes: p.smallint().default(0),
     resetHour: p.smallint(),
     educationalExempt: p.boolean(),
     timezone: p.string().length(64),

@@ -2,7 +2,7 @@
 // when the answer next changes by itself. A pure function of a day's balance (null: an adult
 // profile) after the statement's credit; the credit and its clamps happen in SQL, under the row lock.
 import { whereIs } from './allowed-hours.ts';
-import { breakLeft, budgetLeft, inBreak, type Balance } from './model.ts';
+import { breakLeft, budgetLeft, inBreak, weekLeft, type Balance } from './model.ts';
 import { WARNING_THRESHOLD_MINUTES } from './rules.ts';
 
 export const ENFORCEMENT = ['allowed', 'warning_15', 'warning_5', 'blocked'] as const;
@@ -10,13 +10,13 @@ export type Enforcement = (typeof ENFORCEMENT)[number];
 
 /** In order of precedence: the first that applies is the reason. */
 export const REASONS = [
-  'adult_profile', 'superseded', 'paused_by_parent', 'outside_allowed_hours', 'break_time', 'educational', 'unlimited_today', 'no_limit',
-  'daily_limit_reached', 'within_limit',
+  'adult_profile', 'superseded', 'paused_by_parent', 'finishing_title', 'outside_allowed_hours', 'break_time', 'educational', 'unlimited_today',
+  'weekly_limit_reached', 'no_limit', 'daily_limit_reached', 'within_limit',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
 /** The reasons that block playback (every other one allows it, with a warning when little is left). */
-const BLOCKING: ReadonlySet<Reason> = new Set(['superseded', 'paused_by_parent', 'outside_allowed_hours', 'break_time', 'daily_limit_reached']);
+const BLOCKING: ReadonlySet<Reason> = new Set(['superseded', 'paused_by_parent', 'outside_allowed_hours', 'break_time', 'weekly_limit_reached', 'daily_limit_reached']);
 /** The reasons under which an unlimited-today grant does not help (the old balance then says is_unlimited_override false). */
 const RULES_OVER_GRANTS: ReadonlySet<Reason> = new Set(['paused_by_parent', 'outside_allowed_hours', 'break_time']);
 
@@ -25,7 +25,7 @@ export interface Verdict {
   reason: Reason;
   allowedNow: boolean;
   nextChangeAt: Date | null;
-  /** Time left to watch now: the nearest of budget end, window end and break start; 0 while blocked; null when none applies. */
+  /** Time left to watch now: the nearest of budget end, window end and break start; during a grace, to its end; 0 while blocked; null when none applies. */
   timeLeftSeconds: number | null;
   /** The budget alone (limit + bonus − used), without windows or breaks; null when unlimited. */
   budgetSeconds: number | null;
@@ -45,22 +45,30 @@ export interface VerdictContext {
   hoursApply?: boolean;
   /** A parent's pause in force. */
   pause?: Pause | null;
+  /** The end of a finishing grace running on this session (SPEC §3a). */
+  graceUntil?: Date | null;
 }
 
 const [WARN_EARLY, WARN_LATE] = WARNING_THRESHOLD_MINUTES.map((m) => m * 60);
 
 /** What a verdict reads of a day's balance. */
-export type Figures = Pick<Balance, 'end' | 'allowed' | 'unlimited' | 'limitMinutes' | 'usedSeconds' | 'bonusSeconds' | 'breakRule' | 'continuousSeconds' | 'countedAt' | 'breakUntil'>;
+export type Figures = Pick<Balance, 'end' | 'allowed' | 'unlimited' | 'limitMinutes' | 'usedSeconds' | 'bonusSeconds' | 'breakRule' | 'continuousSeconds' | 'countedAt' | 'breakUntil'
+  | 'weeklyLimitMinutes' | 'weekEnd' | 'bankCapMinutes' | 'bankSeconds' | 'weekUsedSeconds' | 'weekBonusSeconds'>;
+
+/** A finishing grace running at `now`. */
+const inGrace = (ctx: VerdictContext, now: Date) => ctx.graceUntil != null && ctx.graceUntil.getTime() > now.getTime();
 
 function reasonOf(b: Figures | null, budget: number | null, ctx: VerdictContext, inside: boolean, now: Date): Reason {
   if (!b) return 'adult_profile';
   if (ctx.superseded) return 'superseded';
   if (ctx.pause) return 'paused_by_parent';
+  if (inGrace(ctx, now)) return 'finishing_title';
   if (!inside) return 'outside_allowed_hours';
   // a break and the budget never stop exempt educational viewing
   if (!ctx.exemptEducational && inBreak(b, now)) return 'break_time';
   if (ctx.exemptEducational) return 'educational';
   if (b.unlimited) return 'unlimited_today';
+  if (weekLeft(b) === 0) return 'weekly_limit_reached';
   if (b.limitMinutes === null) return 'no_limit';
   return (budget ?? 0) <= 0 ? 'daily_limit_reached' : 'within_limit';
 }
@@ -88,14 +96,17 @@ export function verdict(b: Figures | null, now: Date, ctx: VerdictContext = {}):
   const budget = b ? budgetLeft(b) : null;
   const reason = reasonOf(b, budget, ctx, where.inside, now);
   const blocked = BLOCKING.has(reason);
+  const grace = reason === 'finishing_title' ? Math.max(0, Math.floor((ctx.graceUntil!.getTime() - now.getTime()) / 1000)) : null;
   const windowLeft = where.windowEnd ? Math.floor((where.windowEnd.getTime() - now.getTime()) / 1000) : null;
-  const timeLeft = !b ? null : blocked ? 0 : exempt ? sooner(budget, windowLeft) : sooner(budget, windowLeft, breakLeft(b, now));
-  // exempt educational viewing goes on past the budget and through breaks: only the window's end warns it
-  const enforcement = blocked ? 'blocked' : warningOf(exempt ? windowLeft : timeLeft);
+  const timeLeft = !b ? null : blocked ? 0 : grace !== null ? grace : exempt ? sooner(budget, windowLeft) : sooner(budget, windowLeft, breakLeft(b, now));
+  // exempt educational viewing goes on past the budget and through breaks: only the window's end warns it; a grace is its last 5 minutes
+  const enforcement = blocked ? 'blocked' : grace !== null ? 'warning_5' : warningOf(exempt ? windowLeft : timeLeft);
   let next: number | null;
   if (reason === 'adult_profile' || reason === 'superseded') next = null;
   else if (reason === 'paused_by_parent') next = ctx.pause!.until?.getTime() ?? null;
+  else if (reason === 'finishing_title') next = ctx.graceUntil!.getTime();
   else if (reason === 'break_time') next = b!.breakUntil!.getTime();
+  else if (reason === 'weekly_limit_reached') next = b!.weekEnd.getTime();
   else next = sooner(where.nextEdge?.getTime() ?? null, b?.end.getTime() ?? null);
   return {
     enforcement, reason, allowedNow: !blocked, nextChangeAt: next === null ? null : new Date(next), timeLeftSeconds: timeLeft, budgetSeconds: budget,

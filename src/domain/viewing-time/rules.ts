@@ -1,4 +1,4 @@
-// The numbers the viewing-time rules share, written once. SQL takes the three it applies under
+// The numbers the viewing-time rules share, written once. SQL takes the ones it applies under
 // the row locks from vt_rule() (src/db/sql/vt_rule.sql), which a test checks against these.
 // Pure: the worker threads import it too.
 
@@ -8,6 +8,8 @@ export const CREDIT_CAP_SECONDS = 60;
 export const PAUSE_GRACE_SECONDS = 300;
 /** A session with no beat for this long is stale: it ended at its last beat. */
 export const STALE_AFTER_SECONDS = 300;
+/** A finishing grace ends this long after the title's rest would have (SPEC §3a: + 60 s). */
+export const GRACE_SLACK_SECONDS = 60;
 
 /** Minutes before the end at which the player warns (the old app's balance field), largest first. */
 export const WARNING_THRESHOLD_MINUTES = [15, 5] as const;

@@ -23,6 +23,7 @@ export const ViewingSession = defineEntity({
     { name: 'vs_end_reason_check', expression: `end_reason is null or end_reason in ('ended', 'superseded', 'stale')` },
     { name: 'vs_ended_check', expression: '(ended_at is null) = (end_reason is null)' },
     { name: 'vs_total_seconds_check', expression: 'total_seconds >= 0' },
+    { name: 'vs_grace_check', expression: `(grace_until is null) = (grace_kind is null) and (grace_kind is null or grace_kind in ('budget', 'window'))` },
   ],
   properties: {
     id: p.uuid().primary().onCreate(() => randomUUID()),
@@ -40,6 +41,9 @@ export const ViewingSession = defineEntity({
     totalSeconds: p.integer().default(0),
     // what the last beat credited (RETURNING cannot see the old values it was computed from)
     lastCreditSeconds: p.integer().default(0),
+    // a finishing grace running: until when, and for which limit ('budget' or 'window')
+    graceUntil: p.datetime().nullable(),
+    graceKind: p.string().length(6).nullable(),
   },
 });
 export type IViewingSession = InferEntity<typeof ViewingSession>;

@@ -8,7 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../shared/errors.ts';
 import type { ConfigService } from './config-service.ts';
-import { dayAt, untouched, type Balance, type Day } from './model.ts';
+import { dayAt, untouched, type Balance, type Day, type WeekFigures } from './model.ts';
 import { balanceOf, breakCountOf, type BalanceRow, type DayParam } from './viewing-time-repository.ts';
 
 /** What a statement that needs today's row answers. */
@@ -59,13 +59,27 @@ export class Today {
     return dayAt(await this.#configs.get(profileId), now);
   }
 
+  /** What a balance read guesses today is, from any cached settings, so that it brings the week's figures for it along. */
+  weekGuess(profileId: string, now: Date): { date: string; bankCapMinutes: number | null } | null {
+    const settings = this.#configs.peekAny(profileId);
+    if (!settings) return null;
+    const day = dayAt(settings, now);
+    return { date: day.date, bankCapMinutes: day.bankCapMinutes };
+  }
+
   /**
    * A balance read's day: today's row, or (nothing watched or granted yet) the day computed from the
-   * settings the read handed back, with the break count an earlier row carries over.
+   * settings the read handed back, with the break count an earlier row carries over and the week's
+   * figures (vt_week: from the read when it guessed the day right, else from `week`, one more round trip).
    */
-  balance(profileId: string, row: BalanceRow, now: Date): Balance {
+  async balance(profileId: string, row: BalanceRow, now: Date, guess: { date: string; bankCapMinutes: number | null } | null,
+    week: (date: string, bankCapMinutes: number | null) => Promise<WeekFigures>): Promise<Balance> {
     if (row.reset_date !== null && new Date(row.day_end!).getTime() > now.getTime()) return balanceOf(row);
-    return untouched(dayAt(this.#configs.learn(profileId, row.config!), now), row.reset_date === null ? undefined : breakCountOf(row));
+    const day = dayAt(this.#configs.learn(profileId, row.config!), now);
+    const figures = guess && row.week_date === day.date && guess.date === day.date && guess.bankCapMinutes === day.bankCapMinutes
+      ? { bankSeconds: row.week_bank_seconds ?? 0, weekUsedSeconds: row.week_week_used_seconds ?? 0, weekBonusSeconds: row.week_week_bonus_seconds ?? 0 }
+      : await week(day.date, day.bankCapMinutes);
+    return untouched(day, row.reset_date === null ? undefined : breakCountOf(row), figures);
   }
 
   /** The day to send along: none while the last row seen is still running, else from any cached settings (version-checked in SQL). */

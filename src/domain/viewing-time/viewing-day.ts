@@ -179,6 +179,17 @@ function isoDate(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** A viewing date `n` days later ('YYYY-MM-DD'). */
+export function addDays(date: string, n: number): string {
+  return isoDate(Date.parse(`${date}T00:00:00Z`) / DAY_MS + n);
+}
+
+/** The Monday of a viewing date's viewing week (the week runs Monday's viewing day to Sunday's). */
+export function weekStartOf(date: string): string {
+  const day = Date.parse(`${date}T00:00:00Z`) / DAY_MS;
+  return isoDate(day - ((weekdayOf(day) + 6) % 7));
+}
+
 /** The viewing day that carries a given date (an instant an hour after that date's reset hour). */
 export function spanOf(date: string, s: Boundaries): Span {
   const local = DateTime.fromISO(`${date}T${String(s.resetHour).padStart(2, '0')}:00`, { zone: s.timezone }).plus({ hours: 1 });

@@ -6,8 +6,9 @@ import type { IdentityService } from '../accounts/identity.ts';
 import type { Principal } from '../accounts/tokens.ts';
 import type { Clock } from '../shared/clock.ts';
 import { AppError, notFound, unauthorized } from '../shared/errors.ts';
+import { fit } from './fit.ts';
 import { verdict, type Enforcement, type Figures, type Pause, type Reason } from './enforcement.ts';
-import { inBreak } from './model.ts';
+import { bankAvailable, bankSpent, inBreak, weekLeft, type Balance } from './model.ts';
 import { minutes, WARNING_THRESHOLD_MINUTES } from './rules.ts';
 import type { Today } from './today.ts';
 import * as repo from './viewing-time-repository.ts';
@@ -21,6 +22,7 @@ export interface HeartbeatInput {
   device_type: string;
   is_paused: boolean;
   seq?: number;
+  position_seconds?: number;
 }
 
 export interface HeartbeatResult {
@@ -62,9 +64,12 @@ function figuresOf(row: BeatRow): Figures | null {
     end: new Date(row.day_end!), allowed: repo.parseAllowed(row.allowed), unlimited: Boolean(row.unlimited_override), limitMinutes: row.limit_minutes,
     usedSeconds: row.used_seconds ?? 0, bonusSeconds: row.bonus_seconds ?? 0,
     breakRule: row.break_after_minutes === null ? null : { afterMinutes: row.break_after_minutes, breakMinutes: row.break_minutes! },
-    ...repo.breakCountOf(row),
+    ...repo.breakCountOf(row), ...repo.weekOf(row),
   };
 }
+
+/** Bank spent by a credit of `credited` seconds that left the day at `after`. */
+const bankSpentBy = (after: Figures, credited: number) => bankSpent(after) - bankSpent({ ...after, usedSeconds: Math.max(0, after.usedSeconds - credited) });
 
 const pauseOf = (r: { paused: boolean | null; paused_until: Date | null }): Pause | null => (r.paused ? { until: r.paused_until ? new Date(r.paused_until) : null } : null);
 
@@ -81,7 +86,7 @@ export class ViewingTimeService {
   readonly beats: GroupCommit<BeatInput, BeatRow>;
   readonly #submit: (beat: BeatInput) => Promise<BeatRow>;
   /** What the family rules did in this process's heartbeats (metrics). */
-  readonly familyRules = { breaksStarted: 0 };
+  readonly familyRules = { breaksStarted: 0, gracesStarted: 0, overtimeSeconds: 0, bankSpentSeconds: 0 };
 
   constructor(d: {
     em: EntityManager; identity: IdentityService; today: Today; clock: Clock; maxBatch: number; paceMs: number; log: Logger;
@@ -117,16 +122,19 @@ export class ViewingTimeService {
     const now = this.#clock.now();
     const row = await this.#today.run(input.profile_id, now, {
       userId: principal.userId, profileId: input.profile_id, sessionId: input.session_id ?? null, titleId: input.title_id,
-      deviceId: input.device_id, deviceType: input.device_type, paused: input.is_paused, seq: input.seq ?? null, now,
+      deviceId: input.device_id, deviceType: input.device_type, paused: input.is_paused, seq: input.seq ?? null, position: input.position_seconds === undefined ? null : Math.min(input.position_seconds, 2 ** 31 - 1), now,
     }, this.#submit);
     const error = beatError(row);
     if (error) throw error;
-    if (row.break_started) this.familyRules.breaksStarted++;
     const figures = figuresOf(row);
+    if (row.break_started) this.familyRules.breaksStarted++;
+    if (row.grace_started) this.familyRules.gracesStarted++;
+    this.familyRules.overtimeSeconds += row.overtime_credited ?? 0;
+    if (figures && row.credited && !(row.is_educational && row.educational_exempt)) this.familyRules.bankSpentSeconds += bankSpentBy(figures, row.credited);
     const pause = pauseOf(row);
     const v = verdict(figures, now, {
       superseded: row.outcome === 'superseded', exemptEducational: Boolean(row.is_educational && row.educational_exempt), hoursApply: Boolean(row.hours_apply),
-      pause,
+      pause, graceUntil: row.grace_until ? new Date(row.grace_until) : null,
     });
     return {
       session_id: row.session_id!,
@@ -145,22 +153,29 @@ export class ViewingTimeService {
     };
   }
 
-  /** Today's balance of a profile, read fresh in one round trip. */
-  async balance(principal: Principal, profileId: string) {
+  /** A profile's balance row and today's day (null: an adult), read fresh: one round trip (two when the week's figures for a day without a row were not guessed). */
+  async #read(principal: Principal, profileId: string, now: Date): Promise<{ row: repo.BalanceRow; day: Balance | null }> {
     this.#identity.checkScope(principal, profileId);
-    const now = this.#clock.now();
-    const row = await repo.balance(this.#em, profileId, now);
+    const guess = this.#today.weekGuess(profileId, now);
+    const row = await repo.balance(this.#em, profileId, now, guess);
     if (!row || row.user_id !== principal.userId) throw notFound('profile');
     if (!row.is_active) throw unauthorized('this account is disabled or no longer exists', 'account_disabled');
-    const day = row.is_kids ? this.#today.balance(profileId, row, now) : null;
+    const day = row.is_kids ? await this.#today.balance(profileId, row, now, guess, (date, cap) => repo.week(this.#em, profileId, date, cap)) : null;
+    return { row, day };
+  }
+
+  /** Today's balance of a profile, read fresh in one round trip. */
+  async balance(principal: Principal, profileId: string) {
+    const now = this.#clock.now();
+    const { row, day } = await this.#read(principal, profileId, now);
     const pause = day ? pauseOf(row) : null;
-    const v = verdict(day, now, { pause });
+    const v = verdict(day, now, { pause, graceUntil: row.grace_until ? new Date(row.grace_until) : null });
     return {
       profile_id: profileId,
       date: day?.date ?? null,
       is_child_profile: row.is_kids,
-      // the old player locks from this poll: a window, a break rule and a pause are limits too
-      has_limits: day !== null && (day.limitMinutes !== null || day.allowed !== null || day.breakRule !== null || pause !== null),
+      // the old player locks from this poll: a weekly limit, a window, a break rule and a pause are limits too
+      has_limits: day !== null && (day.limitMinutes !== null || day.weeklyLimitMinutes !== null || day.allowed !== null || day.breakRule !== null || pause !== null),
       limit_minutes: day?.limitMinutes ?? null,
       used_minutes: minutes(day?.usedSeconds ?? 0),
       educational_minutes: minutes(day?.educationalSeconds ?? 0),
@@ -177,6 +192,27 @@ export class ViewingTimeService {
       allowed_now: v.allowedNow,
       paused_until: iso(pause?.until ?? null),
       break_until: breakUntil(day, now),
+      bank_minutes: day ? minutes(bankAvailable(day) - bankSpent(day)) : null,
+      week_remaining_minutes: day ? mins(weekLeft(day)) : null,
+      overtime_minutes: minutes(day?.overtimeSeconds ?? 0),
+      unlimited_today: Boolean(day?.unlimited),
+    };
+  }
+
+  /** Will a title fit, from a position, before anything stops it (SPEC §3a)? Two round trips: today's balance, the title. */
+  async fit(principal: Principal, profileId: string, titleId: string, positionSeconds: number) {
+    const now = this.#clock.now();
+    const { row, day } = await this.#read(principal, profileId, now);
+    const title = await repo.title(this.#em, titleId);
+    if (!title) throw notFound('title');
+    const f = fit({
+      day, paused: row.paused && row.is_kids, graceBudgetUsed: Boolean(row.reset_date && day && row.reset_date === day.date && row.grace_budget_used),
+      graceWindowEnds: row.reset_date && day && row.reset_date === day.date ? (row.grace_window_ends ?? []).map((d) => new Date(d)) : [],
+      title: { durationMinutes: title.duration_minutes, educational: title.is_educational }, positionSeconds,
+    }, now);
+    return {
+      profile_id: profileId, title_id: titleId, fits: f.fits, available_minutes: mins(f.availableSeconds), needed_minutes: mins(f.neededSeconds),
+      limited_by: f.limitedBy, finish_grace: f.finishGrace,
     };
   }
 

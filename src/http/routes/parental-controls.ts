@@ -18,12 +18,17 @@ const dailyLimitsOut = z.object(Object.fromEntries(DAYS.map((d) => [d, z.int().n
 const dailyLimitsIn = z.strictObject(Object.fromEntries(DAYS.map((d) => [d, limit.optional()])) as Record<(typeof DAYS)[number], z.ZodOptional<typeof limit>>);
 // the domain checks the ranges and names the field (break_rule.after_minutes)
 const breakRuleIn = z.strictObject({ after_minutes: z.int(), break_minutes: z.int() }).nullable();
+const bankIn = z.strictObject({ cap_minutes: z.int() }).nullable();
 const pauseOut = z.object({ paused_at: z.iso.datetime(), paused_until: z.iso.datetime().nullable() });
 const configOut = z.object({
   profile_id: z.uuid(), weekday_limit_minutes: z.int().nullable().describe("Monday's limit (the old apps' view of daily_limits)"),
   weekend_limit_minutes: z.int().nullable().describe("Saturday's limit (the old apps' view of daily_limits)"),
   daily_limits: dailyLimitsOut, daily_limits_differ: z.boolean().describe('Monday to Friday, or Saturday and Sunday, have different limits'),
   break_rule: z.object({ after_minutes: z.int(), break_minutes: z.int() }).nullable(),
+  weekly_limit_minutes: z.int().nullable().describe('Counted minutes over the viewing week, Monday to Sunday (null: none)'),
+  bank: z.object({ cap_minutes: z.int(), from_date: z.iso.date().describe('The first viewing day whose unused limit it banks') }).nullable()
+    .describe("The time bank: a day's unused limit is saved, up to the cap, and spent once the day's limit and grants are used; emptied after Sunday"),
+  finish_grace_minutes: z.int().describe('Minutes of grace to finish a title past a limit, with position_seconds (0: off)'),
   pause: pauseOut.nullable().describe("A parent's pause in force (paused_until null: until lifted)"),
   reset_hour: z.int(),
   timezone: z.string(), educational_exempt: z.boolean(), version: z.int(), updated_at: z.iso.datetime(),
@@ -39,6 +44,9 @@ const historyOut = z.object({
     allowed_windows: z.array(z.object({ start: z.iso.datetime(), end: z.iso.datetime() })).nullable(),
     paused_minutes: z.number().describe('Time spent paused by a parent that day, whether or not anyone tried to watch'),
     break_minutes: z.number().describe('Time spent in breaks that day'),
+    banked_minutes: z.number().describe("What the day saved in the time bank of its unused limit"),
+    bank_spent_minutes: z.number().describe('What the day spent of the time bank'),
+    overtime_minutes: z.number().describe('Watched in finishing graces (counted towards nothing)'),
     sessions: z.array(z.object({
       session_id: z.uuid(), title_id: z.uuid().nullable(), title_name: z.string(), device_type: z.string().nullable(), device_id: z.string(),
       is_educational: z.boolean(), started_at: z.iso.datetime(), ended_at: z.iso.datetime().nullable(), end_reason: z.string().nullable(), duration_minutes: z.number(),
@@ -54,9 +62,11 @@ const weeklyReportOut = z.object({
     daily_totals: z.array(z.object({
       date: z.iso.date(), minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(), limit_minutes: z.int().nullable(),
       bonus_minutes: z.number(), unlimited: z.boolean(), refused_minutes: z.number(), paused_minutes: z.number(), break_minutes: z.number(),
+      banked_minutes: z.number(), bank_spent_minutes: z.number(), overtime_minutes: z.number(),
     })),
     total_minutes: z.number(), counted_minutes: z.number(), educational_minutes: z.number(), days_elapsed: z.int(), average_daily_minutes: z.number(),
     limit_usage_percent: z.number().nullable(),
+    bank_minutes: z.number().describe("The time bank at the week's end (emptied after Sunday)"), weekly_limit_minutes: z.int().nullable(),
     top_titles: z.array(z.object({ title_id: z.uuid().nullable(), title_name: z.string(), total_minutes: z.number() })),
     grants: z.array(z.object({ date: z.iso.date(), minutes: z.int().nullable(), unlimited: z.boolean(), granted_at: z.iso.datetime(), request_id: z.uuid().nullable() })),
     time_requests: z.array(z.object({
@@ -111,10 +121,11 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
     }),
     route({
       method: 'put', path: `${base}/viewing-time`, tag, access: 'household', errors: [404, 409, 423],
-      summary: 'Change settings (partial; needs PIN proof: pin, pin_token or a PIN-verified login; If-Match or version guards against lost updates). Limits, the break rule and allowed hours apply at once, reset hour and timezone from the next day boundary. daily_limits may name some days only; weekday_limit_minutes sets Monday to Friday and weekend_limit_minutes Saturday and Sunday, so naming a day both ways is a 422. break_rule: after_minutes 15..180 in steps of 15, break_minutes 5..60 in steps of 5, or null. allowed_hours: up to 3 windows per list, local times on a 15-minute grid, a window past midnight lies in the night after; an empty list means any time.',
+      summary: 'Change settings (partial; needs PIN proof: pin, pin_token or a PIN-verified login; If-Match or version guards against lost updates). Limits, the break rule and allowed hours apply at once, reset hour and timezone from the next day boundary. daily_limits may name some days only; weekday_limit_minutes sets Monday to Friday and weekend_limit_minutes Saturday and Sunday, so naming a day both ways is a 422. break_rule: after_minutes 15..180 in steps of 15, break_minutes 5..60 in steps of 5, or null. weekly_limit_minutes: 60..3360 in steps of 15, or null. bank: {cap_minutes: 15..240 in steps of 15} or null (it banks from the next viewing day; a lower cap trims it at once). finish_grace_minutes: 0..30. allowed_hours: up to 3 windows per list, local times on a 15-minute grid, a window past midnight lies in the night after; an empty list means any time.',
       params: profileParams, response: configOut,
       body: z.strictObject({
         weekday_limit_minutes: limit.optional(), weekend_limit_minutes: limit.optional(), daily_limits: dailyLimitsIn.optional(), break_rule: breakRuleIn.optional(),
+        weekly_limit_minutes: z.int().nullable().optional(), bank: bankIn.optional(), finish_grace_minutes: z.int().optional(),
         pause: z.undefined({ error: 'a pause is not a setting: POST or DELETE /parental-controls/profiles/{profile_id}/pause' }).optional(),
         reset_hour: z.int().min(0).max(23).optional(),
         timezone: timezone.optional(), educational_exempt: z.boolean().optional(),

@@ -24,6 +24,8 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
         device_type: z.enum(DEVICE_TYPES).default('web'),
         is_paused: z.boolean().default(false),
         seq: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        position_seconds: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional()
+          .describe("Where playback is in the title (seconds; past the title's length counts as its length): lets a finishing grace start"),
       }),
       response: z.object({
         session_id: z.uuid(), enforcement: z.enum(ENFORCEMENT), reason, remaining_minutes: minutesOrNull, remaining_seconds: z.int().nullable(), budget_remaining_minutes: minutesOrNull,
@@ -32,6 +34,17 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
         break_until: instantOrNull.describe('A break running: its end'),
       }),
       handler: ({ principal, body }) => vt.heartbeat(principal, body),
+    }),
+    route({
+      method: 'get', path: '/viewing-time/fit/{profile_id}', tag, access: 'player', unitOfWork: false, errors: [404],
+      summary: 'Will a title fit, from a position, before anything stops it (the budget, the week, a window, a break, a pause)? needed_minutes = its length − position_seconds; finish_grace: it fits only with the day\'s finishing grace',
+      params: profileParams,
+      query: z.strictObject({ title_id: uuid, position_seconds: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) }),
+      response: z.object({
+        profile_id: z.uuid(), title_id: z.uuid(), fits: z.enum(['yes', 'partly', 'no']), available_minutes: minutesOrNull, needed_minutes: minutesOrNull,
+        limited_by: z.enum(['budget', 'week', 'window', 'break', 'pause']).nullable(), finish_grace: z.boolean(),
+      }),
+      handler: ({ principal, params, query }) => vt.fit(principal, params.profile_id, query.title_id, query.position_seconds),
     }),
     route({
       method: 'get', path: '/viewing-time/balance/{profile_id}', summary: "Today's viewing-time balance of a profile", tag, access: 'player', unitOfWork: false,
@@ -43,6 +56,10 @@ export function viewingTimeRoutes(vt: ViewingTimeService) {
         warning_threshold_minutes: z.array(z.int()), reason, next_change_at: instantOrNull, allowed_now: z.boolean(),
         paused_until: instantOrNull.describe('A parent\'s pause: its end (null: none, or until lifted; reason paused_by_parent says which)'),
         break_until: instantOrNull.describe('A break running: its end'),
+        bank_minutes: minutesOrNull.describe('The time bank still available today (null: an adult)'),
+        week_remaining_minutes: minutesOrNull.describe("The week's term: weekly limit + the week's grants − counted this week (null: no weekly limit)"),
+        overtime_minutes: z.number().describe('Watched today in finishing graces (counted towards nothing)'),
+        unlimited_today: z.boolean().describe('An unlimited-today grant was given (is_unlimited_override says whether it lets the child watch now)'),
       }),
       handler: ({ principal, params }) => vt.balance(principal, params.profile_id),
     }),
