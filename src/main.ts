@@ -112,7 +112,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   const idempotency = new Idempotency({ em: orm.em, clock });
   const local = new ProcessMetrics({
     openStreams: () => hub?.openStreams ?? 0, timeRequests: () => requests?.stats ?? { approved: 0, denied: 0 },
-    familyRules: () => viewingTime?.familyRules ?? { breaksStarted: 0 }, idempotency: () => idempotency.stats, db: () => dbAnswers,
+    familyRules: () => viewingTime?.familyRules ?? { breaksStarted: 0, gracesStarted: 0, overtimeSeconds: 0, bankSpentSeconds: 0 }, idempotency: () => idempotency.stats, db: () => dbAnswers,
     configCache: () => configs.stats(), pin: () => pins.stats, login: () => accounts.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
   });

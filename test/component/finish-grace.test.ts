@@ -2,6 +2,7 @@
 // rest fits the day's finish_grace_minutes when the allowance or an allowed window runs out. Over
 // HTTP on the shared test clock; "Cartoon Chaos" is 22 minutes long.
 import { randomUUID } from 'node:crypto';
+import { newHousehold, waitFor } from '../harness.ts';
 import { beat, household, playerSuite, type Api } from './viewing-time.fixtures.ts';
 
 const START = '2026-11-25T15:00:00Z'; // a Wednesday, 16:00 in Berlin
@@ -79,6 +80,14 @@ describe('finishing the title', () => {
     expect([second[29].enforcement, second[29].reason]).toEqual(['blocked', 'daily_limit_reached']);
     const report = await api('GET', `/api/v1/parental-controls/profiles/${h.kidId}/history?from_date=2026-11-25&to_date=2026-11-25`, { token: h.token });
     expect(report.body.days[0].overtime_minutes).toBe(8);
+    // the metrics count the grace and its overtime
+    const admin = await newHousehold(api);
+    await suite.db.query('update users set is_admin = true where email = $1', [admin.email]);
+    const m = await waitFor(async () => {
+      const x = (await api('GET', '/api/v1/admin/metrics', { token: admin.access })).body;
+      return x.family_rules?.graces_started >= 1 && x;
+    }, 'the grace in the metrics', 10_000, 100);
+    expect(m.family_rules.overtime_seconds).toBeGreaterThanOrEqual(480);
   });
 
   it('refused when the rest does not fit, and for a player that sends no position (the old app): blocked as before', async () => {

@@ -1,7 +1,7 @@
 // The weekly budget and the time bank (SPEC §3a), over HTTP on the shared test clock, through a
 // whole viewing week in Europe/Berlin whose Saturday is 25 hours long (summer time ends on Sunday
 // 25 October 2026 at 03:00, inside Saturday's viewing day: reset hour 6).
-import { client, startTestService, type TestService } from '../harness.ts';
+import { client, newHousehold, startTestService, waitFor, type TestService } from '../harness.ts';
 import { beat, household, playerSuite, type Api } from './viewing-time.fixtures.ts';
 
 const { clock, suite } = playerSuite('2026-10-18T10:00:00Z'); // Sunday 12:00 in Berlin, before the week
@@ -121,6 +121,10 @@ describe('the time bank and the weekly limit', () => {
     const history = await api('GET', `${'/api/v1/parental-controls/profiles/'}${h.kidId}/history?from_date=2026-10-19&to_date=2026-10-26`, { token: h.token });
     const wednesday = history.body.days.find((d: { date: string }) => d.date === '2026-10-21');
     expect([wednesday.banked_minutes, wednesday.bank_spent_minutes, wednesday.overtime_minutes]).toEqual([0, 5, 0]);
+    // the metrics count the bank spent by heartbeats: Wednesday's 20 minutes (a grant gave 15 back later) and Sunday's 20
+    const admin = await newHousehold(api);
+    await suite.db.query('update users set is_admin = true where email = $1', [admin.email]);
+    await waitFor(async () => (await api('GET', '/api/v1/admin/metrics', { token: admin.access })).body.family_rules?.bank_spent_seconds >= 2400, 'bank spent in the metrics', 10_000, 100);
   });
 
   it('a week with a timezone change on Wednesday still has seven viewing days, and the bank is emptied once, at the end of the seventh', async () => {

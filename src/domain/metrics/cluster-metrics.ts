@@ -18,7 +18,7 @@ type Snap = {
   eventLoop: string;
   events?: { openStreams: number; delivered: number; hist: string };
   timeRequests?: { approved: number; denied: number };
-  familyRules?: { breaksStarted: number };
+  familyRules?: { breaksStarted: number; gracesStarted: number; overtimeSeconds: number; bankSpentSeconds: number };
   idempotency?: { replays: number; conflicts: number };
   db?: { unavailable503: number; inDoubtRetries: number; primaryAddress: string | null };
   prom: object[];
@@ -170,6 +170,8 @@ export class ClusterMetrics {
       },
       family_rules: {
         pauses_active: figures.pausesActive, breaks_started: sum(snaps, (s) => s.familyRules?.breaksStarted ?? 0),
+        graces_started: sum(snaps, (s) => s.familyRules?.gracesStarted ?? 0), overtime_seconds: sum(snaps, (s) => s.familyRules?.overtimeSeconds ?? 0),
+        bank_spent_seconds: sum(snaps, (s) => s.familyRules?.bankSpentSeconds ?? 0),
       },
       idempotency: { replays: sum(snaps, (s) => s.idempotency?.replays ?? 0), conflicts: sum(snaps, (s) => s.idempotency?.conflicts ?? 0) },
       db: {

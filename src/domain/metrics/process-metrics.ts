@@ -17,7 +17,7 @@ export interface MetricSources {
   /** Time requests this process answered. */
   timeRequests(): { approved: number; denied: number };
   /** What the family rules did in this process's heartbeats. */
-  familyRules(): { breaksStarted: number };
+  familyRules(): { breaksStarted: number; gracesStarted: number; overtimeSeconds: number; bankSpentSeconds: number };
   /** Idempotency-Key repeats this process answered: replayed, or refused (409 in progress, 422 another body). */
   idempotency?(): { replays: number; conflicts: number };
   /** Database availability as this process saw it: 503s for it, in-doubt batches sent again, the server answering. */
@@ -175,6 +175,9 @@ export class ProcessMetrics {
     counter('vtime_time_requests_approved_total', 'Time requests approved', () => src.timeRequests().approved);
     counter('vtime_time_requests_denied_total', 'Time requests denied', () => src.timeRequests().denied);
     counter('vtime_breaks_started_total', 'Breaks started by heartbeats (break rule reached)', () => src.familyRules().breaksStarted);
+    counter('vtime_graces_started_total', 'Finishing graces started by heartbeats (the allowance or a window ran out with the title\'s rest within the grace)', () => src.familyRules().gracesStarted);
+    counter('vtime_overtime_seconds_total', 'Seconds watched in finishing graces (counted towards nothing)', () => src.familyRules().overtimeSeconds);
+    counter('vtime_bank_spent_seconds_total', 'Seconds of the time bank spent by heartbeats', () => src.familyRules().bankSpentSeconds);
     counter('vtime_db_unavailable_503_total', 'Requests answered 503 because the database could not be reached or could not write (a failover)', () => src.db?.().unavailable503 ?? 0);
     new Gauge({ // which database server is primary, as each process's LISTEN connection last reached it (summed: processes per address)
       name: 'vtime_db_primary_processes', help: 'Service processes whose database connection reached this server (the primary) when it last connected', labelNames: ['address'], registers: [this.registry], aggregator: 'sum',
