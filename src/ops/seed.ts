@@ -12,6 +12,7 @@ import { ViewingTimeBalance } from '../domain/viewing-time/balance.entity.ts';
 import { NO_HOURS, type AllowedHours } from '../domain/viewing-time/allowed-hours.ts';
 import { CONFIG_DEFAULTS, ViewingTimeConfig } from '../domain/viewing-time/config.entity.ts';
 import { dayAt, settingsFrom, type Day, type Settings } from '../domain/viewing-time/model.ts';
+import { runNamed } from '../db/statement.ts';
 import { allowedLiteral } from '../domain/viewing-time/viewing-time-repository.ts';
 import { ViewingSession } from '../domain/viewing-time/session.entity.ts';
 
@@ -25,8 +26,10 @@ const ADMIN_EMAIL = 'admin@demo.vtime.example';
 const TIMEZONE = 'Europe/Berlin';
 // Leo's bedtime: weekdays 07:00-21:00, weekends 08:00-21:30
 const LEO_HOURS: AllowedHours = { weekdays: [{ from: '07:00', to: '21:00' }], weekends: [{ from: '08:00', to: '21:30' }] };
-// Mia: a shorter Wednesday (swimming), a longer Friday, and a 10-minute break after 45 minutes
-const MIA_RULES = { wednesdayLimitMinutes: 90, fridayLimitMinutes: 150, breakAfterMinutes: 45, breakMinutes: 10 };
+// Mia: a shorter Wednesday (swimming), a longer Friday, a 10-minute break after 45 minutes, and 14 hours a week
+const MIA_RULES = { wednesdayLimitMinutes: 90, fridayLimitMinutes: 150, breakAfterMinutes: 45, breakMinutes: 10, weeklyLimitMinutes: 840 };
+// Leo: a time bank of up to an hour (banking since two weeks ago), and 10 minutes to finish an episode
+const leoRules = (now: Date) => ({ bankCapMinutes: 60, bankFrom: new Date(now.getTime() - 14 * 86_400_000).toISOString().slice(0, 10), finishGraceMinutes: 10 });
 const WORDS = ['Ocean', 'Space', 'Dino', 'Robot', 'Castle', 'Forest', 'Pirate', 'Galaxy', 'Jungle', 'Dragon', 'Number', 'Science'];
 const KINDS = ['Adventures', 'Quest', 'Friends', 'Academy', 'Explorers', 'Club', 'Lab', 'Stories', 'Mysteries', 'Heroes'];
 
@@ -103,7 +106,8 @@ function history(profileId: string, k: number, titles: { id: string; isEducation
     balances.push({ profile: profileId, resetDate: day.date, usedSeconds: used, educationalSeconds: educational, bonusSeconds: 0,
       isUnlimitedOverride: false, dayStart: day.start, dayEnd: day.end, limitMinutes: day.limitMinutes, educationalExempt: day.educationalExempt,
       allowed: allowedLiteral(day.allowed), educationalIgnoresHours: day.educationalIgnoresHours, breakAfterMinutes: day.breakRule?.afterMinutes ?? null,
-      breakMinutes: day.breakRule?.breakMinutes ?? null, updatedAt: day === today ? now : day.end });
+      breakMinutes: day.breakRule?.breakMinutes ?? null, weeklyLimitMinutes: day.weeklyLimitMinutes, weekEnd: day.weekEnd,
+      bankCapMinutes: day.bankCapMinutes, finishGraceMinutes: day.finishGraceMinutes, updatedAt: day === today ? now : day.end });
   }
   return { sessions, balances };
 }
@@ -111,7 +115,9 @@ function history(profileId: string, k: number, titles: { id: string; isEducation
 /**
  * Demo data: a household (one parent login, two kids, one adult), an admin, 220 titles (one in
  * five educational) and viewing for the last 7 days and the current week so far, today included
- * (a fresh weekly report is not empty); yesterday's answered time request and today's pending one. Idempotent: does nothing when the parent exists.
+ * (a fresh weekly report is not empty); yesterday's answered time request and today's pending one.
+ * Leo's time bank holds what the earlier days of this week left unused (none on a Monday: it
+ * fills up from tonight). Idempotent: does nothing when the parent exists.
  */
 export async function seedDemo(em: EntityManager, cpu: Pick<CpuWork, 'hash'>, opts: { dataDir: string; bcryptCost: number; now?: Date }): Promise<{ created: boolean; logins: DemoLogins }> {
   const logins = demoLogins(opts.dataDir);
@@ -130,7 +136,7 @@ export async function seedDemo(em: EntityManager, cpu: Pick<CpuWork, 'hash'>, op
     // Leo has a bedtime (allowed hours); Mia may watch any time within her allowance, with breaks
     const now = opts.now ?? new Date();
     const fields = (kid: IProfile) => ({
-      timezone: TIMEZONE, ...CONFIG_DEFAULTS, ...(kid.name === 'Mia' ? MIA_RULES : {}), allowedHours: kid.name === 'Leo' ? LEO_HOURS : NO_HOURS,
+      timezone: TIMEZONE, ...CONFIG_DEFAULTS, ...(kid.name === 'Mia' ? MIA_RULES : leoRules(now)), allowedHours: kid.name === 'Leo' ? LEO_HOURS : NO_HOURS,
     });
     for (const kid of kids) tx.create(ViewingTimeConfig, { profile: kid, ...fields(kid) });
     await tx.flush();
@@ -152,6 +158,11 @@ export async function seedDemo(em: EntityManager, cpu: Pick<CpuWork, 'hash'>, op
       }
       balances.forEach((b) => tx.create(ViewingTimeBalance, b));
     }
+    await tx.flush();
+    // each day row's week and bank at its start, as the engine computes them when it creates a row (vt_week: from the earlier rows)
+    await runNamed(tx, 'seed_week', `update viewing_time_balances b set (bank_seconds, week_used_seconds, week_bonus_seconds) =
+        (select w.bank_seconds, w.week_used_seconds, w.week_bonus_seconds from vt_week(b.profile_id, b.reset_date, b.bank_cap_minutes) w)
+      where b.profile_id = any($1::uuid[])`, [[mia.id, leo.id]]);
     // and today Mia is waiting for an answer: the pending request the console shows
     const today = dayAt(settingsOf(mia), now);
     tx.create(TimeRequest, { profile: mia, minutes: 30, message: 'Please, 30 more minutes for the dinosaur film!', resetDate: today.date,
