@@ -1,5 +1,7 @@
 // Numbers and times as a parent reads them. Viewing days (YYYY-MM-DD) are calendar dates; instants
 // are shown in the child's timezone (the settings'), which is where the limits apply.
+import type { Fit, FitLimit } from './types.ts';
+
 const LOCALE = 'en-GB';
 
 /** 95 → "1 h 35 min"; fractions of a minute are rounded. */
@@ -60,4 +62,25 @@ export function pausedUntil(until: string | null, timeZone?: string): string {
   if (until === null) return 'Paused until lifted';
   const date = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(until));
   return `Paused until ${clock(until, timeZone)}${date === today(timeZone) ? '' : ' tomorrow'}`;
+}
+
+/** What stops a title, in a word or two: "Not now (paused)", "Only 15 of 22 min (budget)". */
+export const FIT_LIMITS: Record<FitLimit, string> = { budget: 'budget', week: 'weekly limit', window: 'allowed hours', break: 'break', pause: 'paused' };
+
+/**
+ * A fit answer as a parent reads it: "Fits", "Fits (with 7 min to finish)" (only with the day's
+ * finishing grace), "Only 15 of 22 min (budget)", "Not now (paused)".
+ */
+export function fitLine(f: Fit): string {
+  const why = f.limited_by ? ` (${FIT_LIMITS[f.limited_by]})` : '';
+  if (f.fits === 'no') return `Not now${why}`;
+  if (f.fits === 'yes') {
+    if (!f.finish_grace || f.needed_minutes === null || f.available_minutes === null) return 'Fits';
+    return `Fits (with ${duration(Math.max(1, Math.round(f.needed_minutes - f.available_minutes)))} to finish)`;
+  }
+  if (f.available_minutes === null || f.needed_minutes === null) return `Only part of it${why}`;
+  // never round what is left up to all of it: 21.6 of 22 min is "Only 21 of 22 min"
+  const available = Math.floor(f.available_minutes);
+  const needed = Math.round(f.needed_minutes);
+  return needed < 60 ? `Only ${available} of ${needed} min${why}` : `Only ${duration(available)} of ${duration(needed)}${why}`;
 }

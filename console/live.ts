@@ -4,7 +4,7 @@
 import { api } from './api.ts';
 
 const PATH = '/api/v1/parental-controls/events';
-const TYPES = ['time_request', 'grant', 'settings_changed', 'pause', 'break_started', 'resync'] as const;
+const TYPES = ['time_request', 'grant', 'settings_changed', 'pause', 'break_started', 'limit_reached', 'resync'] as const;
 export type LiveType = (typeof TYPES)[number];
 export type LiveHandler = (type: LiveType, data: Record<string, any>) => void;
 

@@ -6,6 +6,8 @@ export interface DailyTotal {
   bonus_minutes: number; unlimited: boolean; refused_minutes: number;
   /** Time spent paused by a parent, and in breaks, that day (whether or not anyone tried to watch). */
   paused_minutes: number; break_minutes: number;
+  /** The time bank that day: what its unused limit saved, what it spent; overtime: watched in finishing graces (counted towards nothing). */
+  banked_minutes: number; bank_spent_minutes: number; overtime_minutes: number;
 }
 
 export interface Grant { date: string; minutes: number | null; unlimited: boolean; granted_at: string; request_id: string | null }
@@ -15,10 +17,14 @@ export interface TimeRequest {
   date: string; created_at: string; answered_at: string | null; minutes_granted: number | null; unlimited: boolean;
 }
 
+export interface TopTitle { title_id: string | null; title_name: string; total_minutes: number }
+
 export interface ProfileWeek {
   profile_id: string; profile_name: string; daily_totals: DailyTotal[]; total_minutes: number; counted_minutes: number;
   educational_minutes: number; days_elapsed: number; average_daily_minutes: number; limit_usage_percent: number | null;
-  top_titles: { title_id: string | null; title_name: string; total_minutes: number }[];
+  top_titles: TopTitle[];
+  /** The time bank at the week's end (for this week: after the last day so far); the weekly limit now (null: none). */
+  bank_minutes: number; weekly_limit_minutes: number | null;
   grants: Grant[]; time_requests: Omit<TimeRequest, 'profile_id' | 'expires_at'>[];
 }
 
@@ -30,6 +36,15 @@ export interface Balance {
   next_reset_at: string | null; next_change_at: string | null; allowed_now: boolean; reason: string; date: string;
   /** Set while a parent's pause or a break runs (paused_until null with reason paused_by_parent: until lifted). */
   paused_until: string | null; break_until: string | null;
+  /** The time bank still available now (null: an adult); the week's term (null: no weekly limit); overtime today; an unlimited-today grant given. */
+  bank_minutes: number | null; week_remaining_minutes: number | null; overtime_minutes: number; unlimited_today: boolean;
+}
+
+export type FitLimit = 'budget' | 'week' | 'window' | 'break' | 'pause';
+/** Will a title fit before anything stops it (GET /viewing-time/fit/{profile_id}). */
+export interface Fit {
+  profile_id: string; title_id: string; fits: 'yes' | 'partly' | 'no'; available_minutes: number | null; needed_minutes: number | null;
+  limited_by: FitLimit | null; finish_grace: boolean;
 }
 
 export interface Window { from: string; to: string }
@@ -42,10 +57,14 @@ export interface BreakRule { after_minutes: number; break_minutes: number }
 /** A parent's pause in force; paused_until null: until lifted. */
 export interface Pause { paused_at: string; paused_until: string | null }
 export interface Paused extends Pause { profile_id: string }
+/** The time bank: a day's unused limit is saved up to the cap; from_date is the first viewing day it banks. */
+export interface Bank { cap_minutes: number; from_date: string }
 
 export interface Settings {
   profile_id: string; weekday_limit_minutes: number | null; weekend_limit_minutes: number | null; reset_hour: number; timezone: string;
   daily_limits: DailyLimits; daily_limits_differ: boolean; break_rule: BreakRule | null; pause: Pause | null;
+  /** null: no weekly limit; bank null: off; finish_grace_minutes 0: off. */
+  weekly_limit_minutes: number | null; bank: Bank | null; finish_grace_minutes: number;
   educational_exempt: boolean; version: number; updated_at: string;
   pending_change: { effective_at: string; current_reset_hour: number; current_timezone: string } | null;
   allowed_hours: { weekdays: Window[]; weekends: Window[] }; educational_ignores_hours: boolean;

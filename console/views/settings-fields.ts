@@ -1,9 +1,10 @@
-// The settings form's editors: a limit for each day of the week, the break rule, the timezone and
-// allowed-hours windows. Times are selects on the API's 15-minute grid showing "21:30", as the rest
-// of the console does (an <input type=time> would follow the browser's locale: "09:30 PM").
+// The settings form's editors: a limit for each day of the week, the break rule, the weekly limit,
+// the time bank and finishing the title, the timezone and allowed-hours windows. Times are selects
+// on the API's 15-minute grid showing "21:30", as the rest of the console does (an
+// <input type=time> would follow the browser's locale: "09:30 PM").
 import { h, uid } from '../dom.ts';
-import { duration, QUARTER_HOURS } from '../format.ts';
-import { WEEKDAYS, type BreakRule, type DailyLimits, type Window } from '../types.ts';
+import { duration, longDay, QUARTER_HOURS } from '../format.ts';
+import { WEEKDAYS, type Bank, type BreakRule, type DailyLimits, type Window } from '../types.ts';
 
 const MAX_WINDOWS = 3;
 const DAY_NAMES: Record<string, string> = {
@@ -82,6 +83,45 @@ export function breakRuleEditor(rule: BreakRule | null): Editor<BreakRule | null
       h('div', { class: 'field' }, h('label', { for: after.id }, 'Break after'), after),
       h('div', { class: 'field' }, h('label', { for: length.id }, 'Break length'), length)));
   return { el, value: () => (after.value === '' ? null : { after_minutes: Number(after.value), break_minutes: Number(length.value) }) };
+}
+
+/** The week's rules as the settings PUT takes them. */
+export interface WeekRules { weekly_limit_minutes: number | null; bank: { cap_minutes: number } | null; finish_grace_minutes: number }
+
+/** A select of minutes; `none` (value "") first when given; a value off the list (set elsewhere) stays listed. */
+function minutesSelect(id: string, values: number[], current: number | null, label: (m: number) => string, none: string | null, describedBy: string): HTMLSelectElement {
+  const list = current === null || values.includes(current) ? values : [...values, current].sort((a, b) => a - b);
+  return h('select', { id, 'aria-describedby': describedBy },
+    none === null ? null : h('option', { value: '', selected: current === null }, none),
+    list.map((m) => h('option', { value: m, selected: m === current }, label(m))));
+}
+
+/**
+ * The weekly limit (none, or 1 h..56 h in steps of 15 min), the time bank (off, or a cap of
+ * 15 min..4 h) and finishing the title (off, or up to 30 minutes). `today`: the viewing day, to
+ * say whether the bank saves already or from which day.
+ */
+export function weekRulesEditor(weekly: number | null, bank: Bank | null, grace: number, today: string): Editor<WeekRules> {
+  const week = minutesSelect('weekly-limit', range(60, 3360, 15), weekly, duration, 'No weekly limit', 'weekly-hint');
+  const cap = minutesSelect('bank-cap', range(15, 240, 15), bank?.cap_minutes ?? null, (m) => `Up to ${duration(m)}`, 'Off', 'bank-hint');
+  const finish = minutesSelect('finish-grace', range(0, 30, 1), grace, (m) => (m === 0 ? 'Off' : `Up to ${m} ${m === 1 ? 'minute' : 'minutes'}`), null, 'grace-hint');
+  const since = !bank ? '' : bank.from_date > today ? ` It saves from ${longDay(bank.from_date)} on.` : ` Saving since ${longDay(bank.from_date)}.`;
+  const el = h('fieldset', { class: 'week-rules' },
+    h('legend', {}, 'The week, the time bank and finishing a title'),
+    h('div', { class: 'field' }, h('label', { for: week.id }, 'Weekly limit'), week,
+      h('p', { class: 'hint', id: 'weekly-hint' }, 'Counted viewing from Monday to Sunday, beside the daily limits: whichever runs out first stops viewing. Extra time granted adds to both.')),
+    h('div', { class: 'field' }, h('label', { for: cap.id }, 'Time bank'), cap,
+      h('p', { class: 'hint', id: 'bank-hint' }, `What a day leaves of its limit is saved, up to this much, for a later day of the same week once that day's limit and extra time are used. The bank is empty every Monday.${since}`)),
+    h('div', { class: 'field' }, h('label', { for: finish.id }, 'Let them finish the episode'), finish,
+      h('p', { class: 'hint', id: 'grace-hint' }, 'When time runs out during a title that ends within this many minutes, it may be watched to the end (on players that say where they are in it). These minutes show as overtime and count towards nothing.')));
+  const num = (v: string) => (v === '' ? null : Number(v));
+  return {
+    el,
+    value: () => {
+      const c = num(cap.value);
+      return { weekly_limit_minutes: num(week.value), bank: c === null ? null : { cap_minutes: c }, finish_grace_minutes: Number(finish.value) };
+    },
+  };
 }
 
 /** The IANA zones this browser knows, grouped by area; the current one stays selected even when it is not among them. */

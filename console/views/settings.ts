@@ -1,8 +1,8 @@
-// Settings of the chosen child: a limit for each day of the week, breaks, reset hour, timezone,
-// the educational exemption and allowed hours (saved with the version read, so a change made
-// elsewhere meanwhile answers 409 and the form shows the new values); tonight's own hours; extra
-// time now; the household's kids devices. Each change asks for the PIN when this login's PIN
-// window is closed.
+// Settings of the chosen child: a limit for each day of the week, breaks, the weekly limit, the
+// time bank, finishing the title, reset hour, timezone, the educational exemption and allowed
+// hours (saved with the version read, so a change made elsewhere meanwhile answers 409 and the
+// form shows the new values); tonight's own hours; extra time now; the household's kids devices.
+// Each change asks for the PIN when this login's PIN window is closed.
 import { api } from '../api.ts';
 import { h, note, show } from '../dom.ts';
 import { sentence } from '../errors.ts';
@@ -11,7 +11,7 @@ import { Cancelled, withPin } from '../pin.ts';
 import { kidName, loadSettings, store } from '../store.ts';
 import type { Balance, Settings, Window } from '../types.ts';
 import { devicesCard } from './devices.ts';
-import { breakRuleEditor, changedDays, dailyLimitsEditor, timezoneSelect, windowsEditor } from './settings-fields.ts';
+import { breakRuleEditor, changedDays, dailyLimitsEditor, timezoneSelect, weekRulesEditor, windowsEditor } from './settings-fields.ts';
 import { todayCard } from './week.ts';
 import type { View } from './view.ts';
 
@@ -31,9 +31,10 @@ function field(label: string, input: HTMLElement, hint?: string): HTMLElement {
   return h('div', { class: 'field' }, h('label', { for: input.id }, label), input, hint ? h('p', { class: 'hint', id: `${input.id}-hint` }, hint) : null);
 }
 
-function limitsForm(s: Settings, save: (patch: Record<string, unknown>) => void): HTMLFormElement {
+function limitsForm(s: Settings, date: string, save: (patch: Record<string, unknown>) => void): HTMLFormElement {
   const limits = dailyLimitsEditor(s.daily_limits);
   const breaks = breakRuleEditor(s.break_rule);
+  const week = weekRulesEditor(s.weekly_limit_minutes, s.bank, s.finish_grace_minutes, date);
   const reset = h('select', { id: 'reset-hour' }, Array.from({ length: 24 }, (_, i) => h('option', { value: i, selected: i === s.reset_hour }, `${String(i).padStart(2, '0')}:00`)));
   const tz = timezoneSelect(s.timezone);
   const exempt = h('input', { id: 'edu-exempt', type: 'checkbox', checked: s.educational_exempt });
@@ -41,9 +42,10 @@ function limitsForm(s: Settings, save: (patch: Record<string, unknown>) => void)
   const weekdays = windowsEditor('Allowed hours on weekdays', s.allowed_hours.weekdays, 'Times in 24-hour form, in the timezone above.', 'No window: any time of day.', changed);
   const weekends = windowsEditor('Allowed hours at weekends', s.allowed_hours.weekends, 'Times in 24-hour form, in the timezone above.', 'No window: any time of day.', changed);
   const form = h('form', { class: 'card', 'aria-labelledby': 'limits-title' },
-    h('h3', { id: 'limits-title' }, 'Daily limits and hours'),
+    h('h3', { id: 'limits-title' }, 'Limits and hours'),
     limits.el,
     breaks.el,
+    week.el,
     field('A new viewing day starts at', reset),
     field('Timezone', tz),
     h('div', { class: 'check' }, exempt, h('label', { for: 'edu-exempt' }, 'Educational titles do not count towards the limit')),
@@ -63,6 +65,11 @@ function limitsForm(s: Settings, save: (patch: Record<string, unknown>) => void)
     const days = changedDays(s.daily_limits, limits.value());
     if (Object.keys(days).length) patch.daily_limits = days;
     if (!same(breaks.value(), s.break_rule)) patch.break_rule = breaks.value();
+    // the bank is compared by its cap: from_date is the API's (turning it on starts a new bank)
+    const rules = week.value();
+    if (rules.weekly_limit_minutes !== s.weekly_limit_minutes) patch.weekly_limit_minutes = rules.weekly_limit_minutes;
+    if ((rules.bank?.cap_minutes ?? null) !== (s.bank?.cap_minutes ?? null)) patch.bank = rules.bank;
+    if (rules.finish_grace_minutes !== s.finish_grace_minutes) patch.finish_grace_minutes = rules.finish_grace_minutes;
     const hours = { weekdays: weekdays.value(), weekends: weekends.value() };
     if (!same(hours, windowsOf(s.allowed_hours))) patch.allowed_hours = hours;
     save(patch);
@@ -127,7 +134,7 @@ async function draw(root: HTMLElement, message: HTMLElement | null = null): Prom
     h('h2', {}, `${kidName(id)}'s settings`),
     message,
     todayCard(b, kidName(id), s.timezone),
-    limitsForm(s, save),
+    limitsForm(s, b.date, save),
     tonightForm(s, b, run),
     extraTime(id, run),
     await devicesCard(run, s.timezone));
@@ -146,7 +153,7 @@ export const settingsView: View = {
   render: (root) => draw(root),
   live(type, data) {
     if (data.profile_id !== store.child) return;
-    if (type === 'pause' || type === 'break_started') { void refreshToday(document.getElementById('main')!); return; }
+    if (type === 'pause' || type === 'break_started' || type === 'limit_reached') { void refreshToday(document.getElementById('main')!); return; }
     if ((type !== 'settings_changed' && type !== 'grant') || busy) return;
     if (type === 'settings_changed' && data.settings?.version <= (store.settings.get(store.child)?.version ?? 0)) return; // our own change
     const main = document.getElementById('main')!;

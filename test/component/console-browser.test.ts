@@ -133,9 +133,12 @@ it('/ links the console; signing in shows the week: the chart is drawn and its t
   const report = (await api('GET', `/parental-controls/weekly-report?week_start=${WEEK}`)).body;
   const leo = report.profiles.find((p: { profile_name: string }) => p.profile_name === 'Leo');
   const rows = await page.locator('#week-table tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-date'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
+  // Leo has a time bank and may finish an episode (as seeded): the table has the bank's and overtime's columns too
+  expect(await page.locator('#week-table thead th').allTextContents()).toEqual(['Day', 'Counted', 'Educational', 'Limit', 'Refused', 'Extra time', 'Banked', 'From the bank', 'Overtime', 'Paused', 'Breaks', 'Requests']);
   expect(rows).toEqual(leo.daily_totals.map((d: Record<string, any>) => [
     d.date, String(d.counted_minutes), String(d.educational_minutes), d.limit_minutes === null ? 'no limit' : String(d.limit_minutes), String(d.refused_minutes),
-    String(d.bonus_minutes), String(d.paused_minutes), String(d.break_minutes), leo.time_requests.filter((r: { date: string }) => r.date === d.date).map((r: { status: string }) => r.status).join(', ') || 'none',
+    String(d.bonus_minutes), String(d.banked_minutes), String(d.bank_spent_minutes), String(d.overtime_minutes),
+    String(d.paused_minutes), String(d.break_minutes), leo.time_requests.filter((r: { date: string }) => r.date === d.date).map((r: { status: string }) => r.status).join(', ') || 'none',
   ]));
   expect(rows.filter((r) => r[1] !== '0' || r[2] !== '0').length).toBeGreaterThanOrEqual(3); // Monday to today were seeded
   // the chart drew bars: plenty of the canvas is painted
@@ -149,7 +152,9 @@ it('/ links the console; signing in shows the week: the chart is drawn and its t
   });
   expect(painted).toBeGreaterThan(5000);
   await expect(page.locator('.titles li').count()).resolves.toBe(leo.top_titles.length);
-  expect(rows.find((r) => r[0] === '2026-11-24')?.slice(5)).toEqual(['15', '0', '0', 'approved']); // yesterday's answered request and its grant
+  const tuesday = leo.daily_totals.find((d: { date: string }) => d.date === '2026-11-24');
+  expect(rows.find((r) => r[0] === '2026-11-24')?.slice(5)).toEqual([ // yesterday's answered request and its grant
+    '15', String(tuesday.banked_minutes), String(tuesday.bank_spent_minutes), String(tuesday.overtime_minutes), '0', '0', 'approved']);
   await expect(today().locator('.next').textContent()).resolves.toBe('Bedtime in 40 min (21:00).');
   await accessible('week');
   await screenshots('week');
@@ -470,6 +475,209 @@ it("the week shows a day's pauses and breaks: Mia watches into her break (10 min
   expect(cells[0]).toBe(String(wednesday.counted_minutes));
   await page.getByText('Paused 20 min and 10 min in breaks.').waitFor();
   await accessible('week (pauses and breaks)');
+});
+
+type FitAnswer = { fits: 'yes' | 'partly' | 'no'; available_minutes: number | null; needed_minutes: number | null; limited_by: 'budget' | 'week' | 'window' | 'break' | 'pause' | null; finish_grace: boolean };
+/** Minutes as the console writes them: "45 min", "1 h 30 min", "2 h". */
+const minutes = (m: number) => { const r = Math.round(m); return r < 60 ? `${r} min` : r % 60 ? `${Math.floor(r / 60)} h ${r % 60} min` : `${r / 60} h`; };
+/** A fit answer as the console words it. */
+function fitText(a: FitAnswer): string {
+  const why = a.limited_by ? ` (${{ budget: 'budget', week: 'weekly limit', window: 'allowed hours', break: 'break', pause: 'paused' }[a.limited_by]})` : '';
+  if (a.fits === 'no') return `Not now${why}`;
+  if (a.fits === 'yes') return a.finish_grace ? `Fits (with ${minutes(Math.max(1, Math.round(a.needed_minutes! - a.available_minutes!)))} to finish)` : 'Fits';
+  return a.needed_minutes! < 60 ? `Only ${Math.floor(a.available_minutes!)} of ${Math.round(a.needed_minutes!)} min${why}` : `Only ${minutes(Math.floor(a.available_minutes!))} of ${minutes(a.needed_minutes!)}${why}`;
+}
+
+it('the settings page edits the weekly limit, the time bank and finishing the title; the API then has them', async () => {
+  await page.getByLabel('Child').selectOption({ label: 'Leo' });
+  await view('settings', "Leo's settings");
+  const weekly = page.getByLabel('Weekly limit', { exact: true });
+  const bank = page.getByLabel('Time bank', { exact: true });
+  const grace = page.getByLabel('Let them finish the episode', { exact: true });
+  const before = (await api('GET', `/parental-controls/profiles/${kids.Leo}/viewing-time`)).body;
+  expect(before).toMatchObject({ weekly_limit_minutes: null, bank: { cap_minutes: 60, from_date: '2026-11-11' }, finish_grace_minutes: 10 }); // as seeded
+  await expect(weekly.inputValue()).resolves.toBe('');
+  await expect(bank.inputValue()).resolves.toBe('60');
+  await expect(grace.inputValue()).resolves.toBe('10');
+  await page.getByText('Saving since Wednesday 11 November.').waitFor();
+  const options = async (l: ReturnType<Page['locator']>) => l.locator('option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+  const weeklyValues = await options(weekly);
+  expect([weeklyValues[0], weeklyValues[1], weeklyValues.at(-1), weeklyValues.length]).toEqual(['', '60', '3360', 1 + (3360 - 60) / 15 + 1]);
+  expect(await options(bank)).toEqual(['', ...Array.from({ length: 16 }, (_, i) => String(15 * (i + 1)))]);
+  expect(await options(grace)).toEqual(Array.from({ length: 31 }, (_, i) => String(i)));
+
+  await weekly.selectOption({ label: '10 h' });
+  await bank.selectOption({ label: 'Up to 1 h 30 min' });
+  await grace.selectOption({ label: 'Up to 15 minutes' });
+  const put = page.waitForRequest((r) => r.method() === 'PUT' && r.url().endsWith(`/profiles/${kids.Leo}/viewing-time`));
+  await page.getByRole('button', { name: 'Save limits and hours' }).click();
+  // only what changed: the bank by its cap (from_date is the service's)
+  expect((await put).postDataJSON()).toEqual({ weekly_limit_minutes: 600, bank: { cap_minutes: 90 }, finish_grace_minutes: 15, version: before.version });
+  // this login's PIN window closed with the lockout: the PIN is asked, then the same change is sent again
+  const dialog = page.getByRole('dialog', { name: 'Parental PIN' });
+  await dialog.waitFor();
+  await dialog.getByLabel('PIN (4 digits)').fill(logins.parent.pin);
+  await dialog.getByRole('button', { name: 'Confirm' }).click();
+  await page.getByText('The settings are saved.').waitFor();
+  expect((await api('GET', `/parental-controls/profiles/${kids.Leo}/viewing-time`)).body).toMatchObject({
+    weekly_limit_minutes: 600, bank: { cap_minutes: 90, from_date: '2026-11-11' }, finish_grace_minutes: 15,
+  });
+  await expect(weekly.inputValue()).resolves.toBe('600');
+  await expect(bank.inputValue()).resolves.toBe('90');
+  await expect(grace.inputValue()).resolves.toBe('15');
+  // today's balance, with the bank still there today and what the new weekly limit leaves
+  const balance = (await api('GET', `/viewing-time/balance/${kids.Leo}`)).body;
+  await expect(today().locator(`[data-bank="${balance.bank_minutes}"]`).textContent()).resolves.toBe(`${minutes(balance.bank_minutes)} saved in the time bank.`);
+  await expect(today().locator(`[data-week-remaining="${balance.week_remaining_minutes}"]`).textContent()).resolves.toBe(`${minutes(balance.week_remaining_minutes)} left this week of a 10 h weekly limit.`);
+  await accessible('settings (the week, the bank, finishing)');
+
+  // Mia: no weekly limit any more (she had 14 h), a bank of up to 30 min from tomorrow; finishing stays off
+  await page.getByLabel('Child').selectOption({ label: 'Mia' });
+  await page.getByRole('heading', { level: 2, name: "Mia's settings" }).waitFor();
+  await expect(weekly.inputValue()).resolves.toBe('840');
+  await expect(bank.inputValue()).resolves.toBe('');
+  await expect(grace.inputValue()).resolves.toBe('0');
+  await weekly.selectOption({ label: 'No weekly limit' });
+  await bank.selectOption({ label: 'Up to 30 min' });
+  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith(`/profiles/${kids.Mia}/viewing-time`));
+  await page.getByRole('button', { name: 'Save limits and hours' }).click();
+  expect((await saved).request().postDataJSON()).toEqual({ weekly_limit_minutes: null, bank: { cap_minutes: 30 }, version: expect.any(Number) });
+  await page.getByText('The settings are saved.').waitFor();
+  expect((await api('GET', `/parental-controls/profiles/${kids.Mia}/viewing-time`)).body).toMatchObject({
+    weekly_limit_minutes: null, bank: { cap_minutes: 30, from_date: '2026-11-26' }, finish_grace_minutes: 0,
+  });
+  await page.getByText('It saves from Thursday 26 November on.').waitFor();
+});
+
+it("the week shows the time bank and overtime from the report, and whether each child's top titles fit now, refreshed by live events", async () => {
+  // Thursday, 07:30 in Berlin: Leo's day has no limit of its own (emptied above), so the week is what limits him
+  clock.set('2026-11-26T06:30:00Z');
+  await page.clock.setFixedTime(new Date(clock.t));
+  const pin = logins.parent.pin;
+  const put = async (id: string, body: Record<string, unknown>) => expect((await api('PUT', `/parental-controls/profiles/${id}/viewing-time`, { body: { ...body, pin } })).status).toBe(200);
+  // what the week leaves besides the limit: its grants less what was counted (read with the largest limit)
+  await put(kids.Leo, { weekly_limit_minutes: 3360 });
+  const open = (await api('GET', `/viewing-time/balance/${kids.Leo}`)).body;
+  expect(open).toMatchObject({ date: '2026-11-26', limit_minutes: null, allowed_now: true, bank_minutes: expect.any(Number) });
+  const offset = open.week_remaining_minutes - 3360;
+  // a weekly limit that leaves 0..15 minutes less than one of Leo's top titles needs: it fits only with the 15 minutes to finish
+  const catalogue = [...(await api('GET', '/titles?limit=200')).body.items, ...(await api('GET', '/titles?limit=200&offset=200')).body.items] as { id: string; title: string; is_educational: boolean; duration_minutes: number }[];
+  const report0 = (await api('GET', `/parental-controls/weekly-report?week_start=${WEEK}`)).body;
+  const leoWeek0 = report0.profiles.find((p: { profile_name: string }) => p.profile_name === 'Leo');
+  const title = leoWeek0.top_titles.map((t: { title_id: string }) => catalogue.find((c) => c.id === t.title_id)).find((c: (typeof catalogue)[number] | undefined) => c && !c.is_educational && c.duration_minutes > 15);
+  expect(title).toBeDefined();
+  const W = 15 * Math.ceil((title.duration_minutes - 15 - offset) / 15);
+  await put(kids.Leo, { weekly_limit_minutes: W });
+  const fitOf = async (id: string, t: string) => (await api('GET', `/viewing-time/fit/${id}?title_id=${t}&position_seconds=0`)).body as FitAnswer;
+  const fit = await fitOf(kids.Leo, title.id);
+  expect(fit).toMatchObject({ fits: 'yes', limited_by: 'week', finish_grace: true, needed_minutes: title.duration_minutes });
+  const toFinish = Math.max(1, Math.round(title.duration_minutes - fit.available_minutes!));
+
+  await page.getByLabel('Child').selectOption({ label: 'Leo' });
+  await view('week', "Leo's week");
+  const leoFits = page.locator(`.fit-kid[data-fit-profile="${kids.Leo}"]`);
+  const miaFits = page.locator(`.fit-kid[data-fit-profile="${kids.Mia}"]`);
+  const mine = leoFits.locator(`li[data-title="${title.id}"]`);
+  await mine.getByText(`Fits (with ${toFinish} min to finish)`, { exact: true }).waitFor();
+  // every child's top titles are asked about, each answer as the API gives it
+  const report = (await api('GET', `/parental-controls/weekly-report?week_start=${WEEK}`)).body;
+  for (const p of report.profiles as { profile_id: string; top_titles: { title_id: string | null }[] }[]) {
+    const section = page.locator(`.fit-kid[data-fit-profile="${p.profile_id}"]`);
+    expect(await section.locator('li[data-title]').count()).toBe(p.top_titles.filter((t) => t.title_id).length);
+    for (const t of p.top_titles.filter((x) => x.title_id)) {
+      const a = await fitOf(p.profile_id, t.title_id!);
+      await section.locator(`li[data-title="${t.title_id}"] .fit[data-fits="${a.fits}"][data-limited-by="${a.limited_by ?? 'none'}"]`).getByText(fitText(a), { exact: true }).waitFor();
+    }
+  }
+
+  // the bank and overtime, day by day as the report has them; the bank so far below the table and in the week's summary
+  const leo = report.profiles.find((p: { profile_name: string }) => p.profile_name === 'Leo');
+  const cells = async (date: string) => page.locator(`#week-table tr[data-date="${date}"] td`).allTextContents();
+  for (const d of leo.daily_totals as Record<string, any>[]) {
+    expect([d.date, ...(await cells(d.date)).slice(4, 8)]).toEqual([d.date, String(d.bonus_minutes), String(d.banked_minutes), String(d.bank_spent_minutes), String(d.overtime_minutes)]);
+  }
+  expect(leo.daily_totals.some((d: { banked_minutes: number }) => d.banked_minutes > 0)).toBe(true); // Monday to Wednesday left time unused
+  expect(leo.bank_minutes).toBeGreaterThan(0);
+  await expect(page.locator(`#week-table tfoot tr[data-bank="${leo.bank_minutes}"]`).textContent()).resolves.toBe(`Time bank so far${leo.bank_minutes} (${minutes(leo.bank_minutes)})`);
+  await expect(page.locator(`li.bank-line[data-bank="${leo.bank_minutes}"]`).textContent()).resolves.toBe(`Time bank: ${minutes(leo.bank_minutes)}`);
+  expect(await page.getByText('The bank fills up from tonight').count()).toBe(0); // a Thursday
+  // the weekly limit set on another screen: today's card and the summary say what it is now
+  await expect(today().locator(`[data-week-remaining="${fit.available_minutes}"]`).textContent()).resolves.toBe(`${minutes(fit.available_minutes!)} left this week of a ${minutes(W)} weekly limit.`);
+  await expect(page.locator(`li[data-weekly-limit="${W}"]`).textContent()).resolves.toBe(`Weekly limit: ${minutes(W)} (${minutes(leo.counted_minutes)} counted so far).`);
+  await accessible('week (bank, overtime, will it fit)');
+
+  // another parent screen pauses Leo: his answers say so within 2 s; Mia's are asked again on her own pause
+  const allSay = (id: string, text: string) => page.waitForFunction(([p, t]) => {
+    type Doc = { querySelectorAll(selector: string): Iterable<{ textContent: string | null }> };
+    const shown = [...(globalThis as unknown as { document: Doc }).document.querySelectorAll(`.fit-kid[data-fit-profile="${p}"] li[data-title] .fit`)];
+    return shown.length > 0 && shown.every((e) => e.textContent === t);
+  }, [id, text], { timeout: 2000 });
+  expect((await api('POST', `/parental-controls/profiles/${kids.Leo}/pause`, { body: { minutes: 30, pin } })).status).toBe(200);
+  await allSay(kids.Leo, 'Not now (paused)');
+  expect(await miaFits.locator('.fit[data-limited-by="pause"]').count()).toBe(0);
+  expect((await api('POST', `/parental-controls/profiles/${kids.Mia}/pause`, { body: { pin } })).status).toBe(200);
+  await allSay(kids.Mia, 'Not now (paused)');
+  expect((await api('DELETE', '/parental-controls/pause', { body: { pin } })).status).toBe(204);
+  await mine.getByText(`Fits (with ${toFinish} min to finish)`, { exact: true }).waitFor({ timeout: 2000 });
+  await miaFits.locator('.fit[data-limited-by="pause"]').first().waitFor({ state: 'detached', timeout: 2000 });
+
+  // Leo watches that title from its start: the week runs out before its end and he finishes it in overtime
+  const kid = (await api('POST', `/auth/profiles/${kids.Leo}/select`)).body.access_token;
+  let position = 0;
+  const beat = (seq: number, session?: string) => api('POST', '/viewing-time/heartbeat', {
+    token: kid, body: { profile_id: kids.Leo, title_id: title.id, device_id: 'console-test-tv', device_type: 'tv', seq, position_seconds: position, ...(session ? { session_id: session } : {}) },
+  });
+  let last = await beat(1);
+  const reasons = new Set<string>();
+  for (let seq = 2; last.body.enforcement !== 'blocked'; seq++) {
+    expect([seq, last.status]).toEqual([seq, 200]);
+    expect(seq).toBeLessThan(2 * (title.duration_minutes + 20));
+    reasons.add(last.body.reason);
+    clock.advance(30);
+    position += 30;
+    last = await beat(seq, last.body.session_id);
+  }
+  expect(reasons).toContain('finishing_title');
+  expect(last.body.reason).toBe('weekly_limit_reached');
+  expect(position).toBeGreaterThanOrEqual(title.duration_minutes * 60); // watched to the end
+  await page.clock.setFixedTime(new Date(clock.t));
+  await page.getByRole('button', { name: '← Last week' }).click();
+  await page.getByText('Monday 16 November – Sunday 22 November').waitFor();
+  await page.getByRole('button', { name: 'This week' }).click();
+  await today().getByText("This week's time is used up", { exact: true }).waitFor();
+  // Thursday has no limit of its own: the allowance is what the week left
+  await expect(today().locator('[data-budget="0"]').textContent()).resolves.toBe('Allowance left: 0 min (no daily limit today).');
+
+  const after = (await api('GET', `/parental-controls/weekly-report?week_start=${WEEK}`)).body.profiles.find((p: { profile_name: string }) => p.profile_name === 'Leo');
+  const thursday = after.daily_totals.find((d: { date: string }) => d.date === '2026-11-26');
+  expect(thursday.overtime_minutes).toBeGreaterThan(0);
+  expect((await cells('2026-11-26'))[7]).toBe(String(thursday.overtime_minutes));
+  const overtime = after.daily_totals.reduce((a: number, d: { overtime_minutes: number }) => a + d.overtime_minutes, 0);
+  await expect(page.locator(`li[data-overtime="${overtime}"]`).textContent()).resolves.toBe(`Overtime to finish titles: ${minutes(overtime)} (it counts towards nothing).`);
+  await today().locator(`[data-overtime="${thursday.overtime_minutes}"]`).waitFor(); // today's, from the balance
+  await mine.getByText('Not now (weekly limit)', { exact: true }).waitFor();
+  expect(await fitOf(kids.Leo, title.id)).toMatchObject({ fits: 'no', limited_by: 'week', available_minutes: 0 });
+});
+
+it('on a Monday with nothing banked yet the week says the bank fills up from tonight', async () => {
+  // Monday 30 November, 07:30 in Berlin; Leo's Monday has no limit, so nothing banks before tonight
+  clock.set('2026-11-30T06:30:00Z');
+  await page.clock.setFixedTime(new Date(clock.t));
+  expect((await api('PUT', `/parental-controls/profiles/${kids.Leo}/viewing-time`, { body: { daily_limits: { monday: null }, pin: logins.parent.pin } })).status).toBe(200);
+  const report = (await api('GET', '/parental-controls/weekly-report?week_start=2026-11-30')).body;
+  const leo = report.profiles.find((p: { profile_name: string }) => p.profile_name === 'Leo');
+  expect(leo.bank_minutes).toBe(0);
+  expect(leo.daily_totals.every((d: { banked_minutes: number }) => d.banked_minutes === 0)).toBe(true);
+  // the change's live event draws Leo's week again: the new week, by the page's clock
+  await page.getByText('Monday 30 November – Sunday 6 December').waitFor();
+  await page.locator('li.bank-line[data-bank="0"]').getByText('Time bank: 0 min', { exact: true }).waitFor();
+  await page.getByText('The bank fills up from tonight.', { exact: true }).waitFor();
+  await accessible('week (a Monday)');
+  await page.getByRole('button', { name: '← Last week' }).click();
+  await page.getByText('Monday 23 November – Sunday 29 November').waitFor();
+  expect(await page.getByText('The bank fills up from tonight').count()).toBe(0); // another week: nothing to say about tonight
+  await page.getByRole('button', { name: 'This week' }).click();
+  await page.getByText('The bank fills up from tonight.', { exact: true }).waitFor();
 });
 
 it('signing out forgets the tokens and revokes the login; nothing came from outside the service', async () => {

@@ -435,6 +435,10 @@ describe('family rules reach the old player (SPEC §3, §3a)', () => {
       set: async (h) => { await h.app.apiFetch('PUT', configPath(h.kid), { daily_limits: { tuesday: 120, wednesday: 15, thursday: 120 } }); return 15 * 2; },
     },
     {
+      name: 'the weekly limit', reason: 'weekly_limit_reached',
+      set: async (h) => { await h.app.apiFetch('PUT', configPath(h.kid), { daily_limits: { wednesday: 120 }, weekly_limit_minutes: 60, bank: { cap_minutes: 60 }, finish_grace_minutes: 10 }); return 60 * 2; },
+    },
+    {
       name: 'the allowed hours', reason: 'outside_allowed_hours',
       set: async (h) => { await h.app.apiFetch('PUT', configPath(h.kid), { allowed_hours: { weekdays: [{ from: '07:00', to: '10:15' }], weekends: [] } }); return 15 * 2; },
     },
@@ -454,8 +458,8 @@ describe('family rules reach the old player (SPEC §3, §3a)', () => {
           last = await heartbeat(h.app, h.kid, s.session_id);
           locked = lockAfter(locked, last.enforcement);
         }
-        // the day's own limit under an unlimited grant is the one case the grant lifts
-        const lifted = unlimited && rule.reason === 'daily_limit_reached';
+        // the budget (the day's own limit, the week's) under an unlimited grant is what the grant lifts
+        const lifted = unlimited && ['daily_limit_reached', 'weekly_limit_reached'].includes(rule.reason);
         if (lifted) {
           expect(last).toMatchObject({ enforcement: 'allowed', reason: 'unlimited_today' });
           const b = await balance(h.app, h.kid);
