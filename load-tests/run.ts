@@ -2,6 +2,7 @@
 import { missingEndpoints, newStates, type World } from './lib/actions.ts';
 import { HELP, parse, type Args } from './lib/args.ts';
 import { LiveStreams } from './lib/live.ts';
+import { WebhookReceivers } from './lib/webhooks.ts';
 import { createClient } from './lib/http.ts';
 import { Metrics } from './lib/metrics.ts';
 import { runOnce, runSaturation, seedOnly, type Ctx } from './lib/modes.ts';
@@ -70,6 +71,11 @@ async function main(): Promise<number> {
       const live = new LiveStreams(world, target.baseUrl, plan.scenario.live, plan, log);
       await live.verify();
       world.beside = live.beside();
+    }
+    if (plan.scenario.webhooks) {
+      const receivers = new WebhookReceivers(world, plan.scenario.webhooks, log);
+      await receivers.install(target.databaseUrl, fx.loginEmails);
+      world.beside = receivers.beside(world.beside);
     }
     log(`${client.sockets()} connections open; running ${plan.name}: ${plan.streams.map((s) => `${s.name} ${s.rate}/s`).join(', ')} for ${plan.durationMs / 1000} s`);
     return args.saturate ? await runSaturation(ctx) : await runOnce(ctx);

@@ -14,6 +14,7 @@ import { Migration20261206090000_devices_and_pin_proof } from './Migration202612
 import { Migration20261206120000_family_rules } from './Migration20261206120000_family_rules.ts';
 import { Migration20261206150000_idempotency_keys } from './Migration20261206150000_idempotency_keys.ts';
 import { Migration20261207090000_week_bank_grace } from './Migration20261207090000_week_bank_grace.ts';
+import { Migration20261207120000_parent_alerts } from './Migration20261207120000_parent_alerts.ts';
 
 export const migrationsList = [
   { name: 'Migration20261123192208_initial', class: Migration20261123192208_initial },
@@ -30,4 +31,5 @@ export const migrationsList = [
   { name: 'Migration20261206120000_family_rules', class: Migration20261206120000_family_rules },
   { name: 'Migration20261206150000_idempotency_keys', class: Migration20261206150000_idempotency_keys },
   { name: 'Migration20261207090000_week_bank_grace', class: Migration20261207090000_week_bank_grace },
+  { name: 'Migration20261207120000_parent_alerts', class: Migration20261207120000_parent_alerts },
 ];

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { generateVapidKeys } from '../src/config.ts';
 import { freePort, startEmbeddedPostgres } from '../src/ops/embedded.ts';
 import { createOrm, migrate } from '../src/ops/orm.ts';
 
@@ -111,6 +112,7 @@ async function phase(base: string, token: string, during: () => Promise<unknown>
 
 async function main(): Promise<number> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'vtime-pm2-'));
+  const vapid = generateVapidKeys();
   const db = await startEmbeddedPostgres({ dataDir: tmp, database: 'vtime', persistent: false });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -118,6 +120,7 @@ async function main(): Promise<number> {
     ...process.env, PATH: `${path.join(ROOT, 'node_modules/.bin')}${path.delimiter}${process.env.PATH}`,
     PM2_HOME: path.join(tmp, 'pm2'), DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(await freePort()),
     CLUSTER_WORKERS: args.instances, NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'),
+    VAPID_PUBLIC_KEY: vapid.publicKey, VAPID_PRIVATE_KEY: vapid.privateKey, VAPID_SUBJECT: 'mailto:pm2-check@vtime.invalid',
     LOG_LEVEL: 'warn', SEED_DEMO_DATA: 'false', BCRYPT_COST: '8', WORKER_THREADS: '1', DB_POOL_MIN: '1', DB_POOL_MAX: '4',
     RETENTION_INTERVAL_MINUTES: '0', SHUTDOWN_TIMEOUT_MS: '5000',
   };

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import os from 'node:os';
@@ -8,6 +8,7 @@ import { z } from 'zod';
 // the development secret the repository once held: anyone can sign tokens with it, so it is refused everywhere
 const PUBLISHED_DEV_SECRET = 'vtime-development-secret-change-me-0123456789';
 const SECRET_FILE = 'jwt-secret';
+const VAPID_FILE = 'vapid-keys.json';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -80,11 +81,26 @@ export const configSchema = z.object({
   RETENTION_BATCH_SIZE: int(1000, 10, 100_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO_DATA: bool.default(true),
+  // parent alerts: Web Push's VAPID key pair and contact (required in production; outside it the
+  // pair is made once per installation under DATA_DIR), how long a failing delivery is retried,
+  // and whether private addresses are delivery targets (outside production only: tests)
+  VAPID_PUBLIC_KEY: z.string().min(1).optional(),
+  VAPID_PRIVATE_KEY: z.string().min(1).optional(),
+  VAPID_SUBJECT: z.string().regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https: URL').optional(),
+  ALERT_RETRY_HORIZON_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  ALERT_CONCURRENCY: int(8, 1, 100),
+  OUTBOUND_ALLOW_PRIVATE_TARGETS: bool.default(false),
   // the shared test clock: a file holding the instant every process reads; never in production
   TEST_CLOCK_FILE: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
   if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production (32+ random characters); outside production one is made per installation' });
+  }
+  if (c.NODE_ENV === 'production') {
+    for (const k of ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY'] as const) {
+      if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required in production (npx web-push generate-vapid-keys); outside production a pair is made per installation' });
+    }
+    if (!c.VAPID_SUBJECT) ctx.addIssue({ code: 'custom', path: ['VAPID_SUBJECT'], message: 'required in production: a mailto: or https: contact for the push services' });
   }
   if (c.NODE_ENV === 'production' && c.TEST_CLOCK_FILE) {
     ctx.addIssue({ code: 'custom', path: ['TEST_CLOCK_FILE'], message: 'the test clock cannot be enabled in production' });
@@ -94,7 +110,8 @@ export const configSchema = z.object({
   }
 });
 
-export type Config = Omit<z.infer<typeof configSchema>, 'WORKER_THREADS' | 'JWT_SECRET'> & { WORKER_THREADS: number; JWT_SECRET: string };
+export type Config = Omit<z.infer<typeof configSchema>, 'WORKER_THREADS' | 'JWT_SECRET' | 'VAPID_PUBLIC_KEY' | 'VAPID_PRIVATE_KEY' | 'VAPID_SUBJECT'>
+  & { WORKER_THREADS: number; JWT_SECRET: string; VAPID_PUBLIC_KEY: string; VAPID_PRIVATE_KEY: string; VAPID_SUBJECT: string };
 
 export class ConfigError extends Error {}
 
@@ -106,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return {
       ...c, WORKER_THREADS: c.WORKER_THREADS ?? Math.max(1, Math.ceil(os.availableParallelism() / c.CLUSTER_WORKERS)),
       JWT_SECRET: c.JWT_SECRET ?? installationSecret(c.DATA_DIR),
+      VAPID_SUBJECT: c.VAPID_SUBJECT ?? 'mailto:alerts@vtime.invalid',
+      ...(c.VAPID_PUBLIC_KEY && c.VAPID_PRIVATE_KEY ? { VAPID_PUBLIC_KEY: c.VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: c.VAPID_PRIVATE_KEY } : vapidOf(installationVapid(c.DATA_DIR))),
     };
   }
   const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -113,24 +132,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /**
- * This installation's JWT secret, kept in DATA_DIR (mode 0600) and made by whichever process
- * comes first: written aside, then linked into place, so a process never reads half a file.
+ * A file of this installation's, kept in DATA_DIR (mode 0600) and made by whichever process comes
+ * first: written aside, then linked into place, so a process never reads half a file.
  */
-export function installationSecret(dataDir: string): string {
-  const file = path.join(dataDir, SECRET_FILE);
-  const read = () => {
-    const secret = readFileSync(file, 'utf8').trim();
-    if (secret.length < 32) throw new ConfigError(`invalid configuration:\n  JWT_SECRET: ${file} holds fewer than 32 characters; delete it to make a new one`);
-    return secret;
-  };
+function installationFile<T>(dataDir: string, name: string, make: () => string, read: (text: string, file: string) => T): T {
+  const file = path.join(dataDir, name);
   try {
-    return read();
+    return read(readFileSync(file, 'utf8'), file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   mkdirSync(dataDir, { recursive: true });
   const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(aside, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600 });
+  writeFileSync(aside, make(), { mode: 0o600 });
   try {
     linkSync(aside, file);
   } catch (e) {
@@ -138,8 +152,37 @@ export function installationSecret(dataDir: string): string {
   } finally {
     unlinkSync(aside);
   }
-  return read();
+  return read(readFileSync(file, 'utf8'), file);
 }
+
+/** This installation's JWT secret (outside production, when JWT_SECRET is unset). */
+export function installationSecret(dataDir: string): string {
+  return installationFile(dataDir, SECRET_FILE, () => `${randomBytes(48).toString('base64url')}\n`, (text, file) => {
+    const secret = text.trim();
+    if (secret.length < 32) throw new ConfigError(`invalid configuration:\n  JWT_SECRET: ${file} holds fewer than 32 characters; delete it to make a new one`);
+    return secret;
+  });
+}
+
+/** This installation's VAPID key pair for Web Push (outside production, when VAPID_* are unset): made once, like the JWT secret. */
+export function installationVapid(dataDir: string): { publicKey: string; privateKey: string } {
+  return installationFile(dataDir, VAPID_FILE, () => `${JSON.stringify(generateVapidKeys())}\n`, (text, file) => {
+    const keys = JSON.parse(text) as { publicKey?: string; privateKey?: string };
+    if (!keys.publicKey || !keys.privateKey) throw new ConfigError(`invalid configuration:\n  VAPID_PUBLIC_KEY: ${file} holds no key pair; delete it to make a new one`);
+    return { publicKey: keys.publicKey, privateKey: keys.privateKey };
+  });
+}
+
+/** A VAPID key pair (P-256, URL-safe base64 without padding: the raw public point and private scalar), as web-push expects them. */
+export function generateVapidKeys(): { publicKey: string; privateKey: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const jwk = privateKey.export({ format: 'jwk' });
+  const pub = publicKey.export({ format: 'jwk' });
+  const raw = Buffer.concat([Buffer.from([4]), Buffer.from(pub.x!, 'base64url'), Buffer.from(pub.y!, 'base64url')]);
+  return { publicKey: raw.toString('base64url'), privateKey: Buffer.from(jwk.d!, 'base64url').toString('base64url') };
+}
+
+const vapidOf = (k: { publicKey: string; privateKey: string }) => ({ VAPID_PUBLIC_KEY: k.publicKey, VAPID_PRIVATE_KEY: k.privateKey });
 
 /** TRUST_PROXY as a BlockList (addresses and CIDR ranges, IPv4 and IPv6). */
 export function trustedProxies(entries: string[]): BlockList {

@@ -45,6 +45,9 @@ import { ReportsService } from './domain/parental-controls/reports-service.ts';
 import { SettingsService } from './domain/parental-controls/settings-service.ts';
 import { EventHub } from './domain/live-events/event-hub.ts';
 import { TimeRequestsService } from './domain/parental-controls/time-requests-service.ts';
+import { AlertQueue } from './domain/alerts/alert-queue.ts';
+import { AlertsService } from './domain/alerts/alerts-service.ts';
+import { alertRoutes } from './http/routes/alerts.ts';
 import { eventRoutes } from './http/routes/events.ts';
 import { timeRequestRoutes } from './http/routes/time-requests.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -109,10 +112,12 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   let hub: EventHub | undefined;
   let requests: TimeRequestsService | undefined;
   let viewingTime: ViewingTimeService | undefined;
+  let alertStats: { stats: { delivered: number; failed: number } } | undefined;
   const idempotency = new Idempotency({ em: orm.em, clock });
   const local = new ProcessMetrics({
     openStreams: () => hub?.openStreams ?? 0, timeRequests: () => requests?.stats ?? { approved: 0, denied: 0 },
     familyRules: () => viewingTime?.familyRules ?? { breaksStarted: 0, gracesStarted: 0, overtimeSeconds: 0, bankSpentSeconds: 0 }, idempotency: () => idempotency.stats, db: () => dbAnswers,
+    alerts: () => alertStats?.stats ?? { delivered: 0, failed: 0 },
     configCache: () => configs.stats(), pin: () => pins.stats, login: () => accounts.stats, workerPool: () => pool.stats(), dbRoundTrips: totalDbRoundTrips,
     dbPool: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount, max: config.DB_POOL_MAX }),
   });
@@ -129,7 +134,23 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   let draining = false;
   const serviceStartedAt = process.env.VTIME_SERVICE_STARTED_AT ? new Date(process.env.VTIME_SERVICE_STARTED_AT) : local.startedAt;
   const metrics = new ClusterMetrics({
-    em: orm.em, local, serviceStartedAt, publishIntervalMs: config.METRICS_PUBLISH_INTERVAL_MS, databaseFigures: async () => ({ pendingRequests: await requests.pendingCount(), pausesActive: await pauses.activeCount() }),
+    em: orm.em, local, serviceStartedAt, publishIntervalMs: config.METRICS_PUBLISH_INTERVAL_MS, databaseFigures: async () => {
+      const queue = await alertQueue.pending();
+      return { pendingRequests: await requests.pendingCount(), pausesActive: await pauses.activeCount(), alertQueueDepth: queue.depth, alertOldestJobSeconds: queue.oldestSeconds };
+    },
+  });
+  // parent alerts: events become delivery jobs (pg-boss), worked on by every process
+  const policy = { production: config.NODE_ENV === 'production', allowPrivate: config.OUTBOUND_ALLOW_PRIVATE_TARGETS };
+  const alertQueue = new AlertQueue({
+    em: orm.em, databaseUrl: opts.databaseUrl, log: logger, policy, horizonHours: config.ALERT_RETRY_HORIZON_HOURS, concurrency: config.ALERT_CONCURRENCY,
+    vapid: { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY, subject: config.VAPID_SUBJECT },
+  });
+  await alertQueue.start();
+  alertStats = alertQueue;
+  const alerts = new AlertsService({ em: orm.em, clock, authorize: (p, proof) => pins.authorize(p, proof), policy, queue: alertQueue, vapidPublicKey: config.VAPID_PUBLIC_KEY });
+  // a login that ended (logout, revocation) takes its push subscriptions along
+  bus.subscribe((m) => {
+    if (m.entity === 'login') void alerts.loginEnded(m.id).catch((err: Error) => logger.warn({ err: err.message }, 'push subscriptions of an ended login not removed'));
   });
   const bridge = new NotifyBridge({ url: opts.databaseUrl, bus, log: logger, origin: local.processKey });
   await bridge.start();
@@ -137,7 +158,9 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
   hub = new EventHub({ em: orm.em, bus, processKey: local.processKey, freshSeconds: metrics.freshSeconds, onDelivered: (ms) => local.observeEventDelivery(ms),
     onError: (err) => logger.warn({ err: err.message }, 'live events not read; the next notification retries') });
   const events = hub;
-  await bridge.listen('vtime_events', { notify: (newest) => events.wake(newest), reconnected: () => events.wake(null) });
+  await bridge.listen('vtime_events', {
+    notify: (newest) => { events.wake(newest); alertQueue.wake(); }, reconnected: () => { events.wake(null); alertQueue.wake(); },
+  });
   await events.start();
   // a pending request whose viewing day ended expires, and a pause that ran out ends, each with its
   // event, even when nobody looks
@@ -155,6 +178,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     apiRoutes: [
       ...authRoutes(accounts, trustedProxies(config.TRUST_PROXY)), ...deviceRoutes(accounts, pins, devices), ...titleRoutes(catalog), ...viewingTimeRoutes(viewingTime),
       ...parentalRoutes({ pins, settings, grants, reports, pauses }), ...timeRequestRoutes(requests), ...eventRoutes({ hub: events, identity, tokens }),
+      ...alertRoutes(alerts),
     ],
     rootRoutes: [
       ...healthRoutes(async () => (draining ? 'draining' : (await databaseAnswers(orm)) ? 'ready' : 'database_unavailable')),
@@ -204,6 +228,7 @@ export async function startService(config: Config, opts: ServiceOptions): Promis
     await metrics.withdraw().catch(() => {});
     await devices.stop();
     local.stop();
+    await alertQueue.stop();
     await bridge.stop();
     await pool.close();
     await orm.close();

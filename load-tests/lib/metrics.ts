@@ -5,7 +5,7 @@ export type Tags = Record<string, string>;
 type Histogram = ReturnType<typeof hdr.build>;
 
 // durations are recorded in microseconds: 1 µs .. 2 min, 3 significant digits
-const newHistogram = (): Histogram => hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
+export const newHistogram = (): Histogram => hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3, autoResize: false });
 // the progress line's one-second window: 2 digits are plenty for display and keep its per-second cost well under a millisecond
 const newWindow = (): Histogram => hdr.build({ bitBucketSize: 32, lowestDiscernibleValue: 10, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 2, autoResize: false });
 

@@ -25,6 +25,8 @@ export interface ScenarioDef {
   seed?: SeedDef;
   day?: { beatsPerSession: [number, number] };
   live?: LiveDef;
+  /** A slow and a fast webhook receiver for the first households (npm runner only: load-tests/lib/webhooks.ts). */
+  webhooks?: { households: number; slowMs: number };
   /** This share of the viewers' kids has a break rule (15 min on, 5 off) and is seeded 15..45 s of counted viewing short of a break, so each starts one during the run. */
   breakShare?: number;
   /** false: the npm runner only (k6 has no client for text/event-stream), so there is no k6 script. */

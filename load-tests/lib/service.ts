@@ -77,6 +77,8 @@ async function spawnService(db: { url: string; stop(): Promise<void> }, log: (m:
   const env: NodeJS.ProcessEnv = {
     ...process.env, PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), DATA_DIR, DATABASE_URL: db.url,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SEED_DEMO_DATA: 'false', TRUST_PROXY: process.env.TRUST_PROXY ?? '127.0.0.1',
+    // the alerts scenario's webhook receivers listen on this machine (127.0.0.1): a throwaway service may deliver there
+    OUTBOUND_ALLOW_PRIVATE_TARGETS: 'true',
   };
   // e.g. SERVICE_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=prof': every service process (primary and workers) gets them
   if (process.env.SERVICE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.SERVICE_NODE_OPTIONS;

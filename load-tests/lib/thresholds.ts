@@ -26,7 +26,7 @@ export function parseSelector(key: string): { name: string; tags: Tags } {
 }
 
 /** Custom trends a scenario may set thresholds on (milliseconds), recorded with Metrics.trend. */
-export const TRENDS = ['event_delivery'] as const;
+export const TRENDS = ['event_delivery', 'webhook_delivery'] as const;
 
 /** The value of one statistic (avg, min, max, med, p(N), rate, count) of a metric; null when it has no data. */
 export function statOf(metrics: Metrics, name: string, tags: Tags, stat: string, durationMs: number): number | null {

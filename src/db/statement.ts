@@ -30,3 +30,15 @@ export async function runNamed<T>(em: EntityManager, name: string, text: string,
     client.release(failed && isConnectionError(failed) ? failed : undefined);
   }
 }
+
+/**
+ * One statement of a library's own SQL (pg-boss's, through its db adapter), unnamed: it joins a
+ * MikroORM transaction like runNamed, else runs on the pool without a prepared-statement name
+ * (its texts vary).
+ */
+export async function runText<T>(em: EntityManager, text: string, values: unknown[]): Promise<T[]> {
+  const tx = em.isInTransaction() ? em.getTransactionContext<Transaction<unknown>>() : undefined;
+  if (tx) return (await tx.executeQuery(CompiledQuery.raw(text, values))).rows as T[];
+  const pool = (await em.getConnection().getNativeClient()) as Pool;
+  return (await pool.query(text, values)).rows as T[];
+}

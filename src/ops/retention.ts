@@ -93,6 +93,8 @@ export async function runRetentionOn(client: pg.PoolClient, o: RetentionOptions,
   await client.query(`delete from login_throttles where updated_at < $1::timestamptz - interval '1 day' and (locked_until is null or locked_until < $1::timestamptz)`, [o.now.toISOString()]);
   // Idempotency-Key answers: kept 24 h from the first request
   await client.query(`delete from idempotency_keys where created_at < $1::timestamptz - make_interval(hours => $2)`, [o.now.toISOString(), IDEMPOTENCY_KEEP_HOURS]);
+  // alert delivery records: kept 30 days (SPEC §5; the job queue keeps its own jobs a week)
+  await client.query(`delete from alert_deliveries where created_at < $1::timestamptz - interval '30 days'`, [o.now.toISOString()]);
   for (const table of ['events', 'sessions', 'balances', 'grants'] as const) {
     const { deleted, complete } = await deleteInBatches(client, BATCHES[table], limits[table], o, deadline);
     result[table] = deleted;

@@ -28,7 +28,10 @@ describe('configuration', () => {
 
   it('production needs a secret; the value the repository once held is refused everywhere', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40) }).NODE_ENV).toBe('production');
+    const vapid = { VAPID_PUBLIC_KEY: 'BPub', VAPID_PRIVATE_KEY: 'priv', VAPID_SUBJECT: 'mailto:sre@example.com' };
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40), ...vapid }).NODE_ENV).toBe('production');
+    // and Web Push's key pair and contact: each named when missing
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40) })).toThrow(/VAPID_PUBLIC_KEY[\s\S]*VAPID_PRIVATE_KEY[\s\S]*VAPID_SUBJECT/);
     for (const NODE_ENV of ['production', 'development', 'test']) {
       expect(() => loadConfig({ NODE_ENV, JWT_SECRET: 'vtime-development-secret-change-me-0123456789' })).toThrow(/published in the repository/);
     }

@@ -134,7 +134,8 @@ begin
       end if;
       if is_kids and v_credit > 0 then
         v_raw := v_credit;
-        select * into c from vt_credit(array[v_balance], array[v_credit], array[s.is_educational], array[p_now]);
+        select * into c from vt_credit(array[v_balance], array[v_credit], array[s.is_educational], array[p_now],
+                                       array[(select r.percent_used::integer from alert_rules r where r.user_id = p_user)]);
         v_credit := c.granted; -- the budget may run out within this stretch: the session keeps what was granted
         -- the credit that exhausts the allowance starts the budget's grace, when the title's rest fits it
         if c.granted > 0 and c.remaining = 0 and not c.break_started and not (c.educational_exempt and s.is_educational)
@@ -160,6 +161,11 @@ begin
             'limit_minutes', c.limit_minutes, 'bonus_minutes', vt_minutes(c.bonus_seconds), 'next_reset_at', c.day_end);
         end if;
         break_started := c.break_started;
+        if c.alerted_percent then
+          ev_type := ev_type || 'limit_percent_used'::text;
+          ev_payload := ev_payload || jsonb_build_object('session_id', p_session, 'percent', c.percent_alerted, 'used_minutes', vt_minutes(c.used_seconds),
+            'allowance_minutes', vt_minutes(c.limit_minutes * 60 + c.bonus_seconds));
+        end if;
         if c.break_started then
           ev_type := ev_type || 'break_started'::text;
           ev_payload := ev_payload || jsonb_build_object('session_id', p_session, 'break_until', c.break_until, 'break_minutes', c.break_minutes);

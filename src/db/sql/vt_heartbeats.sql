@@ -54,10 +54,11 @@ begin
   for r in
     with locked as (
       select b.ord, v.id as sid, x.id as balance, vt_interval_credit(v.last_heartbeat_at, v.paused_at, b.at) as credit,
-             v.is_educational as edu, p.user_id as household, b.profile, b.at, b.seq, b.paused
+             v.is_educational as edu, p.user_id as household, b.profile, b.at, b.seq, b.paused, ar.percent_used as pct
         from (select u.*, row_number() over (partition by u.profile order by u.ord) as nth
                 from unnest(p_user, p_profile, p_session, p_title, p_seq, p_now, p_paused, p_position) with ordinality as u(usr, profile, session, title, seq, at, paused, position, ord)) b
         join profiles p on p.id = b.profile and p.user_id = b.usr and p.is_kids
+        left join alert_rules ar on ar.user_id = b.usr
         join users u on u.id = b.usr and u.is_active
         join titles t on t.id = b.title
         join viewing_sessions v on v.id = b.session and v.profile_id = b.profile and v.ended_at is null
@@ -71,9 +72,9 @@ begin
       select l.*, c.granted, c.used_seconds, c.educational_seconds, c.bonus_seconds, c.unlimited_override, c.limit_minutes, c.educational_exempt, c.day_end,
              c.break_after_minutes, c.break_minutes, c.continuous_seconds, c.counted_at, c.break_until, c.break_started, c.remaining,
              c.weekly_limit_minutes, c.week_end, c.bank_cap_minutes, c.bank_seconds, c.week_used_seconds, c.week_bonus_seconds,
-             c.finish_grace_minutes, c.overtime_seconds
+             c.finish_grace_minutes, c.overtime_seconds, c.alerted_percent, c.percent_alerted
         from vt_credit((select array_agg(balance) from locked), (select array_agg(credit) from locked), (select array_agg(edu) from locked),
-                       (select array_agg(at) from locked)) c
+                       (select array_agg(at) from locked), (select array_agg(pct) from locked)) c
         join locked l on l.balance = c.balance),
     written as (
       update viewing_sessions v set last_heartbeat_at = c.at, last_seq = coalesce(c.seq, v.last_seq),
@@ -87,7 +88,12 @@ begin
       union all
       select c.ord, 0, c.household, c.profile, 'break_started',
              jsonb_build_object('session_id', c.sid, 'break_until', c.break_until, 'break_minutes', c.break_minutes)
-        from credited c where c.break_started)
+        from credited c where c.break_started
+      union all
+      select c.ord, 2, c.household, c.profile, 'limit_percent_used',
+             jsonb_build_object('session_id', c.sid, 'percent', c.percent_alerted, 'used_minutes', vt_minutes(c.used_seconds),
+                                'allowance_minutes', vt_minutes(c.limit_minutes * 60 + c.bonus_seconds))
+        from credited c where c.alerted_percent)
     select (select coalesce(array_agg(c.ord::integer), '{}') from credited c) as ords,
            (select array_agg(e.household order by e.ord, e.nth) from events e) as hh, (select array_agg(e.profile order by e.ord, e.nth) from events e) as pr,
            (select array_agg(e.type order by e.ord, e.nth) from events e) as types, (select array_agg(e.payload order by e.ord, e.nth) from events e) as payloads,

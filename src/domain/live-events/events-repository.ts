@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { runNamed } from '../../db/statement.ts';
 
-export const EVENT_TYPES = ['time_request', 'grant', 'settings_changed', 'session_superseded', 'limit_reached', 'pause', 'break_started'] as const;
+export const EVENT_TYPES = ['time_request', 'grant', 'settings_changed', 'session_superseded', 'limit_reached', 'pause', 'break_started', 'limit_percent_used'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface NewEvent {

@@ -20,12 +20,13 @@ type Snap = {
   timeRequests?: { approved: number; denied: number };
   familyRules?: { breaksStarted: number; gracesStarted: number; overtimeSeconds: number; bankSpentSeconds: number };
   idempotency?: { replays: number; conflicts: number };
+  alerts?: { delivered: number; failed: number };
   db?: { unavailable503: number; inDoubtRetries: number; primaryAddress: string | null };
   prom: object[];
 };
 
 /** Figures only the database holds, read every 10 s by the publish timer (and fresh by the admin endpoint). */
-export interface DatabaseFigures { pendingRequests: number; pausesActive: number }
+export interface DatabaseFigures { pendingRequests: number; pausesActive: number; alertQueueDepth?: number; alertOldestJobSeconds?: number }
 
 const sum = (rows: Snap[], f: (s: Snap) => number) => rows.reduce((a, s) => a + f(s), 0);
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
@@ -59,6 +60,8 @@ function cluster(databaseUp: number, processes: number, figures: DatabaseFigures
   if (figures) {
     new Gauge({ name: 'vtime_time_requests_pending', help: 'Time requests waiting for a parent’s answer (from the database)', registers: [r] }).set(figures.pendingRequests);
     new Gauge({ name: 'vtime_pauses_active', help: 'Kids profiles paused by a parent now (from the database)', registers: [r] }).set(figures.pausesActive);
+    new Gauge({ name: 'vtime_alert_queue_depth', help: 'Alert deliveries not finished yet: waiting, being tried or retried (from the database)', registers: [r] }).set(figures.alertQueueDepth ?? 0);
+    new Gauge({ name: 'vtime_alert_queue_oldest_job_age_seconds', help: 'How long the oldest unfinished alert delivery has waited (0: none)', registers: [r] }).set(figures.alertOldestJobSeconds ?? 0);
   }
   new Gauge({ name: 'vtime_database_up', help: '1 when the database answered this scrape, 0 when it did not', registers: [r] }).set(databaseUp);
   new Gauge({ name: 'vtime_processes_reporting', help: 'Service processes whose metrics snapshot is fresh (0 when the database is unavailable)', registers: [r] }).set(processes);
@@ -174,6 +177,10 @@ export class ClusterMetrics {
         bank_spent_seconds: sum(snaps, (s) => s.familyRules?.bankSpentSeconds ?? 0),
       },
       idempotency: { replays: sum(snaps, (s) => s.idempotency?.replays ?? 0), conflicts: sum(snaps, (s) => s.idempotency?.conflicts ?? 0) },
+      alerts: {
+        delivered: sum(snaps, (s) => s.alerts?.delivered ?? 0), failed: sum(snaps, (s) => s.alerts?.failed ?? 0),
+        queue_depth: figures.alertQueueDepth ?? 0, oldest_job_age_s: Math.round(figures.alertOldestJobSeconds ?? 0),
+      },
       db: {
         unavailable_503: sum(snaps, (s) => s.db?.unavailable503 ?? 0), in_doubt_retries: sum(snaps, (s) => s.db?.inDoubtRetries ?? 0),
         // the server the processes' listeners last connected to (several: a failover is being noticed)

@@ -20,6 +20,8 @@ export interface MetricSources {
   familyRules(): { breaksStarted: number; gracesStarted: number; overtimeSeconds: number; bankSpentSeconds: number };
   /** Idempotency-Key repeats this process answered: replayed, or refused (409 in progress, 422 another body). */
   idempotency?(): { replays: number; conflicts: number };
+  /** Alert deliveries this process's workers made: delivered, and failed for good. */
+  alerts?(): { delivered: number; failed: number };
   /** Database availability as this process saw it: 503s for it, in-doubt batches sent again, the server answering. */
   db?(): { unavailable503: number; inDoubtRetries: number; primaryAddress: string | null };
 }
@@ -117,6 +119,7 @@ export class ProcessMetrics {
       timeRequests: this.#src.timeRequests(),
       familyRules: this.#src.familyRules(),
       idempotency: { ...(this.#src.idempotency?.() ?? { replays: 0, conflicts: 0 }) },
+      alerts: { ...(this.#src.alerts?.() ?? { delivered: 0, failed: 0 }) },
       db: { ...(this.#src.db?.() ?? { unavailable503: 0, inDoubtRetries: 0, primaryAddress: null }) },
       prom: await this.registry.getMetricsAsJSON(),
     };
@@ -184,6 +187,8 @@ export class ProcessMetrics {
       collect() { this.reset(); const address = src.db?.().primaryAddress; if (address) this.set({ address }, 1); },
     });
     counter('vtime_db_in_doubt_retries_total', 'Heartbeats sent again because their batch commit was in doubt (the connection broke under it)', () => src.db?.().inDoubtRetries ?? 0);
+    counter('vtime_alerts_delivered_total', 'Alert deliveries (webhooks, Web Push) accepted by their receivers', () => src.alerts?.().delivered ?? 0);
+    counter('vtime_alerts_failed_total', 'Alert deliveries marked failed: still refused when the retry horizon passed', () => src.alerts?.().failed ?? 0);
     counter('vtime_idempotency_replays_total', 'Idempotency-Key repeats answered with the first answer', () => src.idempotency?.().replays ?? 0);
     counter('vtime_idempotency_conflicts_total', 'Idempotency-Key repeats refused: 409 while the first runs, 422 with another body', () => src.idempotency?.().conflicts ?? 0);
     gauge('vtime_event_loop_delay_p99_seconds', 'Event-loop delay p99 (worst process)', () => this.#loopDelay().getValueAtPercentile(99) / 1e6, 'max');

@@ -64,6 +64,9 @@ export const ViewingTimeBalance = defineEntity({
     overtimeSeconds: p.integer().default(0),
     graceBudgetUsed: p.boolean().default(false),
     graceWindowEnds: p.type('string').columnType('timestamptz[]').defaultRaw(`'{}'`),
+    // parent alerts: the percent-of-limit threshold already alerted today, and whether the last credit crossed it
+    percentAlerted: p.smallint().nullable(),
+    creditAlertedPercent: p.boolean().default(false),
     updatedAt: p.datetime().onCreate(() => new Date()),
   },
 });
