@@ -1,20 +1,24 @@
-// The parent console: sign in, then five views over the public API (week, pause, history,
-// requests, settings) chosen by the URL's hash, with the live stream keeping them current.
+// The parent console: sign in, then six views over the public API (week, pause, history,
+// requests, settings, alerts) chosen by the URL's hash (#week, or #/requests/{id} for one request:
+// where a notification leads), with the live stream keeping them current. The service worker
+// (console/sw.js) shows the service's push alerts; a click on one brings this window there.
 import { signedIn, signIn, signOut, whenSignedOut } from './api.ts';
 import { $, announce, h, note, show } from './dom.ts';
 import { sentence } from './errors.ts';
 import { startLive, stopLive, type LiveType } from './live.ts';
 import { Cancelled, forgetPin, lockPin } from './pin.ts';
+import { forgetDevice, startWorker, syncDevice } from './push.ts';
 import { applyRequest, kidName, loadKids, loadPending, reset, store } from './store.ts';
 import type { TimeRequest } from './types.ts';
 import type { View } from './views/view.ts';
+import { alertsView } from './views/alerts.ts';
 import { historyView } from './views/history.ts';
 import { pauseView } from './views/pause.ts';
 import { requestsView } from './views/requests.ts';
 import { settingsView } from './views/settings.ts';
 import { weekView } from './views/week.ts';
 
-const VIEWS: Record<string, View> = { week: weekView, pause: pauseView, history: historyView, requests: requestsView, settings: settingsView };
+const VIEWS: Record<string, View> = { week: weekView, pause: pauseView, history: historyView, requests: requestsView, settings: settingsView, alerts: alertsView };
 const main = $('#main');
 let current: View | null = null;
 
@@ -58,6 +62,8 @@ async function start(): Promise<void> {
   $('#tabs').hidden = false;
   showCount();
   startLive(onLive, (live) => document.body.classList.toggle('offline', !live));
+  // a subscription this browser kept (reloaded without signing out) goes on with this login
+  void syncDevice().catch(() => {});
   if (!location.hash) history.replaceState(null, '', '#week');
   await route();
 }
@@ -80,9 +86,18 @@ function onLive(type: LiveType, data: Record<string, any>): void {
   current?.live?.(type, data);
 }
 
+/** '#week', '#/week', '#/requests/{id}': the view, and the item it opens on; anything else is the week. */
+function place(hash: string): { name: string; item: string | undefined } {
+  const [name = '', item] = hash.replace(/^#\/?/, '').split('/');
+  if (!Object.hasOwn(VIEWS, name)) return { name: 'week', item: undefined };
+  let decoded: string | undefined;
+  try { decoded = item ? decodeURIComponent(item) : undefined; } catch { decoded = undefined; }
+  return { name, item: decoded };
+}
+
 async function route(): Promise<void> {
   if (!signedIn()) return;
-  const name = location.hash.slice(1) in VIEWS ? location.hash.slice(1) : 'week';
+  const { name, item } = place(location.hash);
   current = VIEWS[name];
   for (const a of document.querySelectorAll('#tabs a')) {
     if (a.getAttribute('href') === `#${name}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
@@ -90,7 +105,8 @@ async function route(): Promise<void> {
   document.title = `${current.title} · vtime parent console`;
   main.setAttribute('aria-busy', 'true');
   try {
-    await current.render(main);
+    await current.render(main, item);
+    showCount();
   } catch (e) {
     if (!(e instanceof Cancelled) && signedIn()) show(main, h('h2', {}, current.title), note(sentence(e)));
   } finally {
@@ -101,11 +117,21 @@ async function route(): Promise<void> {
 whenSignedOut((why) => {
   stopLive();
   forgetPin();
+  void forgetDevice(); // the API dropped this login's push subscriptions
   reset();
   current = null;
   signInForm(why);
 });
-window.addEventListener('hashchange', () => { void route().then(() => main.focus({ preventScroll: true })); });
+// a view that put the focus on something of its own (the request it opened on) keeps it
+const settle = () => {
+  if (signedIn() && (!main.contains(document.activeElement) || document.activeElement === main)) main.focus({ preventScroll: true });
+};
+window.addEventListener('hashchange', () => { void route().then(settle); });
+// a notification was clicked: show where it leads (signed out, the sign-in leads there)
+startWorker((url) => {
+  if (url.hash === location.hash) void route().then(settle);
+  else location.hash = url.hash;
+});
 $('#child').addEventListener('change', (ev) => { store.child = (ev.target as HTMLSelectElement).value; void route(); });
 $('#sign-out').addEventListener('click', () => void signOut());
 $('#pin-lock').addEventListener('click', () => void lockPin().then(() => announce('The PIN is locked again.'), (e) => announce(sentence(e))));

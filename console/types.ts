@@ -84,3 +84,14 @@ export interface HistoryDay {
 export interface History { days: HistoryDay[]; has_more: boolean; next_cursor: string | null }
 
 export interface Device { id: string; profile_id: string; profile_name: string; created_at: string; last_seen_at: string | null; expires_at: string }
+
+/** What the household's alert rules push to the parents' devices (percent_used: null = off, else 50..95 in steps of 5). */
+export interface AlertRules { time_request: boolean; limit_reached: boolean; percent_used: number | null; break_started: boolean }
+
+export const WEBHOOK_EVENTS = ['time_request.created', 'limit.reached', 'limit.percent_used', 'break.started', 'pause.changed'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+/** A webhook's last delivery: delivered, pending (being retried) or failed (retried until the horizon). */
+export interface WebhookDelivery { status: 'pending' | 'delivered' | 'failed'; attempts: number; last_error: string | null; at: string | null }
+export interface Webhook { id: string; url: string; events: WebhookEvent[]; created_at: string; last_delivery: WebhookDelivery | null }
+/** A webhook as its creation answers it: the signing secret (whsec_…) is shown only then. */
+export interface NewWebhook extends Webhook { secret: string }

@@ -1,6 +1,7 @@
 // GET /console/: the parent console, a page over the public API alone. Its TypeScript (console/)
 // is bundled by esbuild in memory on the first request of each process, so `npm start` serves
-// what the sources say and there is no build step to forget; nothing comes from a CDN.
+// what the sources say and there is no build step to forget; nothing comes from a CDN. Its service
+// worker (console/sw.js, plain JavaScript served as it is) has the default scope: /console/.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -13,7 +14,10 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 const FILES: Record<string, [string, string]> = {
   'app.css': ['console.css', 'text/css; charset=utf-8'],
   'favicon.svg': ['favicon.svg', 'image/svg+xml'],
+  'sw.js': ['sw.js', 'application/javascript; charset=utf-8'],
 };
+// the service worker loads nothing and fetches nothing: its own policy says so
+const WORKER_CSP = "default-src 'none'";
 
 let bundle: Promise<Uint8Array> | null = null;
 
@@ -48,6 +52,7 @@ export function consoleRoutes() {
         const name = String(ctx.params.name);
         if (!Object.hasOwn(FILES, name)) throw new AppError('not_found', 'route_not_found', `no such file: /console/${name}`);
         send(ctx, FILES[name][1]);
+        if (name === 'sw.js') ctx.set('Content-Security-Policy', WORKER_CSP);
         return readFileSync(path.join(DIR, FILES[name][0]));
       },
     }),
