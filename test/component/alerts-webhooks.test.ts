@@ -55,6 +55,18 @@ async function environment(name: string, env: Record<string, string>): Promise<E
   return { url, svc, api: client(svc.url), db, clock };
 }
 
+/** A test in an environment of its own, cleaned up after it. */
+async function isolated(name: string, env: Record<string, string>, fn: (e: Env) => Promise<void>) {
+  const e = await environment(name, env);
+  try {
+    await fn(e);
+  } finally {
+    await e.db.end();
+    await e.svc.close();
+    await dropDatabase(e.url);
+  }
+}
+
 async function family(e: Env) {
   const h = await household(e.api, 'Europe/Berlin');
   expect((await e.api('POST', '/api/v1/parental-controls/pin', { token: h.token, body: { new_pin: PIN } })).status).toBe(200);
@@ -237,52 +249,38 @@ describe('webhook deliveries that must wait', () => {
     }
   }, 90_000);
 
-  it('with ALERT_RETRY_HORIZON_HOURS set to seconds, a receiver that never accepts ends failed', async () => {
-    const e = await environment('vtime_hooks_horizon', { ALERT_RETRY_HORIZON_HOURS: String(6 / 3600) });
+  it('with ALERT_RETRY_HORIZON_HOURS set to seconds, a receiver that never accepts ends failed', () => isolated('vtime_hooks_horizon', { ALERT_RETRY_HORIZON_HOURS: String(6 / 3600) }, async (e) => {
+    const h = await family(e);
+    const r = await receiver(() => 503);
     try {
-      const h = await family(e);
-      const r = await receiver(() => 503);
-      try {
-        const w = await hook(e, h, r, ['pause.changed']);
-        expect((await e.api('POST', `/api/v1/parental-controls/profiles/${h.kidId}/pause`, { token: h.token, body: { pin: PIN } })).status).toBe(200);
-        const rows = await waitFor(async () => { const x = await deliveriesOf(e, w.id); return x[0]?.status === 'failed' && x; }, 'the delivery failed', 40_000, 200);
-        expect(rows[0].last_error).toBe('http_503');
-        expect(rows[0].attempts).toBeGreaterThanOrEqual(2);
-        const listed = (await e.api('GET', '/api/v1/parental-controls/webhooks', { token: h.token })).body.items[0];
-        expect(listed.last_delivery).toMatchObject({ status: 'failed', last_error: 'http_503' });
-      } finally {
-        await r.close();
-      }
+      const w = await hook(e, h, r, ['pause.changed']);
+      expect((await e.api('POST', `/api/v1/parental-controls/profiles/${h.kidId}/pause`, { token: h.token, body: { pin: PIN } })).status).toBe(200);
+      const rows = await waitFor(async () => { const x = await deliveriesOf(e, w.id); return x[0]?.status === 'failed' && x; }, 'the delivery failed', 40_000, 200);
+      expect(rows[0].last_error).toBe('http_503');
+      expect(rows[0].attempts).toBeGreaterThanOrEqual(2);
+      const listed = (await e.api('GET', '/api/v1/parental-controls/webhooks', { token: h.token })).body.items[0];
+      expect(listed.last_delivery).toMatchObject({ status: 'failed', last_error: 'http_503' });
     } finally {
-      await e.db.end();
-      await e.svc.close();
-      await dropDatabase(e.url);
+      await r.close();
     }
-  }, 60_000);
+  }), 60_000);
 
-  it('private, loopback and IPv4-mapped addresses are refused at creation; a name that resolves to one is refused at delivery (target_refused)', async () => {
-    const e = await environment('vtime_hooks_strict', { OUTBOUND_ALLOW_PRIVATE_TARGETS: 'false' });
-    try {
-      const h = await family(e);
-      for (const url of ['http://127.0.0.1:9/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'http://[::ffff:7f00:1]/x', 'ftp://example.com/x']) {
-        const r = await e.api('POST', '/api/v1/parental-controls/webhooks', { token: h.token, body: { url, events: ['pause.changed'], pin: PIN } });
-        expect([url, r.status, r.body.field]).toEqual([url, 422, 'url']);
-      }
-      // a name (not an address) passes creation; at delivery it resolves to loopback: refused, never connected
-      const r = await receiver();
-      try {
-        const w = await hook(e, h, { url: `http://localhost:${r.port}/hook`, set secret(_s: string) {} } as never, ['pause.changed']);
-        expect((await e.api('POST', `/api/v1/parental-controls/profiles/${h.kidId}/pause`, { token: h.token, body: { pin: PIN } })).status).toBe(200);
-        const rows = await waitFor(async () => { const x = await deliveriesOf(e, w.id); return x[0]?.last_error && x; }, 'a refused attempt', 10_000, 100);
-        expect(rows[0].last_error).toBe('target_refused');
-        expect(r.got).toHaveLength(0);
-      } finally {
-        await r.close();
-      }
-    } finally {
-      await e.db.end();
-      await e.svc.close();
-      await dropDatabase(e.url);
+  it('private, loopback and IPv4-mapped addresses are refused at creation; a name that resolves to one is refused at delivery (target_refused)', () => isolated('vtime_hooks_strict', { OUTBOUND_ALLOW_PRIVATE_TARGETS: 'false' }, async (e) => {
+    const h = await family(e);
+    for (const url of ['http://127.0.0.1:9/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://[::ffff:127.0.0.1]/x', 'http://[::ffff:7f00:1]/x', 'ftp://example.com/x']) {
+      const r = await e.api('POST', '/api/v1/parental-controls/webhooks', { token: h.token, body: { url, events: ['pause.changed'], pin: PIN } });
+      expect([url, r.status, r.body.field]).toEqual([url, 422, 'url']);
     }
-  }, 60_000);
+    // a name (not an address) passes creation; at delivery it resolves to loopback: refused, never connected
+    const r = await receiver();
+    try {
+      const w = await hook(e, h, { url: `http://localhost:${r.port}/hook`, set secret(_s: string) {} } as never, ['pause.changed']);
+      expect((await e.api('POST', `/api/v1/parental-controls/profiles/${h.kidId}/pause`, { token: h.token, body: { pin: PIN } })).status).toBe(200);
+      const rows = await waitFor(async () => { const x = await deliveriesOf(e, w.id); return x[0]?.last_error && x; }, 'a refused attempt', 10_000, 100);
+      expect(rows[0].last_error).toBe('target_refused');
+      expect(r.got).toHaveLength(0);
+    } finally {
+      await r.close();
+    }
+  }), 60_000);
 });

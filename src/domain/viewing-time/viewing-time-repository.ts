@@ -42,7 +42,20 @@ export interface BeatInput {
 
 export type BeatOutcome = 'ok' | 'retry' | 'started' | 'resumed' | 'superseded' | 'need_day' | 'no_profile' | 'inactive' | 'no_title' | 'not_found';
 
-export interface BeatRow {
+/** The week, the bank and finishing the title as a day row holds them (vt_week, vt_remaining), and a grace running on the session. */
+export interface WeekColumns {
+  weekly_limit_minutes: number | null;
+  week_end: Date | null;
+  bank_cap_minutes: number | null;
+  bank_seconds: number | null;
+  week_used_seconds: number | null;
+  week_bonus_seconds: number | null;
+  finish_grace_minutes: number | null;
+  overtime_seconds: number | null;
+  grace_until: Date | null;
+}
+
+export interface BeatRow extends WeekColumns {
   outcome: BeatOutcome;
   session_id: string | null;
   is_kids: boolean | null;
@@ -71,17 +84,7 @@ export interface BeatRow {
   break_until: Date | null;
   /** This beat's credit started a break. */
   break_started: boolean | null;
-  /** The week and the bank (vt_week, vt_remaining). */
-  weekly_limit_minutes: number | null;
-  week_end: Date | null;
-  bank_cap_minutes: number | null;
-  bank_seconds: number | null;
-  week_used_seconds: number | null;
-  week_bonus_seconds: number | null;
-  /** Finishing the title: the day's grace minutes, its overtime, a grace running on this session (and for which limit), and whether this beat started it. */
-  finish_grace_minutes: number | null;
-  overtime_seconds: number | null;
-  grace_until: Date | null;
+  /** Finishing the title: the limit a grace running on this session is for, and whether this beat started it. */
   grace_kind: 'budget' | 'window' | null;
   grace_started: boolean | null;
   /** What this beat credited to overtime, and to the day's count (metrics). */
@@ -141,7 +144,7 @@ export async function heartbeats(em: EntityManager, beats: BeatInput[]): Promise
 /** heartbeats on this entity manager, as the group commit's statement. */
 export const heartbeatsOf = (em: EntityManager) => heartbeats.bind(null, em);
 
-export interface BalanceRow {
+export interface BalanceRow extends WeekColumns {
   user_id: string;
   is_active: boolean;
   is_kids: boolean;
@@ -170,16 +173,6 @@ export interface BalanceRow {
   /** A parent's pause in force (until paused_until; null: until lifted). */
   paused: boolean;
   paused_until: Date | null;
-  /** The week and the bank (vt_week) and the grace of the row; a finishing grace running on the profile's session. */
-  weekly_limit_minutes: number | null;
-  week_end: Date | null;
-  bank_cap_minutes: number | null;
-  bank_seconds: number | null;
-  week_used_seconds: number | null;
-  week_bonus_seconds: number | null;
-  finish_grace_minutes: number | null;
-  overtime_seconds: number | null;
-  grace_until: Date | null;
   /** The graces the day has used: the budget's, and the window ends whose grace ran ('{…}' text). */
   grace_budget_used: boolean | null;
   grace_window_ends: Date[] | null;
@@ -200,7 +193,7 @@ export const breakCountOf = (r: Pick<BalanceRow, 'continuous_seconds' | 'counted
 });
 
 /** The week and bank figures of a row (or a statement's answer). */
-export const weekOf = (r: { weekly_limit_minutes: number | null; week_end: Date | null; bank_cap_minutes: number | null; bank_seconds: number | null; week_used_seconds: number | null; week_bonus_seconds: number | null }) => ({
+export const weekOf = (r: WeekColumns) => ({
   weeklyLimitMinutes: r.weekly_limit_minutes, weekEnd: new Date(r.week_end ?? 0), bankCapMinutes: r.bank_cap_minutes,
   bankSeconds: r.bank_seconds ?? 0, weekUsedSeconds: r.week_used_seconds ?? 0, weekBonusSeconds: r.week_bonus_seconds ?? 0,
 });
