@@ -148,6 +148,39 @@ describe('Web Push', () => {
     }
   }, 60_000);
 
+  it('"the allowance is spent" is pushed once a viewing day: a grant that reopens it and a second spending push nothing more', async () => {
+    clock.set(START);
+    const push = await pushService(tls, () => 201);
+    try {
+      const h = await household();
+      const browser = browserKeys();
+      expect((await api('POST', '/push/subscriptions', { token: h.token, body: { endpoint: `${push.base}/send/${randomUUID()}`, keys: browser.keys } })).status).toBe(201);
+      expect((await api('PUT', `/parental-controls/profiles/${h.kid}/viewing-time`, { token: h.token, body: { daily_limits: { wednesday: 15 }, pin: PIN } })).status).toBe(200);
+      let session: string | undefined;
+      const watch = async (beats: number) => {
+        for (let i = 0; i < beats; i++) {
+          clock.advance(30);
+          const a = await api('POST', '/viewing-time/heartbeat', { token: h.token, body: { profile_id: h.kid, title_id: title, device_id: 'tv', session_id: session } });
+          session = a.body.session_id;
+        }
+      };
+      await watch(32);
+      const limits = () => push.got.filter((m) => JSON.parse(decrypt(m.body, browser)).type === 'limit.reached');
+      await waitFor(() => limits().length === 1, 'the first limit.reached push', 15_000, 50);
+      expect((await api('POST', `/parental-controls/profiles/${h.kid}/viewing-time/grant`, { token: h.token, body: { minutes: 15, pin: PIN } })).status).toBe(200);
+      await watch(32);
+      const events = async () => (await db.query(`select count(*)::int as n from events where type = 'limit_reached' and profile_id = $1`, [h.kid])).rows[0].n;
+      expect(await events()).toBe(2);
+      // the relay has read the second event (its place moved past it) and pushed nothing for it
+      const second = (await db.query(`select max(id)::text as id from events where type = 'limit_reached' and profile_id = $1`, [h.kid])).rows[0].id as string;
+      await waitFor(async () => BigInt((await db.query('select last_event_id::text as c from alert_relay')).rows[0].c) >= BigInt(second), 'the relay past the second event');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(limits()).toHaveLength(1);
+    } finally {
+      await push.close();
+    }
+  }, 60_000);
+
   it('a subscription ends with its login: logout removes it', async () => {
     const email = uniqueEmail('alerts-logout');
     const reg = await api('POST', '/auth/register', { body: { email, password: 'push alerts household', timezone: 'Europe/Berlin' } });

@@ -127,6 +127,15 @@ describe('the time bank and the weekly limit', () => {
     await waitFor(async () => (await api('GET', '/api/v1/admin/metrics', { token: admin.access })).body.family_rules?.bank_spent_seconds >= 2400, 'bank spent in the metrics', 10_000, 100);
   });
 
+  it("the report's default week is the household's viewing week: on a Monday before the reset hour it is still last week", async () => {
+    const h = await setUp(api, { bank: { cap_minutes: 60 } });
+    clock.set('2026-10-26T04:30:00Z'); // Monday 05:30 in Berlin: the viewing day is still Sunday 25 October
+    const early = await api('GET', '/api/v1/parental-controls/weekly-report', { token: h.token });
+    expect([early.status, early.body.week_start, early.body.profiles[0].days_elapsed]).toEqual([200, '2026-10-19', 7]);
+    clock.set('2026-10-26T05:30:00Z'); // 06:30: Monday's viewing day has begun
+    expect((await api('GET', '/api/v1/parental-controls/weekly-report', { token: h.token })).body.week_start).toBe('2026-10-26');
+  });
+
   it('a week with a timezone change on Wednesday still has seven viewing days, and the bank is emptied once, at the end of the seventh', async () => {
     const h = await setUp(api, { daily_limits: { monday: 30, tuesday: 30, wednesday: 30, thursday: 30, friday: 30, saturday: 30, sunday: 30 }, bank: { cap_minutes: 240 } });
     clock.set(noon('2026-10-19'));

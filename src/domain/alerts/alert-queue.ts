@@ -136,6 +136,9 @@ export class AlertQueue {
       const t = await repo.targetsOf(tx, households);
       const rulesOf = new Map(t.rules.map((r) => [r.user_id, r as AlertRulesView]));
       const deliveries: (repo.NewDelivery & { data: AlertJob; group: string })[] = [];
+      // "the allowance is spent" is pushed once per profile and viewing day (its next_reset_at)
+      const repeats = await repo.limitRepeats(tx, batch.events.filter((e) => e.type === 'limit_reached').map((e) => e.id));
+      const pushedDays = new Set<string>();
       for (const e of batch.events) {
         const type = webhookTypeOf(e);
         if (!type) continue;
@@ -146,6 +149,11 @@ export class AlertQueue {
         }
         const rules = rulesOf.get(e.household_id) ?? { time_request: true, limit_reached: true, percent_used: null, break_started: false };
         if (!pushes(type, rules)) continue;
+        if (type === 'limit.reached') {
+          const day = `${e.profile_id} ${String(e.payload.next_reset_at)}`;
+          if (repeats.has(e.id) || pushedDays.has(day)) continue;
+          pushedDays.add(day);
+        }
         for (const s of t.subs.filter((x) => x.user_id === e.household_id)) {
           const id = randomUUID();
           deliveries.push({ id, eventId: e.id, kind: 'push', targetId: s.id, household: e.household_id, type, now, group: s.id,

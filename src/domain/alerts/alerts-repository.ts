@@ -88,6 +88,21 @@ export async function targetsOf(em: EntityManager, households: string[]) {
   return row;
 }
 
+/**
+ * The limit_reached events among these whose profile already had one pushed for the same viewing
+ * day (the same next_reset_at): a parent hears "the allowance is spent" once a day, also when a
+ * grant reopened it and it ran out again.
+ */
+export async function limitRepeats(em: EntityManager, eventIds: string[]): Promise<Set<string>> {
+  if (!eventIds.length) return new Set();
+  const rows = await runNamed<{ id: string }>(em, 'alert_limit_repeats', `select e.id::text from events e
+     where e.id = any($1::bigint[]) and exists (
+       select 1 from events p join alert_deliveries d on d.event_id = p.id and d.target_kind = 'push'
+        where p.household_id = e.household_id and p.id < e.id and p.type = 'limit_reached' and p.profile_id = e.profile_id
+          and p.payload->>'next_reset_at' = e.payload->>'next_reset_at')`, [eventIds]);
+  return new Set(rows.map((r) => r.id));
+}
+
 export interface NewDelivery { id: string; eventId: string | null; kind: 'webhook' | 'push'; targetId: string; household: string; type: string; now: Date }
 
 /** Delivery records, one per (event, target): the ones that are new (a re-run of the relay adds none). */

@@ -50,6 +50,12 @@ export async function historyRows(em: EntityManager, profileId: string, from: Da
   }));
 }
 
+/** Where the household's viewing days begin (its first kids profile's settings), for the report's default week; null without kids. */
+export async function householdBoundaries(em: EntityManager, userId: string): Promise<{ timezone: string; reset_hour: number } | null> {
+  return (await runNamed<{ timezone: string; reset_hour: number }>(em, 'report_boundaries', `select c.timezone, c.reset_hour from profiles p
+      join viewing_time_configs c on c.profile_id = p.id where p.user_id = $1 and p.is_kids order by p.created_at, p.id limit 1`, [userId]))[0] ?? null;
+}
+
 /** Everything a weekly report needs, for every kids profile of the account, as JSON text. */
 export async function weekRows(em: EntityManager, userId: string, start: string, end: string, from: Date, to: Date): Promise<string> {
   const [row] = await runNamed<{ data: string }>(em, 'weekly_report', WEEK, [userId, start, end, from, to]);

@@ -6,7 +6,7 @@ import { invalidField } from '../shared/errors.ts';
 import type { ConfigService } from '../viewing-time/config-service.ts';
 import { ruleMinutes } from '../viewing-time/model.ts';
 import { minutes } from '../viewing-time/rules.ts';
-import { spanAt, spanOf } from '../viewing-time/viewing-day.ts';
+import { spanAt, spanOf, weekStartOf } from '../viewing-time/viewing-day.ts';
 import { shiftDate } from './grants-service.ts';
 import { parseAllowed } from '../viewing-time/viewing-time-repository.ts';
 import * as repo from './reports-repository.ts';
@@ -90,9 +90,20 @@ export class ReportsService {
     };
   }
 
+  /**
+   * This week: the viewing week of the household's current viewing day (its first child's
+   * timezone and reset hour), so that between midnight and the reset hour on a Monday, or across
+   * the date line, "this week" is still the week the children are watching in.
+   */
+  async #thisWeek(userId: string, now: Date): Promise<string> {
+    const b = await repo.householdBoundaries(this.#d.em, userId);
+    const today = spanAt(now, { timezone: b?.timezone ?? 'UTC', resetHour: b?.reset_hour ?? 0, previous: null, effectiveFrom: null }).date;
+    return weekStartOf(today);
+  }
+
   async weeklyReport(principal: Principal, weekStart?: string): Promise<WeeklyReport> {
     const now = this.#d.clock.now();
-    const start = weekStart ?? mondayOf(now);
+    const start = weekStart ?? await this.#thisWeek(principal.userId, now);
     const end = shiftDate(start, 6);
     // generous instant window for sessions; the worker keeps each profile's own viewing days
     const data = await repo.weekRows(this.#d.em, principal.userId, start, end,
@@ -101,8 +112,4 @@ export class ReportsService {
   }
 }
 
-function mondayOf(now: Date): string {
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
-  return d.toISOString().slice(0, 10);
-}
+

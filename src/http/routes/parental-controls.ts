@@ -194,7 +194,7 @@ export function parentalRoutes(d: { pins: PinService; settings: SettingsService;
       handler: ({ principal, params, query }) => d.reports.history(principal, params.profile_id, query),
     }),
     route({
-      method: 'get', path: '/parental-controls/weekly-report', summary: 'The week of every kids profile (week_start defaults to this Monday)', tag, access: 'household',
+      method: 'get', path: '/parental-controls/weekly-report', summary: 'The week of every kids profile (week_start defaults to the Monday of the household\'s current viewing week: before the reset hour on a Monday that is still last week)', tag, access: 'household',
       query: z.strictObject({ week_start: date.optional() }), response: weeklyReportOut,
       handler: ({ principal, query }) => d.reports.weeklyReport(principal, query.week_start),
     }),
