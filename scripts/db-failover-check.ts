@@ -1,15 +1,15 @@
 // npm run check:db-failover — a highly available PostgreSQL (Patroni, etcd, haproxy) losing a host under load.
 // See --help and docs/operations.md ("Database failover recipe").
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
 import pg from 'pg';
 import * as sql from '../load-tests/lib/seed-sql.ts';
+import { httpClient, inNamespace, sleep, waitFor, type Answer, type Proc } from './lib/hosts.ts';
 import { TokenService } from '../src/domain/accounts/tokens.ts';
 import { minutes } from '../src/domain/viewing-time/rules.ts';
 
@@ -81,7 +81,6 @@ const PATRONI = { ttl: 20, loop_wait: 1, retry_timeout: 3 };
 const PIN = '2468';
 const KIDS_PER_HOUSEHOLD = 4;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
 const log = (m: string) => console.log(`[db-failover ${new Date().toISOString().slice(11, 19)} +${((Date.now() - t0) / 1000).toFixed(0)}s] ${m}`);
 
@@ -126,57 +125,12 @@ function setupNetwork(subnet: string): Record<Host, string> {
   return addr;
 }
 
-interface Proc { name: string; child: ChildProcess; output: string[]; exited: Promise<number | null> }
-
-/** A process in a namespace, in a process group of its own; its output is kept (the last 400 chunks). */
-function inNamespace(name: string, h: Host, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Proc {
-  const child = spawn('ip', ['netns', 'exec', ns(h), ...args], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'], cwd });
-  const output: string[] = [];
-  const keep = (d: Buffer) => { output.push(d.toString()); if (output.length > 400) output.splice(0, output.length - 400); };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { name, child, output, exited };
-}
-
-async function waitFor(p: Proc, text: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!p.output.join('').includes(text)) {
-    if (p.child.exitCode !== null || Date.now() > deadline) throw new Error(`${p.name} did not say "${text}" (exit ${p.child.exitCode}):\n${p.output.join('').slice(-3000)}`);
-    await sleep(100);
-  }
-}
+/** A process on one of the check's hosts, its last 400 output chunks kept. */
+const onHost = (name: string, h: Host, args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Proc => inNamespace(name, ns(h), args, { env, cwd, keep: 400 });
 
 // ---- HTTP: the load's client, and the Patroni and etcd APIs
 
-interface Answer { status: number; body: any; ms: number }
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-function call(base: string, method: string, p: string, o: { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number; fresh?: boolean } = {}): Promise<Answer> {
-  const data = o.body === undefined ? undefined : JSON.stringify(o.body);
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(base + p, {
-      method, agent: o.fresh ? false : agent, timeout: o.timeoutMs ?? 10_000,
-      headers: {
-        ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
-        ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...o.headers,
-      },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let body: unknown = text;
-        try { body = JSON.parse(text); } catch { /* text */ }
-        resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - started });
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const call = httpClient(64, 10_000);
 
 interface Member { name: string; role: string; state: string; lag?: number | string; timeline?: number }
 
@@ -544,7 +498,7 @@ async function main(): Promise<number> {
     if (cleaned) return;
     cleaned = true;
     log('cleaning up');
-    agent.destroy();
+    call.close();
     // VTIME_FAILOVER_LOGS=<dir>: keep every process's last output there (for a run that went wrong)
     if (process.env.VTIME_FAILOVER_LOGS) {
       mkdirSync(process.env.VTIME_FAILOVER_LOGS, { recursive: true });
@@ -576,11 +530,11 @@ async function main(): Promise<number> {
     const cluster = DBS.map((d) => `${d}=http://${addr[d]}:2380`).join(',');
     const startDbHost = (h: Host) => {
       const dir = path.join(tmp, h);
-      const etcd = inNamespace(`etcd ${h}`, h, ['etcd', '--name', h, '--data-dir', path.join(dir, 'etcd'),
+      const etcd = onHost(`etcd ${h}`, h, ['etcd', '--name', h, '--data-dir', path.join(dir, 'etcd'),
         '--listen-client-urls', `http://${addr[h]}:2379`, '--advertise-client-urls', `http://${addr[h]}:2379`,
         '--listen-peer-urls', `http://${addr[h]}:2380`, '--initial-advertise-peer-urls', `http://${addr[h]}:2380`,
         '--initial-cluster', cluster, '--initial-cluster-state', 'new', '--initial-cluster-token', SCOPE, '--log-level', 'warn']);
-      const patroni = inNamespace(`patroni ${h}`, h, ['runuser', '-u', 'postgres', '--', 'patroni', path.join(dir, 'patroni.yml')], {}, dir);
+      const patroni = onHost(`patroni ${h}`, h, ['runuser', '-u', 'postgres', '--', 'patroni', path.join(dir, 'patroni.yml')], {}, dir);
       procs.push(etcd, patroni);
       dbProcs[h] = { etcd, patroni };
     };
@@ -609,7 +563,7 @@ async function main(): Promise<number> {
 
     log(`hosts s1 (${addr.s1}), s2 (${addr.s2}): haproxy and the service`);
     writeFileSync(path.join(tmp, 'haproxy.cfg'), haproxyConfig(addr));
-    for (const h of SVCS) procs.push(inNamespace(`haproxy ${h}`, h, ['haproxy', '-f', path.join(tmp, 'haproxy.cfg'), '-db']));
+    for (const h of SVCS) procs.push(onHost(`haproxy ${h}`, h, ['haproxy', '-f', path.join(tmp, 'haproxy.cfg'), '-db']));
     const viaHaproxy = (database: string) => `postgres://postgres:${pw.superuser}@127.0.0.1:${HAPROXY_PORT}/${database}`;
     for (let i = 0; ; i++) {
       const r = spawnSync('ip', ['netns', 'exec', ns('s1'), 'psql', viaHaproxy('postgres'), '-Atc', 'create database vtime'], { encoding: 'utf8' });
@@ -625,7 +579,7 @@ async function main(): Promise<number> {
     const services: Partial<Record<Host, Proc>> = {};
     for (const h of SVCS) {
       mkdirSync(path.join(tmp, h), { recursive: true });
-      services[h] = inNamespace(`service ${h}`, h, [process.execPath, 'src/main.ts'], { ...env, HOST: addr[h], DATA_DIR: path.join(tmp, h) });
+      services[h] = onHost(`service ${h}`, h, [process.execPath, 'src/main.ts'], { ...env, HOST: addr[h], DATA_DIR: path.join(tmp, h) });
       procs.push(services[h]!);
       await waitFor(services[h]!, 'vtime is ready', 90_000); // one after the other: the first migrates
       log(`service ${h} ready on http://${addr[h]}:${SERVICE_PORT}`);

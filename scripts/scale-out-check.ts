@@ -1,14 +1,14 @@
 // npm run check:scale-out — two hosts behind haproxy against one PostgreSQL, on this machine.
 // See --help and docs/operations.md ("Scale-out recipe").
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freePort, startEmbeddedPostgres } from '../src/ops/embedded.ts';
+import { httpClient, inNamespace, sleep, waitFor, type Proc } from './lib/hosts.ts';
 
 const HELP = `npm run check:scale-out [-- options]     several hosts, one database, a load balancer
 
@@ -39,7 +39,6 @@ Options
 const NS = { db: 'vt14-db', a: 'vt14-a', b: 'vt14-b' } as const;
 const BRIDGE = 'vt14br';
 const DB_PORT_LINE = 'scale-out db port ';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => console.log(`[scale-out ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 function sh(cmd: string, args: string[], quiet = false): boolean {
@@ -72,52 +71,7 @@ function setupNetwork(subnet: string): Record<keyof typeof NS, string> {
   return addr;
 }
 
-interface Proc { name: string; child: ChildProcess; output: string[]; exited: Promise<number | null> }
-
-/** A process in a namespace, in a process group of its own (so a host's whole cluster can be killed at once). */
-function inNamespace(name: string, ns: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn('ip', ['netns', 'exec', ns, ...args], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { name, child, output, exited };
-}
-
-async function waitFor(p: Proc, text: string, ms: number): Promise<string> {
-  const deadline = Date.now() + ms;
-  while (!p.output.join('').includes(text)) {
-    if (p.child.exitCode !== null || Date.now() > deadline) throw new Error(`${p.name} did not say "${text}" (exit ${p.child.exitCode}):\n${p.output.join('').slice(-2000)}`);
-    await sleep(100);
-  }
-  return p.output.join('');
-}
-
-interface Answer { status: number; body: any; servedBy: number; ms: number }
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-
-function call(base: string, method: string, p: string, o: { token?: string; body?: unknown; fresh?: boolean } = {}): Promise<Answer> {
-  const data = o.body === undefined ? undefined : JSON.stringify(o.body);
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(base + p, {
-      method, agent: o.fresh ? false : agent, timeout: 5_000,
-      headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let body: unknown = text;
-        try { body = JSON.parse(text); } catch { /* text */ }
-        resolve({ status: res.statusCode ?? 0, body, servedBy: Number(res.headers['x-served-by']), ms: performance.now() - t0 });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+const call = httpClient(32, 5_000);
 
 function haproxyConfig(port: number, addr: { a: string; b: string }, statsPort: number): string {
   return `defaults
@@ -177,7 +131,7 @@ async function main(): Promise<number> {
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
-    agent.destroy();
+    call.close();
     for (const p of procs.filter((x) => x.name !== 'db')) try { process.kill(-p.child.pid!, 'SIGKILL'); } catch { /* gone */ }
     const db = procs.find((p) => p.name === 'db');
     if (db && db.child.exitCode === null) {
@@ -214,7 +168,7 @@ async function main(): Promise<number> {
     for (const h of ['a', 'b'] as const) {
       mkdirSync(path.join(tmp, h), { recursive: true });
       log(`host ${h} (${addr[h]}): node src/main.ts, 2 service processes`);
-      hosts[h] = inNamespace(h, NS[h], [process.execPath, 'src/main.ts'], { ...env, DATA_DIR: path.join(tmp, h) });
+      hosts[h] = inNamespace(h, NS[h], [process.execPath, 'src/main.ts'], { env: { ...env, DATA_DIR: path.join(tmp, h) } });
       procs.push(hosts[h]);
       await waitFor(hosts[h], 'vtime is ready', 60_000); // one after the other: the first migrates
     }

@@ -14,9 +14,12 @@ const isConnectionError = (e: Error & { code?: string }) => !e.code || /^(08|57P
  * MikroORM's own pg pool as a named prepared statement (parsed once per connection):
  * one round trip, no ORM hydration.
  */
+/** The MikroORM transaction the caller runs in, if any: a statement then joins it. */
+const transactionOf = (em: EntityManager) => (em.isInTransaction() ? em.getTransactionContext<Transaction<unknown>>() : undefined);
+
 export async function runNamed<T>(em: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
   if (statementChannel.hasSubscribers) statementChannel.publish({ name });
-  const tx = em.isInTransaction() ? em.getTransactionContext<Transaction<unknown>>() : undefined;
+  const tx = transactionOf(em);
   if (tx) return (await tx.executeQuery(CompiledQuery.raw(text, values))).rows as T[];
   const pool = (await em.getConnection().getNativeClient()) as Pool;
   const client = await pool.connect();
@@ -37,7 +40,7 @@ export async function runNamed<T>(em: EntityManager, name: string, text: string,
  * (its texts vary).
  */
 export async function runText<T>(em: EntityManager, text: string, values: unknown[]): Promise<T[]> {
-  const tx = em.isInTransaction() ? em.getTransactionContext<Transaction<unknown>>() : undefined;
+  const tx = transactionOf(em);
   if (tx) return (await tx.executeQuery(CompiledQuery.raw(text, values))).rows as T[];
   const pool = (await em.getConnection().getNativeClient()) as Pool;
   return (await pool.query(text, values)).rows as T[];

@@ -2,7 +2,7 @@
 import type { DailyTotal, ProfileWeek, TimeRequestStatus, WeeklyReport, WeeklyReportInput } from '../domain/parental-controls/weekly-report-types.ts';
 import { dayOf, ruleMinutes, settingsFromRow, type RuleSpan, type Settings } from '../domain/viewing-time/model.ts';
 import { minutes } from '../domain/viewing-time/rules.ts';
-import { spanAt } from '../domain/viewing-time/viewing-day.ts';
+import { addDays, spanAt } from '../domain/viewing-time/viewing-day.ts';
 
 interface Raw {
   profiles: { id: string; name: string; config: Record<string, unknown> }[];
@@ -18,12 +18,6 @@ interface Raw {
   spans?: { profile_id: string; kind: 'pause' | 'break'; start: string; end: string | null }[];
 }
 
-
-function addDays(date: string, n: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
 
 type DaySeconds = { counted: number; edu: number; bonus: number; limit: number | null; refused: number; overtime: number; banked: number; spent: number; bank: number };
 

@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { Webhook as Signer } from 'standardwebhooks';
 import webPush from 'web-push';
 import { runText } from '../../db/statement.ts';
-import { notification, pushes, webhookBody, webhookTypeOf, type AlertEvent, type AlertRulesView } from './alert-routing.ts';
+import { DEFAULT_RULES, notification, pushes, webhookBody, webhookTypeOf, type AlertRulesView } from './alert-routing.ts';
 import * as repo from './alerts-repository.ts';
 import { checkedLookup, checkLiteral, TARGET_REFUSED, TargetRefused, type OutboundPolicy } from './outbound.ts';
 
@@ -59,6 +59,9 @@ export interface AlertQueueOptions {
   /** Whether this process relays and works (off in processes that only serve, e.g. some tests). */
   work?: boolean;
 }
+
+/** The delivery's target was deleted, or its push subscription or login ended: failed at once, never retried. */
+const TARGET_GONE = 'target_gone';
 
 /** An attempt that failed, and why (recorded as the delivery's last_error). */
 class AttemptFailed extends Error {}
@@ -147,7 +150,7 @@ export class AlertQueue {
           deliveries.push({ id, eventId: e.id, kind: 'webhook', targetId: w.id, household: e.household_id, type, now, group: receiverOf(w.url),
             data: { delivery: id, kind: 'webhook', target: w.id, type, payload: webhookBody(type, e), at: new Date(e.created_at).toISOString() } });
         }
-        const rules = rulesOf.get(e.household_id) ?? { time_request: true, limit_reached: true, percent_used: null, break_started: false };
+        const rules = rulesOf.get(e.household_id) ?? DEFAULT_RULES;
         if (!pushes(type, rules)) continue;
         if (type === 'limit.reached') {
           const day = `${e.profile_id} ${String(e.payload.next_reset_at)}`;
@@ -201,7 +204,7 @@ export class AlertQueue {
       error = err instanceof TargetRefused ? TARGET_REFUSED : err instanceof AttemptFailed ? err.message : `error: ${(err as Error).message}`;
       if ((err as { code?: string }).code === 'ETARGETREFUSED') error = TARGET_REFUSED;
     }
-    if (error === 'target_gone') {
+    if (error === TARGET_GONE) {
       await repo.recordAttempt(em, { id: d.delivery, status: 'failed', error, now, webhookId: null });
       return;
     }
@@ -217,7 +220,7 @@ export class AlertQueue {
 
   async #webhook(em: EntityManager, d: AlertJob): Promise<void> {
     const w = await repo.webhook(em, d.target);
-    if (!w) throw new AttemptFailed('target_gone');
+    if (!w) throw new AttemptFailed(TARGET_GONE);
     const url = new URL(w.url);
     checkLiteral(url, this.#o.policy);
     const body = JSON.stringify(d.payload);
@@ -242,10 +245,10 @@ export class AlertQueue {
 
   async #push(em: EntityManager, d: AlertJob): Promise<void> {
     const s = await repo.subscription(em, d.target);
-    if (!s) throw new AttemptFailed('target_gone');
+    if (!s) throw new AttemptFailed(TARGET_GONE);
     if (!(await repo.familyLive(em, s.family, new Date()))) { // its login ended: so does the subscription
       await repo.unsubscribe(em, s.id);
-      throw new AttemptFailed('target_gone');
+      throw new AttemptFailed(TARGET_GONE);
     }
     checkLiteral(new URL(s.endpoint), this.#o.policy);
     try {
@@ -256,7 +259,7 @@ export class AlertQueue {
       const code = (err as { statusCode?: number }).statusCode;
       if (code === 404 || code === 410) { // the push service forgot it: so do we
         await repo.unsubscribe(em, s.id);
-        throw new AttemptFailed('target_gone');
+        throw new AttemptFailed(TARGET_GONE);
       }
       if ((err as { code?: string }).code === 'ETARGETREFUSED') throw new TargetRefused(s.endpoint);
       throw new AttemptFailed(code ? `http_${code}` : `error: ${(err as Error).message}`);
@@ -267,4 +270,3 @@ export class AlertQueue {
 /** pg-boss's db adapter over the caller's statements: inside its transaction, its inserts commit with the caller's. */
 const dbOf = (em: EntityManager) => ({ executeSql: async (text: string, values?: unknown[]) => ({ rows: await runText(em, text, values ?? []) }) });
 
-export type { AlertEvent };

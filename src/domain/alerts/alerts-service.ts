@@ -15,9 +15,11 @@ export type Proof = { pin?: string | null; pin_token?: string | null };
 /** PIN proof (the parental-controls PinService's authorize, handed in by main.ts). */
 export type Authorize = (principal: Principal, proof: Proof) => Promise<void>;
 
-const householdOnly = (p: Principal) => {
+type Household = Extract<Principal, { scope: 'household' }>;
+
+function householdOnly(p: Principal): asserts p is Household {
   if (p.scope !== 'household') throw new AppError('forbidden', 'profile_scoped_token', 'a kids device token cannot use this endpoint');
-};
+}
 
 const webhookView = (w: repo.WebhookRow) => ({
   id: w.id, url: w.url, events: w.events, created_at: new Date(w.created_at).toISOString(),
@@ -58,8 +60,8 @@ export class AlertsService {
   /** This login's browser: no PIN proof (it only adds a device); the subscription lives as long as the login. */
   async subscribe(principal: Principal, body: { endpoint: string; keys: { p256dh: string; auth: string } }) {
     householdOnly(principal);
-    if (principal.scope !== 'household' || !principal.familyId) throw new AppError('forbidden', 'login_required', 'subscribe from a signed-in login (its access token names the login)');
-    const problem = urlProblem(body.endpoint, { ...this.#d.policy, production: this.#d.policy.production });
+    if (!principal.familyId) throw new AppError('forbidden', 'login_required', 'subscribe from a signed-in login (its access token names the login)');
+    const problem = urlProblem(body.endpoint, this.#d.policy);
     if (problem) throw invalidField('endpoint', problem);
     const id = await repo.subscribe(this.#d.em, { userId: principal.userId, family: principal.familyId, endpoint: body.endpoint, p256dh: body.keys.p256dh, auth: body.keys.auth, now: this.#d.clock.now() });
     return { id };
@@ -70,7 +72,7 @@ export class AlertsService {
     householdOnly(principal);
     const s = await repo.subscription(this.#d.em, id);
     if (!s || s.user_id !== principal.userId) throw notFound('push subscription');
-    if (principal.scope !== 'household' || s.family !== principal.familyId) await this.#d.authorize(principal, proof);
+    if (s.family !== principal.familyId) await this.#d.authorize(principal, proof);
     await repo.unsubscribe(this.#d.em, id);
   }
 
@@ -105,7 +107,8 @@ export class AlertsService {
 
   /** A login ended (logout, revocation): its push subscriptions go, once no token of it is live. */
   async loginEnded(family: string): Promise<void> {
-    if (!(await repo.familyLive(this.#d.em.fork(), family, this.#d.clock.now()))) await repo.unsubscribeFamily(this.#d.em.fork(), family);
+    const em = this.#d.em.fork();
+    if (!(await repo.familyLive(em, family, this.#d.clock.now()))) await repo.unsubscribeFamily(em, family);
   }
 
   async #own(principal: Principal, id: string) {

@@ -6,6 +6,7 @@ import { invalidField } from '../shared/errors.ts';
 import type { ConfigService } from '../viewing-time/config-service.ts';
 import { minutes as toMinutes } from '../viewing-time/rules.ts';
 import type { Today } from '../viewing-time/today.ts';
+import { addDays } from '../viewing-time/viewing-day.ts';
 import * as repo from './grants-repository.ts';
 import type { PinService } from './pin-service.ts';
 
@@ -64,7 +65,7 @@ export class GrantsService {
     await this.#identity.ownedProfile(principal, profileId);
     const today = (await this.#today.day(profileId, this.#clock.now())).date;
     const to = range.to_date ?? today;
-    const from = range.from_date ?? shiftDate(to, -29); // 30 days with to_date, as history counts them
+    const from = range.from_date ?? addDays(to, -29); // 30 days with to_date, as history counts them
     if (from > to) throw invalidField('from_date', 'must not be after to_date');
     const rows = await repo.ledger(this.#em, profileId, from, to);
     return {
@@ -72,10 +73,4 @@ export class GrantsService {
       items: rows.map((r) => ({ id: r.id, minutes: r.minutes, unlimited: r.minutes === null, date: r.reset_date, granted_at: new Date(r.granted_at).toISOString(), granted_by: r.granted_by, device_id: r.device_id, request_id: r.request_id })),
     };
   }
-}
-
-export function shiftDate(date: string, days: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }

@@ -6,8 +6,7 @@ import { invalidField } from '../shared/errors.ts';
 import type { ConfigService } from '../viewing-time/config-service.ts';
 import { ruleMinutes } from '../viewing-time/model.ts';
 import { minutes } from '../viewing-time/rules.ts';
-import { spanAt, spanOf, weekStartOf } from '../viewing-time/viewing-day.ts';
-import { shiftDate } from './grants-service.ts';
+import { addDays, spanAt, spanOf, weekStartOf } from '../viewing-time/viewing-day.ts';
 import { parseAllowed } from '../viewing-time/viewing-time-repository.ts';
 import * as repo from './reports-repository.ts';
 import type { SessionRow } from './reports-repository.ts';
@@ -40,9 +39,9 @@ export class ReportsService {
     await this.#d.identity.ownedProfile(principal, profileId);
     const settings = await this.#d.configs.get(profileId);
     const to = q.to_date ?? spanAt(this.#d.clock.now(), settings).date;
-    const from = q.from_date ?? shiftDate(to, -29);
+    const from = q.from_date ?? addDays(to, -29);
     if (from > to) throw invalidField('from_date', 'must not be after to_date');
-    if (shiftDate(from, 89) < to) throw invalidField('from_date', 'the range may cover at most 90 days');
+    if (addDays(from, 89) < to) throw invalidField('from_date', 'the range may cover at most 90 days');
     if (q.cursor !== undefined && (!DATE.test(q.cursor) || Number.isNaN(Date.parse(q.cursor)))) throw invalidField('cursor', 'is not a cursor this service returned');
     const last = q.cursor && q.cursor < to ? q.cursor : to;
     const lower = spanOf(from, settings).start;
@@ -58,7 +57,7 @@ export class ReportsService {
       } else { // one day alone holds more than a page: it comes whole, the next page starts the day before
         const day = spanOf(cut, settings);
         rows = await repo.historyRows(this.#d.em, profileId, day.start, day.end, null);
-        next = cut > from ? shiftDate(cut, -1) : null;
+        next = cut > from ? addDays(cut, -1) : null;
       }
     }
     const first = rows.length ? dayOfRow(rows[rows.length - 1]) : null;
@@ -104,10 +103,10 @@ export class ReportsService {
   async weeklyReport(principal: Principal, weekStart?: string): Promise<WeeklyReport> {
     const now = this.#d.clock.now();
     const start = weekStart ?? await this.#thisWeek(principal.userId, now);
-    const end = shiftDate(start, 6);
+    const end = addDays(start, 6);
     // generous instant window for sessions; the worker keeps each profile's own viewing days
     const data = await repo.weekRows(this.#d.em, principal.userId, start, end,
-      new Date(`${shiftDate(start, -1)}T00:00:00Z`), new Date(`${shiftDate(end, 2)}T00:00:00Z`));
+      new Date(`${addDays(start, -1)}T00:00:00Z`), new Date(`${addDays(end, 2)}T00:00:00Z`));
     return this.#d.cpu.weeklyReport({ weekStart: start, now: now.toISOString(), data });
   }
 }

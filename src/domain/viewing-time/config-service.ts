@@ -10,7 +10,7 @@ import { CONFIG_DEFAULTS, ViewingTimeConfig, type IViewingTimeConfig } from './c
 import { configView } from './config-view.ts';
 import { dayAt, settingsFrom, settingsFromRow, WEEKDAYS, type ConfigFields, type DailyLimits, type Settings, type Weekday } from './model.ts';
 import { ViewingTimeOverride } from './override.entity.ts';
-import { isValidTimeZone, spanAt, spanOf, withBoundaryChange, type Boundaries } from './viewing-day.ts';
+import { addDays, isValidTimeZone, spanAt, spanOf, withBoundaryChange, type Boundaries } from './viewing-day.ts';
 import * as repo from './viewing-time-repository.ts';
 
 export interface ConfigPatch {
@@ -91,8 +91,6 @@ function validate(p: ConfigPatch): void {
   if (p.timezone !== undefined && !isValidTimeZone(p.timezone)) throw invalidField('timezone', 'must be an IANA time zone name such as Europe/Berlin (Area/Location, or UTC)');
 }
 
-const shiftDate = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-
 /**
  * Viewing-time configs behind a TTL/LRU cache: read from the database at most once
  * per TTL per profile, dropped at once when the config changes (through the bus). Heartbeats and
@@ -145,7 +143,7 @@ export class ConfigService {
   }
 
   async #overrides(em: EntityManager, profileId: string): Promise<Overrides> {
-    const from = shiftDate(this.#clock.now().toISOString().slice(0, 10), -2);
+    const from = addDays(this.#clock.now().toISOString().slice(0, 10), -2);
     const rows = await em.find(ViewingTimeOverride, { profile: profileId, date: { $gte: from } }, { orderBy: { date: 'asc' }, refresh: true });
     return Object.fromEntries(rows.map((o) => [typeof o.date === 'string' ? o.date : new Date(o.date).toISOString().slice(0, 10), o.windows ?? null]));
   }
@@ -202,7 +200,7 @@ export class ConfigService {
       if (patch.weekly_limit_minutes !== undefined) c.weeklyLimitMinutes = patch.weekly_limit_minutes;
       if (patch.bank !== undefined) {
         // turned on, it banks from the next viewing day, starting at 0; a new cap keeps it banking (a lower one trims it at once)
-        if (patch.bank && !c.bankCapMinutes) c.bankFrom = shiftDate(spanAt(now, toSettings(profileId, c)).date, 1);
+        if (patch.bank && !c.bankCapMinutes) c.bankFrom = addDays(spanAt(now, toSettings(profileId, c)).date, 1);
         c.bankCapMinutes = patch.bank?.cap_minutes ?? null;
         if (!patch.bank) c.bankFrom = null;
       }
@@ -251,7 +249,7 @@ export class ConfigService {
     if (!strict) return;
     const today = spanAt(now, settings).date;
     if (date < today) throw invalidField('date', `is in the past: the profile's viewing day is ${today}`);
-    if (date > shiftDate(today, OVERRIDE_DAYS_AHEAD)) throw invalidField('date', `may be at most ${OVERRIDE_DAYS_AHEAD} days ahead (${shiftDate(today, OVERRIDE_DAYS_AHEAD)})`);
+    if (date > addDays(today, OVERRIDE_DAYS_AHEAD)) throw invalidField('date', `may be at most ${OVERRIDE_DAYS_AHEAD} days ahead (${addDays(today, OVERRIDE_DAYS_AHEAD)})`);
   }
 
   /**
