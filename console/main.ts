@@ -95,22 +95,27 @@ function place(hash: string): { name: string; item: string | undefined } {
   return { name, item: decoded };
 }
 
+/** Routes begun: a route's failure is shown only if no later route began meanwhile. */
+let routes = 0;
+
 async function route(): Promise<void> {
   if (!signedIn()) return;
+  const mine = ++routes;
   const { name, item } = place(location.hash);
-  current = VIEWS[name];
+  const view = VIEWS[name];
+  current = view;
   for (const a of document.querySelectorAll('#tabs a')) {
     if (a.getAttribute('href') === `#${name}`) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  document.title = `${current.title} · vtime parent console`;
+  document.title = `${view.title} · vtime parent console`;
   main.setAttribute('aria-busy', 'true');
   try {
-    await current.render(main, item);
+    await view.render(main, item);
     showCount();
   } catch (e) {
-    if (!(e instanceof Cancelled) && signedIn()) show(main, h('h2', {}, current.title), note(sentence(e)));
+    if (!(e instanceof Cancelled) && signedIn() && mine === routes) show(main, h('h2', {}, view.title), note(sentence(e)));
   } finally {
-    main.removeAttribute('aria-busy');
+    if (mine === routes) main.removeAttribute('aria-busy');
   }
 }
 

@@ -11,7 +11,7 @@ import { Cancelled, withPin } from '../pin.ts';
 import { deviceSubscribed, notifyOff, notifyOn, PushProblem, pushSupported } from '../push.ts';
 import { store, tzOf } from '../store.ts';
 import { WEBHOOK_EVENTS, type AlertRules, type NewWebhook, type Webhook, type WebhookDelivery, type WebhookEvent } from '../types.ts';
-import type { View } from './view.ts';
+import { drawing, type View } from './view.ts';
 
 const PERCENTS = Array.from({ length: 10 }, (_, i) => 50 + 5 * i);
 const EVENT_NAMES: Record<WebhookEvent, string> = {
@@ -210,16 +210,18 @@ function webhooksCard(items: Webhook[], root: HTMLElement): HTMLElement {
 }
 
 async function draw(root: HTMLElement, focus: string | null = null): Promise<void> {
+  const shows = drawing(root);
   const [rules, hooks, on] = await Promise.all([
     api<AlertRules>('GET', '/parental-controls/alerts'), api<{ items: Webhook[] }>('GET', '/parental-controls/webhooks'), deviceSubscribed()]);
   if (added && !hooks.items.some((w) => w.id === added!.id)) added = null; // deleted meanwhile
-  show(root,
+  const shown = shows(
     h('h2', {}, 'Alerts'),
     h('p', { class: 'muted' }, 'Be told when something happens, without keeping the console open.'),
     message,
     rulesForm(rules, root),
     deviceCard(on),
     webhooksCard(hooks.items, root));
+  if (!shown) return;
   if (focus) root.querySelector<HTMLElement>(focus)?.focus();
   message?.scrollIntoView({ block: 'nearest' });
 }

@@ -1,11 +1,11 @@
 // History: the chosen child's viewing days, newest first, each with its sessions (title, device,
 // from–to, minutes, an educational badge); pages hold whole days ("Show older days").
 import { api } from '../api.ts';
-import { h, show } from '../dom.ts';
+import { h } from '../dom.ts';
 import { clock, duration, longDay } from '../format.ts';
 import { kidName, store, tzOf } from '../store.ts';
 import type { History, HistoryDay, HistorySession } from '../types.ts';
-import type { View } from './view.ts';
+import { drawing, type View } from './view.ts';
 
 function session(s: HistorySession, tz?: string): HTMLElement {
   const to = s.ended_at ? clock(s.ended_at, tz) : 'now';
@@ -33,6 +33,7 @@ async function page(id: string, cursor: string | null): Promise<History> {
 export const historyView: View = {
   title: 'History',
   async render(root) {
+    const shows = drawing(root);
     const id = store.child;
     const tz = tzOf(id);
     const list = h('div', { class: 'days' });
@@ -47,6 +48,6 @@ export const historyView: View = {
     };
     more.addEventListener('click', () => void load());
     await load();
-    show(root, h('h2', {}, `${kidName(id)}'s viewing history`), h('p', { class: 'muted' }, `Last 30 days, times in ${tz ?? 'local time'}.`), list, more);
+    shows(h('h2', {}, `${kidName(id)}'s viewing history`), h('p', { class: 'muted' }, `Last 30 days, times in ${tz ?? 'local time'}.`), list, more);
   },
 };

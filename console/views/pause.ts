@@ -3,13 +3,13 @@
 // A pause stops viewing on every device at once. Each change needs PIN proof (asked once); the live
 // stream's events (a pause lifted on another screen, or run out) redraw the view.
 import { api } from '../api.ts';
-import { h, note, show } from '../dom.ts';
+import { h, note } from '../dom.ts';
 import { sentence } from '../errors.ts';
 import { clock, duration, pausedUntil, today } from '../format.ts';
 import { Cancelled, withPin } from '../pin.ts';
 import { loadSettings, store } from '../store.ts';
 import type { Balance, Paused, Settings } from '../types.ts';
-import type { View } from './view.ts';
+import { drawing, type View } from './view.ts';
 
 const FOR_MINUTES = [15, 30, 60, 120];
 const MAX_AHEAD = 720 * 60_000; // the API takes a pause of at most 12 hours
@@ -98,18 +98,19 @@ function everyoneCard(kids: Kid[], root: HTMLElement): HTMLElement {
 
 /** Draws every child's card; the focus goes to `focus`, else, as the chosen durations, stays where it was (a live redraw). */
 async function draw(root: HTMLElement, focus: string | null = null): Promise<void> {
+  const shows = drawing(root);
   const kids: Kid[] = await Promise.all(store.kids.map(async (p) => {
     const [settings, balance] = await Promise.all([loadSettings(p.id), api<Balance>('GET', `/viewing-time/balance/${p.id}`)]);
     return { id: p.id, name: p.name, settings, balance };
   }));
   const had = root.contains(document.activeElement) && document.activeElement?.id ? `#${CSS.escape(document.activeElement.id)}` : null;
   const chosen = new Map([...root.querySelectorAll('select')].map((el) => [el.id, el.value]));
-  show(root,
+  if (!shows(
     h('h2', {}, 'Pause viewing'),
     h('p', { class: 'muted live-state' }, 'A pause stops viewing on every device at once, whatever time is left. A new pause replaces the one running.'),
     message,
     kids.length ? everyoneCard(kids, root) : h('p', {}, 'There is no child profile in this household.'),
-    h('div', { class: 'pause-kids' }, kids.map((k) => kidCard(k, root))));
+    h('div', { class: 'pause-kids' }, kids.map((k) => kidCard(k, root))))) return;
   for (const el of root.querySelectorAll('select')) {
     const was = chosen.get(el.id);
     if (was && [...el.options].some((o) => o.value === was)) el.value = was;

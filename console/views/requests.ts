@@ -3,13 +3,13 @@
 // #/requests/{id} (where a "more time" notification leads) opens the view on that request: it is
 // marked and focused, or a note says what became of it.
 import { api } from '../api.ts';
-import { h, note, show } from '../dom.ts';
+import { h, note } from '../dom.ts';
 import { sentence } from '../errors.ts';
 import { duration, relative } from '../format.ts';
 import { Cancelled, withPin } from '../pin.ts';
 import { applyRequest, kidName, loadPending, store } from '../store.ts';
 import type { TimeRequest } from '../types.ts';
-import type { View } from './view.ts';
+import { drawing, type View } from './view.ts';
 
 const CHOICES: [string, number | null][] = [['15 min', 15], ['30 min', 30], ['60 min', 60], ['Unlimited today', null]];
 let answered: TimeRequest[] = [];
@@ -87,12 +87,13 @@ function focused(root: HTMLElement): string | null {
 
 /** Draws the lists; the note of the last answer stays until the view is opened again. A live redraw keeps the focus where it was. */
 async function draw(root: HTMLElement): Promise<void> {
+  const shows = drawing(root);
   const today = await api<{ items: TimeRequest[] }>('GET', '/parental-controls/requests');
   answered = today.items.filter((r) => r.status !== 'pending');
   // opened on a request the live stream has not brought yet (the notification came first)
   if (opened && !store.pending.some((r) => r.id === opened) && today.items.some((r) => r.id === opened && r.status === 'pending')) await loadPending();
   const had = focused(root);
-  show(root,
+  if (!shows(
     h('h2', {}, 'Requests for more time'),
     h('p', { class: 'live-state muted' }, 'New requests appear here as the children send them.'),
     message ?? openedNote(today.items),
@@ -104,7 +105,7 @@ async function draw(root: HTMLElement): Promise<void> {
       h('h3', { id: 'answered-title' }, 'Answered today'),
       answered.length
         ? h('ul', { class: 'answered' }, answered.map((r) => h('li', {}, `${kidName(r.profile_id)} asked for ${r.minutes} minutes ${relative(r.created_at)}: ${outcome(r)}.`)))
-        : h('p', {}, 'None yet.')));
+        : h('p', {}, 'None yet.')))) return;
   if (focusing) {
     // opened on a request: it gets the focus once (a redraw meanwhile keeps it there, as above)
     focusing = false;

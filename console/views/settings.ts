@@ -4,7 +4,7 @@
 // form shows the new values); tonight's own hours; extra time now; the household's kids devices.
 // Each change asks for the PIN when this login's PIN window is closed.
 import { api } from '../api.ts';
-import { h, note, show } from '../dom.ts';
+import { h, note } from '../dom.ts';
 import { sentence } from '../errors.ts';
 import { longDay } from '../format.ts';
 import { Cancelled, withPin } from '../pin.ts';
@@ -13,7 +13,7 @@ import type { Balance, Settings, Window } from '../types.ts';
 import { devicesCard } from './devices.ts';
 import { breakRuleEditor, changedDays, dailyLimitsEditor, timezoneSelect, weekRulesEditor, windowsEditor } from './settings-fields.ts';
 import { todayCard } from './week.ts';
-import type { View } from './view.ts';
+import { drawing, type View } from './view.ts';
 
 let dirty = false;
 /** Changes of this view under way: their own settings_changed events need no redraw. */
@@ -109,6 +109,7 @@ function extraTime(id: string, run: (what: string, call: () => Promise<unknown>)
 }
 
 async function draw(root: HTMLElement, message: HTMLElement | null = null): Promise<void> {
+  const shows = drawing(root);
   const id = store.child;
   const [s, b] = await Promise.all([loadSettings(id), api<Balance>('GET', `/viewing-time/balance/${id}`)]);
   dirty = false;
@@ -130,14 +131,14 @@ async function draw(root: HTMLElement, message: HTMLElement | null = null): Prom
     // a 409 (changed elsewhere) redraws from the settings as they are now, with the sentence
     run('The settings are saved.', () => api('PUT', `/parental-controls/profiles/${id}/viewing-time`, { ...patch, version: s.version }));
   };
-  show(root,
+  if (!shows(
     h('h2', {}, `${kidName(id)}'s settings`),
     message,
     todayCard(b, kidName(id), s.timezone),
     limitsForm(s, b.date, save),
     tonightForm(s, b, run),
     extraTime(id, run),
-    await devicesCard(run, s.timezone));
+    await devicesCard(run, s.timezone))) return;
   message?.scrollIntoView({ block: 'nearest' });
 }
 

@@ -3,13 +3,13 @@
 // requests and grants, and whether each child's top titles fit now; last week / this week.
 import { api } from '../api.ts';
 import { weekChart } from '../chart.ts';
-import { h, show, uid } from '../dom.ts';
+import { h, uid } from '../dom.ts';
 import { sentence } from '../errors.ts';
 import { clock, day, duration, fitLine, longDay, monday, pausedUntil, plural, relative, today } from '../format.ts';
 import { kidName, loadSettings, store, tzOf } from '../store.ts';
 import type { LiveType } from '../live.ts';
 import type { Balance, Fit, ProfileWeek, WeeklyReport } from '../types.ts';
-import type { View } from './view.ts';
+import { drawing, type View } from './view.ts';
 
 let shift = 0; // weeks back from this one
 /** The latest refresh of each child's fit answers: an older one that answers late is dropped. */
@@ -199,6 +199,7 @@ async function refreshFits(id: string): Promise<void> {
 export const weekView: View = {
   title: 'Week',
   async render(root) {
+    const shows = drawing(root);
     const id = store.child;
     const tz = tzOf(id);
     const week = monday(today(tz), shift);
@@ -211,7 +212,7 @@ export const weekView: View = {
     const w = report.profiles.find((p) => p.profile_id === id);
     const viewingDay = balance ? balance.date : null;
     const canvas = h('canvas', { role: 'img', 'aria-label': `Bar chart of ${kidName(id)}'s viewing minutes per day; the table beside it has the same figures.` });
-    show(root,
+    if (!shows(
       h('h2', {}, `${kidName(id)}'s week`),
       navigation(report, () => void weekView.render(root)),
       balance ? todayCard(balance, kidName(id), tz) : null,
@@ -221,7 +222,7 @@ export const weekView: View = {
         h('div', { class: 'card' }, table(w, shift === 0))) : h('p', {}, 'No report for this child.'),
       w ? summary(w, viewingDay) : null,
       // whether a title fits is a question about now: only this week's view asks it
-      shift === 0 && report.profiles.length ? fitCard(report, id) : null);
+      shift === 0 && report.profiles.length ? fitCard(report, id) : null)) return;
     if (w) weekChart(canvas, w);
     if (shift === 0) for (const p of report.profiles) void refreshFits(p.profile_id);
   },

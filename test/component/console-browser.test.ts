@@ -185,6 +185,36 @@ it("history lists the child's days with their sessions", async () => {
   await accessible('history');
 });
 
+it('a drawing that finishes late never covers a newer view: the week still loading when the parent opens history', async () => {
+  await view('week', "Leo's week");
+  // hold the week's report: the drawing "← Last week" begins waits for it
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  let caught!: () => void;
+  const asked = new Promise<void>((r) => { caught = r; });
+  const report = '**/parental-controls/weekly-report?*';
+  await page.route(report, async (route) => {
+    caught();
+    await held;
+    await route.continue();
+  });
+  await page.getByRole('button', { name: '← Last week' }).click();
+  await asked;
+  await view('history', "Leo's viewing history");
+  // the week's report arrives now: its drawing, begun first, shows nothing
+  const answered = page.waitForResponse((r) => r.url().includes('/parental-controls/weekly-report?'));
+  release();
+  await (await answered).finished();
+  await page.unroute(report);
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 50))); // the page has taken the answer in
+  expect(await page.locator('#main h2').allTextContents()).toEqual(["Leo's viewing history"]);
+  expect(await page.locator('nav a[href="#history"]').getAttribute('aria-current')).toBe('page');
+  // back on the week, "This week" again (the week chosen is kept across views)
+  await view('week', "Leo's week");
+  await page.getByRole('button', { name: 'This week' }).click();
+  await page.getByRole('button', { name: 'This week' }).and(page.locator('[disabled]')).waitFor();
+});
+
 it("a kids device's request appears within 2 s; approving asks for the PIN once; the child's balance shows the grant", async () => {
   await view('requests', 'Requests for more time');
   await page.getByRole('heading', { name: 'Mia asks for 30 more minutes' }).waitFor();
