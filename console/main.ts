@@ -10,7 +10,7 @@ import { Cancelled, forgetPin, lockPin } from './pin.ts';
 import { forgetDevice, startWorker, syncDevice } from './push.ts';
 import { applyRequest, kidName, loadKids, loadPending, reset, store } from './store.ts';
 import type { TimeRequest } from './types.ts';
-import type { View } from './views/view.ts';
+import { drawing, type View } from './views/view.ts';
 import { alertsView } from './views/alerts.ts';
 import { historyView } from './views/history.ts';
 import { pauseView } from './views/pause.ts';
@@ -49,7 +49,7 @@ function signInForm(why: string | null): void {
       error.hidden = false;
     }
   });
-  show(main, form);
+  drawing(main)(form); // a view still loading from before the sign-out never covers it
   $<HTMLInputElement>('#email').focus();
 }
 

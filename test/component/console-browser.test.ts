@@ -185,34 +185,62 @@ it("history lists the child's days with their sessions", async () => {
   await accessible('history');
 });
 
-it('a drawing that finishes late never covers a newer view: the week still loading when the parent opens history', async () => {
-  await view('week', "Leo's week");
-  // hold the week's report: the drawing "← Last week" begins waits for it
-  let release!: () => void;
-  const held = new Promise<void>((r) => { release = r; });
+/**
+ * Holds the answers to the page's calls to an API path until `release`: `asked` resolves once the
+ * service has answered one, and `release` once that answer has reached the page.
+ */
+async function hold(apiPath: string): Promise<{ asked: Promise<void>; release: () => Promise<void> }> {
+  let open!: () => void;
+  const held = new Promise<void>((r) => { open = r; });
   let caught!: () => void;
   const asked = new Promise<void>((r) => { caught = r; });
-  const report = '**/parental-controls/weekly-report?*';
-  await page.route(report, async (route) => {
+  const pattern = `**/api/v1${apiPath}*`;
+  await page.route(pattern, async (route) => {
+    const response = await route.fetch(); // the service answers at once; the answer reaches the page late
     caught();
     await held;
-    await route.continue();
+    await route.fulfill({ response });
   });
+  return {
+    asked,
+    release: async () => {
+      const answered = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/v1${apiPath}`);
+      open();
+      await (await answered).finished();
+      await page.unroute(pattern);
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 50))); // the page has taken the answer in
+    },
+  };
+}
+
+it('a drawing that finishes late never covers a newer view: the week still loading when the parent opens history', async () => {
+  await view('week', "Leo's week");
+  // the drawing "← Last week" begins waits for the week's report
+  const report = await hold('/parental-controls/weekly-report');
   await page.getByRole('button', { name: '← Last week' }).click();
-  await asked;
+  await report.asked;
   await view('history', "Leo's viewing history");
-  // the week's report arrives now: its drawing, begun first, shows nothing
-  const answered = page.waitForResponse((r) => r.url().includes('/parental-controls/weekly-report?'));
-  release();
-  await (await answered).finished();
-  await page.unroute(report);
-  await page.evaluate(() => new Promise((r) => setTimeout(r, 50))); // the page has taken the answer in
+  await report.release(); // the week's drawing, begun first, shows nothing
   expect(await page.locator('#main h2').allTextContents()).toEqual(["Leo's viewing history"]);
   expect(await page.locator('nav a[href="#history"]').getAttribute('aria-current')).toBe('page');
   // back on the week, "This week" again (the week chosen is kept across views)
   await view('week', "Leo's week");
   await page.getByRole('button', { name: 'This week' }).click();
   await page.getByRole('button', { name: 'This week' }).and(page.locator('[disabled]')).waitFor();
+});
+
+it('a view still loading when the parent signs out never covers the sign-in', async () => {
+  const requests = await hold('/parental-controls/requests');
+  await page.locator('nav a[href="#requests"]').click();
+  await requests.asked;
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await requests.release();
+  expect(await page.locator('#main h2').allTextContents()).toEqual(['Sign in']);
+  await page.getByLabel('Email').fill(logins.parent.email);
+  await page.getByLabel('Password').fill(logins.parent.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Requests for more time' }).waitFor(); // where the address was
 });
 
 it("a kids device's request appears within 2 s; approving asks for the PIN once; the child's balance shows the grant", async () => {
