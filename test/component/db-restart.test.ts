@@ -28,7 +28,7 @@ afterAll(async () => {
   await svc?.close();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
-});
+}, 60_000); // a service and a database server closing after a restart: room for busy cores
 
 it('a restart of the database server: 503s while it is down, then the same session beats on, through new connections and a new listener', async () => {
   const api = client(svc.url);

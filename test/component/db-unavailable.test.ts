@@ -32,7 +32,7 @@ afterAll(async () => {
   await svc.close();
   await admin.end();
   await dropDatabase(url);
-});
+}, 60_000); // a service closing after an outage: room for busy cores
 
 /** A household with a kid who started watching a title of its own (the database answering). */
 async function watching(api: ReturnType<typeof client>) {
