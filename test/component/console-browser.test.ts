@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { jest } from '@jest/globals';
 import { RequestContext } from '@mikro-orm/core';
 import bcrypt from 'bcrypt';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -84,6 +85,8 @@ const view = async (hash: string, heading: string | RegExp) => {
 };
 const today = () => page.locator('section.today');
 
+jest.setTimeout(90_000); // a test of several such steps on busy cores
+
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install it (Debian: apt-get install chromium) or set CHROMIUM_PATH`);
   const url = await ownDatabase('vtime_console');
@@ -93,7 +96,9 @@ beforeAll(async () => {
   parent = (await api('POST', '/auth/login', { body: { email: logins.parent.email, password: logins.parent.password } })).body.access_token;
   for (const p of (await api('GET', '/auth/profiles')).body as { id: string; name: string }[]) kids[p.name] = p.id;
   page = await browser.newPage({ viewport: DESKTOP, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
-  page.setDefaultTimeout(8000); // a step that fails says which
+  // a step that fails says which; 15 s, because signing in, the PIN and the week's report run on
+  // idle-priority worker threads, which wait while other suites keep both cores busy
+  page.setDefaultTimeout(15_000);
   await page.clock.setFixedTime(new Date(NOW)); // the page's clock is the service's
   page.on('request', (r) => {
     if (!r.url().startsWith(cluster.url) && !r.url().startsWith('data:')) elsewhere.push(r.url());
