@@ -110,5 +110,3 @@ export class ReportsService {
     return this.#d.cpu.weeklyReport({ weekStart: start, now: now.toISOString(), data });
   }
 }
-
-
